@@ -1,0 +1,91 @@
+"""The framing annotator: annotate source bias and framing in news, measure agreement."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config as default_config
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the application.
+
+    Configuration, later sources winning: ``annotator/config.py``, ``instance/config.py``,
+    ``ANNOTATOR_*`` environment variables, then ``test_config``.
+    """
+    instance_path = os.environ.get("ANNOTATOR_INSTANCE_PATH") or str(
+        Path(__file__).resolve().parent.parent / "instance"
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder="../static",
+        template_folder="../templates",
+    )
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("ANNOTATOR")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        url = "sqlite:///" + str(Path(app.instance_path) / "annotator.sqlite3")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # SQLite takes no pool options of the kind PostgreSQL needs.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import database
+
+    database.init_app(app)
+
+    from . import security
+
+    security.init_app(app)
+
+    from .api import bp as api_bp
+    from .views import init_app as init_views
+
+    app.register_blueprint(api_bp)
+    init_views(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """The SECRET_KEY kept in instance/secret_key, generated on first start."""
+    path = instance / "secret_key"
+    if path.exists():
+        key = path.read_text("utf-8").strip()
+        if key:
+            return key
+    key = secrets.token_hex(32)
+    try:
+        # O_EXCL: when two workers start at once, one writes and the other reads its key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text("utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(key + "\n")
+    return key

@@ -1,0 +1,185 @@
+"""The JSON API (INTERFACE.md, "HTTP API"). Views translate HTTP to domain calls, no more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from . import annotations as spans
+from .codebook import load_codebook
+from .errors import BadRequest
+from .extensions import db
+from .models import Document, DocumentReview, Project
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every API call needs a session or a token; the login_required decorator answers 401."""
+
+
+def json_body() -> Any:
+    if not request.is_json:
+        raise BadRequest("Send a JSON body with 'Content-Type: application/json'.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("The request body is not valid JSON.")
+    return data
+
+
+def project_summary(project: Project, documents: int) -> dict:
+    return {
+        "slug": project.slug,
+        "name": project.name,
+        "documents": documents,
+        "labels": [label["key"] for label in project.codebook["labels"]],
+        "blind": project.blind,
+        "reviewers_per_document": project.reviewers_per_document,
+    }
+
+
+@bp.get("/projects")
+def list_projects():
+    counts = dict(db.session.execute(
+        select(Document.project_id, func.count()).group_by(Document.project_id)
+    ).all())
+    projects = db.session.scalars(select(Project).order_by(Project.name, Project.slug))
+    return [project_summary(p, counts.get(p.id, 0)) for p in projects
+            if spans.can_see_project(current_user, p)]
+
+
+@bp.get("/projects/<slug>")
+def get_project(slug: str):
+    project = spans.get_project(slug, current_user)
+    count = db.session.scalar(select(func.count()).where(Document.project_id == project.id))
+    body = project_summary(project, count)
+    body["codebook"] = project.codebook
+    return body
+
+
+@bp.get("/projects/<slug>/documents")
+def list_documents(slug: str):
+    project = spans.get_project(slug, current_user)
+    statuses = dict(db.session.execute(
+        select(DocumentReview.document_id, DocumentReview.status)
+        .join(Document, Document.id == DocumentReview.document_id)
+        .where(Document.project_id == project.id,
+               DocumentReview.reviewer_id == current_user.id)
+    ).all())
+    rows = db.session.execute(
+        select(Document.id, Document.title, Document.paragraph_count, Document.source,
+               Document.external_id)
+        .where(Document.project_id == project.id).order_by(Document.id)
+    )
+    return [
+        {"id": r.id, "title": r.title, "paragraphs": r.paragraph_count, "source": r.source,
+         "external_id": r.external_id, "status": statuses.get(r.id, "not_started")}
+        for r in rows
+    ]
+
+
+@bp.post("/projects/<slug>/next")
+def next_document(slug: str):
+    project = spans.get_project(slug, current_user)
+    submitted = select(DocumentReview.document_id).where(
+        DocumentReview.reviewer_id == current_user.id, DocumentReview.status == "submitted"
+    )
+    row = db.session.execute(
+        select(Document.id, Document.title)
+        .where(Document.project_id == project.id, Document.id.not_in(submitted))
+        .order_by(Document.id).limit(1)
+    ).first()
+    if row is None:
+        return Response(status=204)
+    return {"id": row.id, "title": row.title}
+
+
+@bp.get("/documents/<int:document_id>")
+def get_document(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    texts = spans.paragraph_texts(document.id)
+    return {
+        "id": document.id,
+        "project": document.project.slug,
+        "title": document.title,
+        "source": document.source,
+        "url": document.url,
+        "published": document.published.isoformat() if document.published else None,
+        "meta": document.meta or {},
+        "external_id": document.external_id,
+        "paragraphs": [{"index": i, "text": t} for i, t in enumerate(texts)],
+    }
+
+
+@bp.get("/documents/<int:document_id>/annotations")
+def list_annotations(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    return spans.list_annotations(document, current_user, request.args.get("reviewer"))
+
+
+@bp.post("/documents/<int:document_id>/annotations")
+def create_annotation(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    body, created = spans.create_annotation(document, current_user, json_body())
+    return body, 201 if created else 200
+
+
+@bp.patch("/annotations/<int:span_id>")
+def update_annotation(span_id: int):
+    return spans.update_annotation(span_id, current_user, json_body())
+
+
+@bp.delete("/annotations/<int:span_id>")
+def delete_annotation(span_id: int):
+    spans.delete_annotation(span_id, current_user)
+    return Response(status=204)
+
+
+@bp.put("/documents/<int:document_id>/paragraphs/<int:index>/review")
+def mark_reviewed(document_id: int, index: int):
+    document = spans.get_document(document_id, current_user)
+    return spans.set_paragraph_reviewed(document, current_user, index, True)
+
+
+@bp.delete("/documents/<int:document_id>/paragraphs/<int:index>/review")
+def unmark_reviewed(document_id: int, index: int):
+    document = spans.get_document(document_id, current_user)
+    return spans.set_paragraph_reviewed(document, current_user, index, False)
+
+
+@bp.get("/documents/<int:document_id>/review")
+def get_review(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    return spans.review_state(document, current_user)
+
+
+@bp.post("/documents/<int:document_id>/submit")
+def submit(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    return spans.submit_document(document, current_user)
+
+
+@bp.get("/documents/<int:document_id>/gold")
+def get_gold(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    spans.require_admin(current_user)
+    return spans.list_gold(document)
+
+
+@bp.put("/documents/<int:document_id>/gold")
+def put_gold(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    spans.require_admin(current_user)
+    return spans.replace_gold(document, current_user, json_body(),
+                              current_app.config["MAX_GOLD_SPANS"])
+
+
+@bp.get("/projects/<slug>/codebook")
+def get_codebook(slug: str):
+    project = spans.get_project(slug, current_user)
+    return load_codebook(project.codebook).data

@@ -1,0 +1,199 @@
+"""The command line: ``annotator COMMAND`` (also ``flask --app annotator COMMAND``).
+
+Errors go to stderr with exit status 1 (usage errors: 2); nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup
+from sqlalchemy import func, select
+
+from .errors import DomainError
+from .extensions import db
+from .models import Project, User
+
+SLUG_HELP = "lowercase letters, digits and '-'"
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _project(slug: str) -> Project:
+    project = db.session.scalar(select(Project).where(Project.slug == slug))
+    if project is None:
+        fail(f"there is no project '{slug}' (see 'annotator create-project').")
+    return project
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Create the database schema, or upgrade it to the newest version."""
+    from .database import upgrade_schema
+
+    upgrade_schema()
+    click.echo(f"The database is up to date: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer",
+              show_default=True)
+@click.option("--password", help="Prompted for (hidden, confirmed) when omitted.")
+def create_user_command(name: str, role: str, password: str | None) -> None:
+    """Create a user account."""
+    from .accounts import create_user, find_user, set_password
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    existing = find_user(name)
+    try:
+        if existing is not None and existing.password_hash is None and existing.role == role:
+            # An account an import created without a password: give it one.
+            set_password(existing, password)
+            click.echo(f"Set the password of {role} '{existing.username}'.")
+            return
+        user = create_user(name, role=role, password=password)
+    except DomainError as exc:
+        fail(exc.message)
+    click.echo(f"Created {user.role} '{user.username}'.")
+
+
+@click.command("create-token")
+@click.argument("name")
+@click.option("--label", default="", help="A note to recognise the token by.")
+def create_token_command(name: str, label: str) -> None:
+    """Print a new API token for the user, alone on one line."""
+    from .accounts import create_token, find_user
+
+    user = find_user(name)
+    if user is None:
+        fail(f"there is no user '{name}'.")
+    click.echo(create_token(user, label))
+
+
+@click.command("create-project")
+@click.argument("slug")
+@click.option("--name", help="The project's name (default: the slug).")
+@click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
+              help="A codebook JSON file (default: the built-in codebook).")
+@click.option("--reviewers-per-document", type=click.IntRange(min=1),
+              help="Assign each document to this many reviewers.")
+@click.option("--blind/--open", default=True, show_default=True,
+              help="Blind: reviewers never see each other's spans.")
+def create_project_command(slug, name, codebook_path, reviewers_per_document, blind) -> None:
+    """Create a project with a codebook."""
+    from .projects import create_project
+
+    codebook = None
+    if codebook_path:
+        try:
+            raw = Path(codebook_path).read_bytes()
+        except OSError as exc:
+            fail(f"{codebook_path}: cannot be read ({exc.strerror}).")
+        try:
+            codebook = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            fail(f"{codebook_path}: the codebook is not UTF-8 text.")
+        except json.JSONDecodeError as exc:
+            fail(f"{codebook_path}: not valid JSON ({exc.msg} at line {exc.lineno}, "
+                 f"column {exc.colno}).")
+    try:
+        project = create_project(slug, name=name, codebook=codebook, blind=blind,
+                                 reviewers_per_document=reviewers_per_document)
+    except DomainError as exc:
+        fail(exc.message)
+    labels = ", ".join(label["key"] for label in project.codebook["labels"])
+    click.echo(f"Created project '{project.slug}' ({'blind' if blind else 'open'}) with the "
+               f"labels {labels}.")
+
+
+@click.command("import")
+@click.argument("slug")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--first-line-title", is_flag=True,
+              help="Plain text without a title in front matter: the first paragraph is it.")
+@click.option("--skip-existing", is_flag=True,
+              help="Skip articles already in the project instead of refusing the import.")
+def import_command(slug, paths, first_line_title, skip_existing) -> None:
+    """Import .txt/.md articles and documents JSONL files (folders too); all or nothing."""
+    from .codebook import load_codebook
+    from .documents import expand_paths, import_documents, parse_paths
+
+    project = _project(slug)
+    codebook = load_codebook(project.codebook)
+    try:
+        files = expand_paths(paths)
+        with click.progressbar(length=len(files), label="Reading ", file=sys.stderr,
+                               show_pos=True) as bar:
+            documents = parse_paths(files, codebook, first_line_title,
+                                    progress=lambda _path: bar.update(1))
+        with click.progressbar(length=100, label="Writing ", file=sys.stderr,
+                               show_percent=True) as bar:
+            done = [0]
+
+            def advance(percent: int) -> None:
+                bar.update(percent - done[0])
+                done[0] = percent
+
+            result = import_documents(project, documents, skip_existing=skip_existing,
+                                      progress=advance)
+            advance(100)
+    except DomainError as exc:
+        fail(f"{exc.message} Nothing was imported." if "Nothing was imported" not in
+             exc.message else exc.message)
+    click.echo(result.summary())
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True,
+              help="Load the demo only into an empty database (what 'make run' does).")
+def demo_command(if_empty: bool) -> None:
+    """Create the demo project with the sample article and demo accounts."""
+    from .demo import DEMO_SLUG, demo_logins, load_demo
+
+    has_users = db.session.scalar(select(func.count()).select_from(User)) > 0
+    exists = db.session.scalar(select(Project).where(Project.slug == DEMO_SLUG)) is not None
+    if exists:
+        click.echo(f"The demo project '{DEMO_SLUG}' is already loaded.")
+    elif if_empty and has_users:
+        click.echo("The database already has accounts; the demo was not loaded. "
+                   "Log in with your own account.")
+        return
+    else:
+        try:
+            load_demo()
+        except DomainError as exc:
+            fail(exc.message)
+        click.echo(f"Loaded the demo project '{DEMO_SLUG}' with the sample article.")
+    logins = demo_logins()
+    if logins:
+        click.echo("Log in at http://127.0.0.1:5000/login with:")
+        for name, role, password in logins:
+            click.echo(f"  {name:<8} password {password:<12} ({role})")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (init_db_command, create_user_command, create_token_command,
+                    create_project_command, import_command, demo_command):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from . import create_app
+
+    return create_app()
+
+
+cli = FlaskGroup(create_app=_create_app, help="The framing annotator.")
+
+
+def main() -> None:
+    cli(prog_name="annotator")

@@ -1,0 +1,267 @@
+"""The codebook: labels and their attributes, validated on the way in.
+
+A codebook is stored as plain JSON on the project (the form of INTERFACE.md); ``Codebook``
+wraps a validated one for fast look-ups when spans are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from .errors import Invalid
+
+ATTRIBUTE_TYPES = ("choice", "multi", "text", "boolean")
+KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_TEXT_VALUE = 2000
+
+
+@dataclass(frozen=True)
+class Attribute:
+    key: str
+    name: str
+    type: str
+    choices: tuple[str, ...] = ()
+
+    def clean(self, value: Any, where: str) -> Any:
+        """Return the value as stored, or raise Invalid naming the attribute."""
+        field_name = f"attributes.{self.key}"
+        if self.type == "choice":
+            if not isinstance(value, str) or value not in self.choices:
+                raise Invalid(
+                    f"{where}: attribute '{self.key}' must be one of "
+                    f"{', '.join(self.choices)}; got {json.dumps(value, ensure_ascii=False)}.",
+                    field_name,
+                )
+            return value
+        if self.type == "multi":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise Invalid(
+                    f"{where}: attribute '{self.key}' must be a list of choices.", field_name
+                )
+            unknown = [v for v in value if v not in self.choices]
+            if unknown:
+                raise Invalid(
+                    f"{where}: attribute '{self.key}' has unknown choice "
+                    f"{json.dumps(unknown[0], ensure_ascii=False)}; allowed: "
+                    f"{', '.join(self.choices)}.",
+                    field_name,
+                )
+            # Stored in codebook order, each once.
+            return [c for c in self.choices if c in value]
+        if self.type == "text":
+            if not isinstance(value, str):
+                raise Invalid(f"{where}: attribute '{self.key}' must be text.", field_name)
+            if len(value) > MAX_TEXT_VALUE:
+                raise Invalid(
+                    f"{where}: attribute '{self.key}' is longer than {MAX_TEXT_VALUE} characters.",
+                    field_name,
+                )
+            return value
+        if not isinstance(value, bool):
+            raise Invalid(f"{where}: attribute '{self.key}' must be true or false.", field_name)
+        return value
+
+
+@dataclass(frozen=True)
+class Label:
+    key: str
+    name: str
+    color: str
+    hotkey: str | None
+    description: str
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+
+
+class Codebook:
+    """A validated codebook. Build it with ``Codebook.from_json`` (or ``load_codebook``)."""
+
+    def __init__(self, data: dict[str, Any], labels: dict[str, Label]):
+        self.data = data
+        self.labels = labels
+
+    @property
+    def label_keys(self) -> list[str]:
+        return list(self.labels)
+
+    @classmethod
+    def from_json(cls, data: Any) -> Codebook:
+        data = validate_codebook(data)
+        labels = {}
+        for item in data["labels"]:
+            attrs = {
+                a["key"]: Attribute(a["key"], a["name"], a["type"], tuple(a.get("choices", ())))
+                for a in item["attributes"]
+            }
+            labels[item["key"]] = Label(
+                item["key"], item["name"], item["color"], item.get("hotkey"),
+                item.get("description", ""), attrs,
+            )
+        return cls(data, labels)
+
+    def label(self, key: Any, where: str = "span") -> Label:
+        if not isinstance(key, str) or key not in self.labels:
+            raise Invalid(
+                f"{where}: unknown label {json.dumps(key, ensure_ascii=False)}; the codebook has "
+                f"{', '.join(self.labels)}.",
+                "label",
+            )
+        return self.labels[key]
+
+    def clean_attributes(self, label_key: str, attributes: Any, where: str = "span") -> dict:
+        """Check a span's attributes against its label; returns them as stored.
+
+        Attributes that are absent, ``None`` or an empty string are left out (not set).
+        """
+        label = self.label(label_key, where)
+        if attributes is None:
+            return {}
+        if not isinstance(attributes, dict):
+            raise Invalid(f"{where}: attributes must be an object.", "attributes")
+        cleaned = {}
+        for key, value in attributes.items():
+            attribute = label.attributes.get(key)
+            if attribute is None:
+                raise Invalid(
+                    f"{where}: label '{label.key}' has no attribute "
+                    f"{json.dumps(key, ensure_ascii=False)}"
+                    + (f"; it has {', '.join(label.attributes)}." if label.attributes else "."),
+                    f"attributes.{key}",
+                )
+            if value is None or value == "":
+                continue
+            cleaned[key] = attribute.clean(value, where)
+        return cleaned
+
+
+def _fail(message: str, field_name: str = "codebook") -> None:
+    raise Invalid(f"Codebook: {message}", field_name)
+
+
+def validate_codebook(data: Any) -> dict[str, Any]:
+    """Check a codebook's JSON and return it normalised; raise Invalid naming the fault."""
+    if isinstance(data, list):
+        data = {"labels": data}
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
+        _fail('it must be an object with a list "labels".')
+    if not data["labels"]:
+        _fail("it has no labels.")
+    unknown_top = set(data) - {"labels", "name", "description", "version"}
+    if unknown_top:
+        _fail(f"unknown key {sorted(unknown_top)[0]!r} at the top level.")
+    labels, keys, hotkeys = [], set(), {}
+    for i, item in enumerate(data["labels"]):
+        where = f"label {i + 1}"
+        if not isinstance(item, dict):
+            _fail(f"{where} must be an object.")
+        key = item.get("key")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            _fail(
+                f"{where} needs a key of lowercase letters, digits, '-' or '_' "
+                f"(got {json.dumps(key, ensure_ascii=False)})."
+            )
+        where = f"label '{key}'"
+        if key in keys:
+            _fail(f"the label key '{key}' appears twice.")
+        keys.add(key)
+        unknown = set(item) - {"key", "name", "color", "hotkey", "description", "example",
+                               "attributes"}
+        if unknown:
+            _fail(f"{where} has an unknown field {sorted(unknown)[0]!r}.")
+        name = item.get("name", key)
+        if not isinstance(name, str) or not name.strip():
+            _fail(f"{where} needs a name.")
+        color = item.get("color", "#888888")
+        if not isinstance(color, str) or not COLOR_RE.match(color):
+            _fail(f"{where}: color must look like #1f77b4 (got {json.dumps(color)}).")
+        hotkey = item.get("hotkey")
+        if hotkey is not None:
+            if not isinstance(hotkey, str) or len(hotkey) != 1 or hotkey.isspace():
+                _fail(f"{where}: hotkey must be a single character.")
+            if hotkey in ("j", "k", "?"):
+                _fail(f"{where}: hotkey '{hotkey}' is taken by the annotate page.")
+            if hotkey.lower() in hotkeys:
+                _fail(f"{where}: hotkey '{hotkey}' is already used by '{hotkeys[hotkey.lower()]}'.")
+            hotkeys[hotkey.lower()] = key
+        for text_field in ("description", "example"):
+            if not isinstance(item.get(text_field, ""), str):
+                _fail(f"{where}: {text_field} must be text.")
+        attrs = item.get("attributes", [])
+        if not isinstance(attrs, list):
+            _fail(f"{where}: attributes must be a list.")
+        clean_attrs, attr_keys = [], set()
+        for j, attr in enumerate(attrs):
+            if not isinstance(attr, dict):
+                _fail(f"{where}: attribute {j + 1} must be an object.")
+            akey = attr.get("key")
+            if not isinstance(akey, str) or not KEY_RE.match(akey):
+                _fail(f"{where}: attribute {j + 1} needs a key of lowercase letters, digits, "
+                      f"'-' or '_'.")
+            if akey in attr_keys:
+                _fail(f"{where}: the attribute key '{akey}' appears twice.")
+            attr_keys.add(akey)
+            unknown = set(attr) - {"key", "name", "type", "choices", "description"}
+            if unknown:
+                _fail(f"{where}: attribute '{akey}' has an unknown field {sorted(unknown)[0]!r}.")
+            atype = attr.get("type")
+            if atype not in ATTRIBUTE_TYPES:
+                _fail(f"{where}: attribute '{akey}' has type {json.dumps(atype)}; "
+                      f"use one of {', '.join(ATTRIBUTE_TYPES)}.")
+            aname = attr.get("name", akey)
+            if not isinstance(aname, str) or not aname.strip():
+                _fail(f"{where}: attribute '{akey}' needs a name.")
+            clean_attr = {"key": akey, "name": aname, "type": atype}
+            if isinstance(attr.get("description"), str):
+                clean_attr["description"] = attr["description"]
+            if atype in ("choice", "multi"):
+                choices = attr.get("choices")
+                if (not isinstance(choices, list) or not choices
+                        or not all(isinstance(c, str) and c.strip() for c in choices)):
+                    _fail(f"{where}: attribute '{akey}' needs a non-empty list of choices.")
+                if len(set(choices)) != len(choices):
+                    _fail(f"{where}: attribute '{akey}' lists a choice twice.")
+                clean_attr["choices"] = list(choices)
+            elif "choices" in attr:
+                _fail(f"{where}: attribute '{akey}' of type {atype} takes no choices.")
+            clean_attrs.append(clean_attr)
+        clean = {"key": key, "name": name, "color": color.lower(),
+                 "description": item.get("description", ""), "attributes": clean_attrs}
+        if hotkey is not None:
+            clean["hotkey"] = hotkey
+        if item.get("example"):
+            clean["example"] = item["example"]
+        labels.append(clean)
+    result = {"labels": labels}
+    for extra in ("name", "description", "version"):
+        if extra in data:
+            result[extra] = data[extra]
+    return result
+
+
+@cache
+def _default_json() -> str:
+    return resources.files("annotator").joinpath("data/default_codebook.json").read_text("utf-8")
+
+
+def default_codebook() -> dict[str, Any]:
+    """A fresh copy of the default codebook (CODEBOOK.md)."""
+    return json.loads(_default_json())
+
+
+_cache: dict[str, Codebook] = {}
+
+
+def load_codebook(data: dict[str, Any]) -> Codebook:
+    """A ``Codebook`` for a project's stored JSON, cached by content."""
+    key = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    codebook = _cache.get(key)
+    if codebook is None:
+        if len(_cache) > 256:
+            _cache.clear()
+        codebook = _cache[key] = Codebook.from_json(data)
+    return codebook

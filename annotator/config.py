@@ -1,0 +1,38 @@
+"""Configuration defaults.
+
+Every key can be overridden by ``instance/config.py`` or by an environment variable with the
+``ANNOTATOR_`` prefix (``ANNOTATOR_DATABASE_URL``, ``ANNOTATOR_SECRET_KEY``,
+``ANNOTATOR_MAX_CONTENT_LENGTH``...). Values of environment variables are parsed as JSON when
+they can be (``ANNOTATOR_LOGIN_MAX_FAILURES=10`` is the number 10).
+"""
+
+# The SQLAlchemy URL of the database. None means instance/annotator.sqlite3.
+DATABASE_URL = None
+
+# Requests larger than this (uploads included) are refused with 413.
+MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+
+# Sessions: the cookie is never readable from JavaScript and not sent on cross-site requests.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# Set to True when the app is served over HTTPS (it should be, outside localhost).
+SESSION_COOKIE_SECURE = False
+
+# CSRF: checked by annotator.security for every session-authenticated write.
+WTF_CSRF_CHECK_DEFAULT = False
+WTF_CSRF_TIME_LIMIT = None
+
+# Failed logins: after LOGIN_MAX_FAILURES wrong passwords in a row, the account is locked for
+# LOGIN_LOCK_SECONDS (doubling on each further lock, up to a day).
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_SECONDS = 300
+
+# How passwords are hashed (werkzeug.security); the tests use a faster setting.
+PASSWORD_HASH_METHOD = "scrypt"
+
+# Largest number of spans accepted in one PUT of gold spans.
+MAX_GOLD_SPANS = 20000
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -1,0 +1,276 @@
+"""The data model.
+
+Offsets everywhere are Unicode code points into one paragraph's text, half-open. Paragraph text
+never changes after import, so the spans that point into it stay valid. A paragraph is named by
+its document and its position (``paragraph_index``), and every span, review mark and gold span
+refers to it by that pair through a composite foreign key, so a span can never point at a
+paragraph that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+ROLES = ("admin", "reviewer")
+REVIEW_STATUSES = ("not_started", "in_progress", "submitted")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'reviewer')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    # None: the account exists (e.g. created by an import) but cannot log in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="reviewer")
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locks: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return bool(self.active)
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} ({self.role})>"
+
+
+# User names are unique whatever their case ("Alice" and "alice" are one account).
+Index("uq_users_username_lower", func.lower(User.username), unique=True)
+
+
+class ApiToken(db.Model):
+    """A bearer token for scripts. Only the SHA-256 of the token is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class Project(db.Model):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(
+            "reviewers_per_document IS NULL OR reviewers_per_document >= 1",
+            name="reviewers_per_document",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    codebook: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    blind: Mapped[bool] = mapped_column(default=True)
+    reviewers_per_document: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="project",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Document.id",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Project {self.slug}>"
+
+
+class Document(db.Model):
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("project_id", "content_hash"),
+        UniqueConstraint("project_id", "external_id"),
+        CheckConstraint("paragraph_count >= 1", name="paragraph_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[dt.date | None] = mapped_column(Date)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the paragraphs: the same article is not imported twice into one project.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    paragraph_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="documents")
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="document",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Paragraph.position",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.title!r}>"
+
+
+class Paragraph(db.Model):
+    """One paragraph of a document; its text never changes after import."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (CheckConstraint("position >= 0", name="position"),)
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    text: Mapped[str] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="paragraphs")
+
+
+def _paragraph_fk() -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["document_id", "paragraph_index"],
+        ["paragraphs.document_id", "paragraphs.position"],
+        ondelete="CASCADE",
+    )
+
+
+class Annotation(db.Model):
+    """One reviewer's span in one paragraph."""
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        _paragraph_fk(),
+        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+        UniqueConstraint("reviewer_id", "client_id"),
+        Index("ix_annotations_document_reviewer", "document_id", "reviewer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer)
+    paragraph_index: Mapped[int] = mapped_column(Integer)
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    client_id: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    reviewer: Mapped[User] = relationship()
+
+
+class DocumentReview(db.Model):
+    """A reviewer's status on a document (and, with reviewers per document, the assignment)."""
+
+    __tablename__ = "document_reviews"
+    __table_args__ = (
+        UniqueConstraint("document_id", "reviewer_id"),
+        CheckConstraint(
+            "status IN ('not_started', 'in_progress', 'submitted')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    reviewer: Mapped[User] = relationship()
+
+
+class ParagraphReview(db.Model):
+    """A reviewer marked a paragraph done."""
+
+    __tablename__ = "paragraph_reviews"
+    __table_args__ = (_paragraph_fk(),)
+
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    paragraph_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GoldSpan(db.Model):
+    """An adjudicated span; ``provenance`` is unanimous, majority or adjudicated:NAME."""
+
+    __tablename__ = "gold_spans"
+    __table_args__ = (
+        _paragraph_fk(),
+        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+        Index("ix_gold_spans_document", "document_id", "paragraph_index"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer)
+    paragraph_index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64))
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")
+    provenance: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,10 @@
+"""The HTML pages, one blueprint per area."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import auth, main
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)

@@ -1,0 +1,232 @@
+"""Fixtures: a fresh database per test, on SQLite and (for tests marked both_engines) on
+PostgreSQL; clients; small factories.
+
+PostgreSQL: ``TEST_DATABASE_URL`` names the server (default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a fresh database is created for the run
+and dropped after it. Outside CI the PostgreSQL runs are skipped with the reason when no server
+answers; under CI (CI=true) they fail instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from annotator import create_app
+from annotator.extensions import db
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_URL = os.environ.get(
+    "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("both_engines") and "engine_name" not in item.fixturenames:
+            raise pytest.UsageError(f"{item.nodeid}: both_engines needs the app fixture")
+
+
+def pytest_generate_tests(metafunc):
+    if "engine_name" in metafunc.fixturenames:
+        if metafunc.definition.get_closest_marker("both_engines"):
+            metafunc.parametrize("engine_name", ["sqlite", "postgresql"], indirect=True)
+        else:
+            metafunc.parametrize("engine_name", ["sqlite"], indirect=True)
+
+
+class PostgresServer:
+    """One database for the whole run; each test starts from empty tables."""
+
+    def __init__(self):
+        self.url = None
+        self.error = None
+        self.schema_ready = False
+
+    def database_url(self) -> str:
+        if self.url is None and self.error is None:
+            base = make_url(PG_URL)
+            name = f"annotator_test_{uuid.uuid4().hex[:10]}"
+            try:
+                admin = create_engine(base, isolation_level="AUTOCOMMIT")
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' '
+                                      f"TEMPLATE template0"))
+                admin.dispose()
+            except Exception as exc:  # no server, no driver, no rights
+                self.error = f"PostgreSQL is not reachable at {base.render_as_string()}: {exc}"
+            else:
+                self.url = base.set(database=name).render_as_string(hide_password=False)
+        if self.error:
+            if IN_CI:
+                pytest.fail(self.error + " (CI=true: the PostgreSQL tests must run)")
+            pytest.skip(self.error)
+        return self.url
+
+    def drop(self):
+        if self.url is None:
+            return
+        url = make_url(self.url)
+        admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    server = PostgresServer()
+    yield server
+    server.drop()
+
+
+@pytest.fixture
+def engine_name(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(engine_name, tmp_path, postgres_server):
+    if engine_name == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return postgres_server.database_url()
+
+
+@pytest.fixture
+def app(database_url, tmp_path, postgres_server):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": FAST_HASH,
+        "SERVER_NAME": None,
+    })
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            if not postgres_server.schema_ready:
+                db.create_all()
+                postgres_server.schema_ready = True
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+# --- factories ---------------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(app):
+    from annotator.accounts import create_user
+
+    def make(name="alice", role="reviewer", password="password-123"):
+        with app.app_context():
+            user = create_user(name, role=role, password=password)
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def make_token(app):
+    from annotator.accounts import create_token, find_user
+
+    def make(name):
+        with app.app_context():
+            return create_token(find_user(name))
+
+    return make
+
+
+@pytest.fixture
+def auth(make_user, make_token):
+    """auth("alice") -> headers with a bearer token for alice (created when missing)."""
+    tokens = {}
+
+    def headers(name="alice", role="reviewer"):
+        if name not in tokens:
+            make_user(name, role=role)
+            tokens[name] = make_token(name)
+        return {"Authorization": f"Bearer {tokens[name]}"}
+
+    return headers
+
+
+@pytest.fixture
+def make_project(app):
+    from annotator.projects import create_project
+
+    def make(slug="news", blind=True, codebook=None, **kwargs):
+        with app.app_context():
+            return create_project(slug, codebook=codebook, blind=blind, **kwargs).id
+
+    return make
+
+
+@pytest.fixture
+def make_document(app):
+    """make_document(slug, paragraphs, title=..., reviews=..., gold=...) -> document id."""
+    from annotator.codebook import load_codebook
+    from annotator.documents import import_documents, parse_document_object
+    from annotator.models import Project
+
+    def make(slug="news", paragraphs=("First paragraph.", "Second one."), **fields):
+        with app.app_context():
+            project = db.session.scalar(db.select(Project).where(Project.slug == slug))
+            obj = {"title": fields.pop("title", "A document"), "paragraphs": list(paragraphs),
+                   **fields}
+            doc = parse_document_object(obj, load_codebook(project.codebook), "test")
+            return import_documents(project, [doc]).documents[0]
+
+    return make
+
+
+@pytest.fixture
+def write_file(tmp_path):
+    def write(name: str, content: str | bytes | list) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, list):
+            content = "\n".join(json.dumps(x, ensure_ascii=False) for x in content) + "\n"
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+        return path
+
+    return write
+
+
+SAMPLE = Path(__file__).resolve().parent.parent / "annotator" / "data" / "samples" / \
+    "rt-iraq-withdrawal.txt"
+
+
+@pytest.fixture
+def sample_path():
+    return SAMPLE
