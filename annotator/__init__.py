@@ -1,7 +1,5 @@
 """The framing annotator: annotate source bias and framing in news, measure agreement."""
 
-from __future__ import annotations
-
 import os
 import secrets
 from pathlib import Path

@@ -28,12 +28,6 @@ PG_URL = os.environ.get(
 FAST_HASH = "pbkdf2:sha256:1000"
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.get_closest_marker("both_engines") and "engine_name" not in item.fixturenames:
-            raise pytest.UsageError(f"{item.nodeid}: both_engines needs the app fixture")
-
-
 def pytest_generate_tests(metafunc):
     if "engine_name" in metafunc.fixturenames:
         if metafunc.definition.get_closest_marker("both_engines"):

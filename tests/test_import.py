@@ -1,0 +1,290 @@
+"""Import: plain text, Markdown with front matter, documents JSONL; all or nothing."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from annotator.codebook import default_codebook, load_codebook
+from annotator.documents import (
+    import_documents,
+    import_paths,
+    parse_file,
+    parse_text_file,
+    split_paragraphs,
+)
+from annotator.errors import ImportFailed
+from annotator.extensions import db
+from annotator.models import (
+    Annotation,
+    Document,
+    DocumentReview,
+    GoldSpan,
+    Paragraph,
+    ParagraphReview,
+    Project,
+    User,
+)
+
+pytestmark = pytest.mark.both_engines
+
+
+def _project(slug="news"):
+    return db.session.scalar(select(Project).where(Project.slug == slug))
+
+
+def _count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _nothing_written():
+    return all(_count(m) == 0 for m in (Document, Paragraph, Annotation, DocumentReview,
+                                        ParagraphReview, GoldSpan))
+
+
+def test_sample_article_comes_in_as_65_paragraphs_with_its_mess(app, make_project, sample_path):
+    make_project()
+    with app.app_context():
+        result = import_paths(_project(), [sample_path])
+        assert len(result.documents) == 1
+        doc = db.session.get(Document, result.documents[0])
+        texts = [p.text for p in doc.paragraphs]
+    assert len(texts) == 65
+    assert doc.title == "rt-iraq-withdrawal"
+    # The mess is kept: captions, photo credits, typographic quotes, the subheading (whose
+    # trailing no-break space is surrounding white space, trimmed like any other).
+    assert "• US military in Iraq" in texts
+    assert any(t.startswith("• © REUTERS") for t in texts)
+    assert texts[2].startswith("\u201cThere is no need")
+    raw = sample_path.read_text("utf-8")
+    assert "Destabilization potential\xa0\n" in raw
+    assert "Destabilization potential" in texts
+    assert texts == split_paragraphs(raw)
+    # Each paragraph is a slice of the file, trimmed: nothing rewritten inside.
+    assert all(t in raw for t in texts)
+
+
+def test_split_paragraphs_rules():
+    text = "  First line\ninner line  \n \t \nSecond\r\n\r\nThird\n\n\n\n   \n"
+    assert split_paragraphs(text) == ["First line\ninner line", "Second", "Third"]
+    assert split_paragraphs("\n \n") == []
+
+
+def test_front_matter_gives_title_source_url_published():
+    data = ("---\ntitle: Troops leave\nsource: RT\nurl: https://example.org/a\n"
+            "published: 2021-07-26\nauthor: Someone\n---\n\nOne.\n\nTwo.\n").encode()
+    doc = parse_text_file(data, "a.md")
+    assert (doc.title, doc.source, doc.url, str(doc.published)) == \
+        ("Troops leave", "RT", "https://example.org/a", "2021-07-26")
+    assert doc.meta == {"author": "Someone"}
+    assert doc.paragraphs == ["One.", "Two."]
+
+
+def test_first_line_title_and_bom():
+    doc = parse_text_file("\ufeffThe title\n\nBody.".encode(), "x.txt", first_line_title=True)
+    assert doc.title == "The title" and doc.paragraphs == ["Body."]
+    assert parse_text_file(b"\xef\xbb\xbfBody.", "x.txt").paragraphs == ["Body."]
+
+
+@pytest.mark.parametrize("data, message", [
+    ("café".encode("latin-1"), "not UTF-8"),
+    (b"---\ntitle: x\n\nno end", "never closed"),
+    (b"---\nnot a pair\n---\nBody", "key: value"),
+    (b"---\npublished: yesterday\n---\nBody", "not a date"),
+    (b"---\nurl: javascript:alert(1)\n---\nBody", "http"),
+    (b"\n \n\n", "no text"),
+    (b"bin\x00ary", "NUL"),
+])
+def test_bad_text_files_are_refused_with_the_file_name(data, message):
+    with pytest.raises(ImportFailed) as info:
+        parse_text_file(data, "bad.txt")
+    assert "bad.txt" in info.value.message and message in info.value.message
+
+
+def test_unknown_suffix_refused():
+    with pytest.raises(ImportFailed, match="cannot import a '.docx' file"):
+        parse_file(b"x", "a.docx", load_codebook(default_codebook()))
+
+
+def _jsonl(*objs):
+    return ("\n".join(json.dumps(o, ensure_ascii=False) for o in objs) + "\n").encode()
+
+
+LABELLED = {
+    "title": "Labelled", "source": "RT", "published": "2021-07-26", "external_id": "rt-1",
+    "meta": {"lang": "en"},
+    "paragraphs": ["Officials said 🙂 the troops left.", "𝔘nicode and more text here."],
+    "reviews": [
+        {"reviewer": "alice", "status": "submitted", "reviewed_paragraphs": [0],
+         "annotations": [
+             {"paragraph": 0, "start": 0, "end": 14, "label": "attribution",
+              "text": "Officials said", "attributes": {"source_type": "official"},
+              "note": "a note"},
+             {"paragraph": 0, "start": 17, "end": 33, "label": "framing",
+              "text": "the troops left.", "attributes": {"valence": "negative"}}]},
+        {"reviewer": "bob", "status": "in_progress", "reviewed_paragraphs": [1],
+         "annotations": [{"paragraph": 1, "start": 0, "end": 7, "label": "framing",
+                          "text": "𝔘nicode"}]},
+    ],
+    "gold": [{"paragraph": 0, "start": 0, "end": 14, "label": "attribution",
+              "attributes": {"source_type": "official"}, "provenance": "adjudicated:carol"}],
+}
+
+
+def test_labelled_jsonl_import(app, make_project, write_file, make_user):
+    make_project()
+    make_user("Alice")  # an existing account, matched case-insensitively
+    path = write_file("docs.jsonl", [LABELLED, {"title": "Plain", "text": "A.\n\n\nB."}])
+    with app.app_context():
+        result = import_paths(_project(), [path])
+        assert len(result.documents) == 2
+        assert result.spans == 3 and result.gold == 1
+        assert result.created_reviewers == ["bob"]
+        bob = db.session.scalar(select(User).where(User.username == "bob"))
+        assert bob.password_hash is None and bob.role == "reviewer"
+        doc = db.session.get(Document, result.documents[0])
+        assert doc.external_id == "rt-1" and doc.meta == {"lang": "en"}
+        spans = db.session.scalars(select(Annotation).order_by(Annotation.id)).all()
+        texts = [p.text for p in doc.paragraphs]
+        assert [texts[s.paragraph_index][s.start:s.end] for s in spans] == \
+            ["Officials said", "the troops left.", "𝔘nicode"]
+        assert spans[0].attributes == {"source_type": "official"} and spans[0].note == "a note"
+        statuses = dict(db.session.execute(
+            select(User.username, DocumentReview.status)
+            .join(User, User.id == DocumentReview.reviewer_id)).all())
+        assert statuses == {"Alice": "submitted", "bob": "in_progress"}
+        marks = db.session.execute(
+            select(ParagraphReview.reviewer_id, ParagraphReview.paragraph_index)
+            .order_by(ParagraphReview.reviewer_id, ParagraphReview.paragraph_index)).all()
+        # A submitted review covers every paragraph.
+        assert [m[1] for m in marks] == [0, 1, 1]
+        gold = db.session.scalars(select(GoldSpan)).one()
+        assert gold.provenance == "adjudicated:carol"
+        plain = db.session.get(Document, result.documents[1])
+        assert [p.text for p in plain.paragraphs] == ["A.", "B."]
+
+
+def _bad(**changes):
+    doc = json.loads(json.dumps(LABELLED))
+    for path, value in changes.items():
+        target = doc
+        keys = path.split("__")
+        for key in keys[:-1]:
+            target = target[int(key)] if key.isdigit() else target[key]
+        last = keys[-1]
+        if last.isdigit():
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return doc
+
+
+@pytest.mark.parametrize("bad, message", [
+    (_bad(reviews__0__annotations__0__text="Officials say"), "does not match"),
+    (_bad(reviews__0__annotations__0__end=99), "out of range"),
+    (_bad(reviews__0__annotations__0__paragraph=5), "paragraph 5 does not exist"),
+    (_bad(reviews__0__annotations__0__label="bias"), "unknown label \"bias\""),
+    (_bad(reviews__0__annotations__0__attributes={"source_type": "friend"}), "must be one of"),
+    (_bad(reviews__0__annotations__0__attributes={"colour": "red"}), "no attribute"),
+    (_bad(reviews__0__status="done"), "status must be"),
+    (_bad(reviews__0__reviewer="no spaces allowed"), "reviewer must be"),
+    (_bad(paragraphs=["ok", "  "]), "paragraph 1 is empty"),
+    (_bad(published="July"), "not a date"),
+    (_bad(colour="red"), "unknown field 'colour'"),
+    (_bad(gold__0__label="nope"), "gold span 1"),
+    (_bad(reviews__0__annotations__0__start=True), "whole number"),
+])
+def test_one_bad_span_refuses_the_whole_import(app, make_project, write_file, bad, message):
+    make_project()
+    path = write_file("docs.jsonl", [{"title": "Good", "paragraphs": ["Fine."]}, bad])
+    with app.app_context():
+        with pytest.raises(ImportFailed) as info:
+            import_paths(_project(), [path])
+        assert "docs.jsonl, line 2" in info.value.message
+        assert message in info.value.message
+        assert _nothing_written()
+        assert _count(User) == 0  # reviewers are not created either
+
+
+def test_broken_json_line_named(app, make_project, write_file):
+    make_project()
+    path = write_file("docs.jsonl", '{"title": "a", "paragraphs": ["x"]}\n{"title": \n')
+    with app.app_context():
+        with pytest.raises(ImportFailed, match=r"docs.jsonl, line 2: not valid JSON"):
+            import_paths(_project(), [path])
+        assert _nothing_written()
+
+
+def test_many_files_one_bad_leaves_nothing(app, make_project, write_file):
+    make_project()
+    good = write_file("a.txt", "One.\n\nTwo.")
+    latin = write_file("b.txt", "caf\xe9".encode("latin-1"))
+    with app.app_context():
+        with pytest.raises(ImportFailed, match="b.txt: the file is not UTF-8"):
+            import_paths(_project(), [good, latin])
+        assert _nothing_written()
+
+
+def test_folder_import(app, make_project, write_file, tmp_path):
+    make_project()
+    write_file("corpus/a.txt", "One.")
+    write_file("corpus/sub/b.md", "Two.")
+    write_file("corpus/ignored.pdf", b"%PDF")
+    with app.app_context():
+        result = import_paths(_project(), [tmp_path / "corpus"])
+        assert len(result.documents) == 2
+
+
+def test_same_article_twice_is_refused_or_skipped(app, make_project, write_file):
+    make_project()
+    a = write_file("a.txt", "Same text.\n\nTwice.")
+    b = write_file("b.txt", "Same text.\n\nTwice.")
+    c = write_file("c.txt", "Other.")
+    with app.app_context():
+        import_paths(_project(), [a])
+        with pytest.raises(ImportFailed, match="already in project 'news'"):
+            import_paths(_project(), [c, b])
+        assert _count(Document) == 1
+        result = import_paths(_project(), [c, b], skip_existing=True)
+        assert len(result.documents) == 1 and len(result.skipped) == 1
+        assert "Skipped 1" in result.summary()
+        with pytest.raises(ImportFailed, match="appears earlier in this import"):
+            import_paths(_project(), [write_file("d.txt", "New."), write_file("e.txt", "New.")])
+
+
+def test_external_id_unique_per_project(app, make_project, write_file):
+    make_project()
+    make_project("other")
+    line = {"title": "x", "external_id": "id-1", "paragraphs": ["p"]}
+    path = write_file("a.jsonl", [line])
+    with app.app_context():
+        import_paths(_project(), [path])
+        import_paths(_project("other"), [path])  # another project may hold it
+        with pytest.raises(ImportFailed, match="external id 'id-1'"):
+            import_paths(_project(), [write_file("b.jsonl", [dict(line, paragraphs=["q"])])])
+
+
+def test_bulk_import_of_many_documents(app, make_project):
+    make_project()
+    codebook = load_codebook(default_codebook())
+    from annotator.documents import parse_document_object
+
+    docs = [
+        parse_document_object({
+            "title": f"Doc {i}", "paragraphs": [f"Paragraph {j} of document {i}." for j in
+                                                range(5)],
+            "reviews": [{"reviewer": r, "status": "submitted", "annotations": [
+                {"paragraph": j, "start": 0, "end": 9, "label": "framing"} for j in range(5)]}
+                for r in ("r1", "r2")],
+        }, codebook, f"line {i}")
+        for i in range(300)
+    ]
+    with app.app_context():
+        result = import_documents(_project(), docs)
+        assert len(result.documents) == 300
+        assert _count(Annotation) == 3000
+        assert _count(ParagraphReview) == 3000
+        assert len(set(result.documents)) == 300
+        # ids come back in input order
+        titles = dict(db.session.execute(select(Document.id, Document.title)).all())
+        assert [titles[i] for i in result.documents] == [f"Doc {i}" for i in range(300)]
