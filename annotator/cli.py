@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from .errors import DomainError
@@ -34,6 +34,7 @@ def _project(slug: str) -> Project:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Create the database schema, or upgrade it to the newest version."""
     from .database import upgrade_schema
@@ -47,6 +48,7 @@ def init_db_command() -> None:
 @click.option("--role", type=click.Choice(["admin", "reviewer"]), default="reviewer",
               show_default=True)
 @click.option("--password", help="Prompted for (hidden, confirmed) when omitted.")
+@with_appcontext
 def create_user_command(name: str, role: str, password: str | None) -> None:
     """Create a user account."""
     from .accounts import create_user, find_user, set_password
@@ -69,6 +71,7 @@ def create_user_command(name: str, role: str, password: str | None) -> None:
 @click.command("create-token")
 @click.argument("name")
 @click.option("--label", default="", help="A note to recognise the token by.")
+@with_appcontext
 def create_token_command(name: str, label: str) -> None:
     """Print a new API token for the user, alone on one line."""
     from .accounts import create_token, find_user
@@ -88,6 +91,7 @@ def create_token_command(name: str, label: str) -> None:
               help="Assign each document to this many reviewers.")
 @click.option("--blind/--open", default=True, show_default=True,
               help="Blind: reviewers never see each other's spans.")
+@with_appcontext
 def create_project_command(slug, name, codebook_path, reviewers_per_document, blind) -> None:
     """Create a project with a codebook."""
     from .projects import create_project
@@ -122,6 +126,7 @@ def create_project_command(slug, name, codebook_path, reviewers_per_document, bl
               help="Plain text without a title in front matter: the first paragraph is it.")
 @click.option("--skip-existing", is_flag=True,
               help="Skip articles already in the project instead of refusing the import.")
+@with_appcontext
 def import_command(slug, paths, first_line_title, skip_existing) -> None:
     """Import .txt/.md articles and documents JSONL files (folders too); all or nothing."""
     from .codebook import load_codebook
@@ -155,6 +160,7 @@ def import_command(slug, paths, first_line_title, skip_existing) -> None:
 @click.command("demo")
 @click.option("--if-empty", is_flag=True,
               help="Load the demo only into an empty database (what 'make run' does).")
+@with_appcontext
 def demo_command(if_empty: bool) -> None:
     """Create the demo project with the sample article and demo accounts."""
     from .demo import DEMO_SLUG, demo_logins, load_demo

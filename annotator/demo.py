@@ -51,7 +51,7 @@ def load_demo() -> Project:
 def demo_logins() -> list[tuple[str, str, str]]:
     """The demo accounts that still have their demo password."""
     logins = []
-    for name, role, password in DEMO_ACCOUNTS:
+    for name, _role, password in DEMO_ACCOUNTS:
         user = find_user(name)
         if user is not None and user.password_hash and \
                 check_password_hash(user.password_hash, password):

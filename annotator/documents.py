@@ -411,7 +411,9 @@ def parse_jsonl(data: bytes, name: str, codebook: Codebook) -> list[ParsedDocume
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ImportFailed(f"{where}: not valid JSON ({exc.msg} at column {exc.colno}).")
+            raise ImportFailed(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
+            ) from None
         documents.append(parse_document_object(obj, codebook, where))
     if not documents:
         raise ImportFailed(f"{name}: the file holds no documents.")

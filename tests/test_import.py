@@ -71,8 +71,8 @@ def test_split_paragraphs_rules():
 
 
 def test_front_matter_gives_title_source_url_published():
-    data = ("---\ntitle: Troops leave\nsource: RT\nurl: https://example.org/a\n"
-            "published: 2021-07-26\nauthor: Someone\n---\n\nOne.\n\nTwo.\n").encode()
+    data = (b"---\ntitle: Troops leave\nsource: RT\nurl: https://example.org/a\n"
+            b"published: 2021-07-26\nauthor: Someone\n---\n\nOne.\n\nTwo.\n")
     doc = parse_text_file(data, "a.md")
     assert (doc.title, doc.source, doc.url, str(doc.published)) == \
         ("Troops leave", "RT", "https://example.org/a", "2021-07-26")

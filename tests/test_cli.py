@@ -1,0 +1,132 @@
+"""The command line of INTERFACE.md: messages, exit codes, nothing half-written."""
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from annotator.extensions import db
+from annotator.models import Document, Project, User
+
+pytestmark = pytest.mark.both_engines
+
+
+def _count(app, model):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_create_user_prompts_and_validates(app, runner):
+    r = runner.invoke(args=["create-user", "alice"], input="password-1\npassword-1\n")
+    assert r.exit_code == 0 and "Created reviewer 'alice'" in r.output
+    r = runner.invoke(args=["create-user", "ALICE", "--password", "password-2"])
+    assert r.exit_code == 1 and "already a user 'ALICE'" in r.output
+    r = runner.invoke(args=["create-user", "bob", "--password", "short"])
+    assert r.exit_code == 1 and "at least 8 characters" in r.output
+    r = runner.invoke(args=["create-user", "bad name", "--password", "password-1"])
+    assert r.exit_code == 1 and "user name" in r.output
+    r = runner.invoke(args=["create-user", "carol", "--role", "boss"])
+    assert r.exit_code == 2
+    r = runner.invoke(args=["create-user", "root", "--role", "admin", "--password", "password-1"])
+    assert r.exit_code == 0 and "Created admin 'root'" in r.output
+    assert _count(app, User) == 2
+
+
+def test_create_token_prints_the_token_alone(app, runner, client):
+    runner.invoke(args=["create-user", "alice", "--password", "password-1"])
+    r = runner.invoke(args=["create-token", "alice"])
+    assert r.exit_code == 0
+    token = r.output.strip()
+    assert r.output == token + "\n" and token.startswith("ann_")
+    assert client.get("/api/projects", headers={"Authorization": f"Bearer {token}"}) \
+        .status_code == 200
+    r = runner.invoke(args=["create-token", "nobody"])
+    assert r.exit_code == 1 and "no user 'nobody'" in r.output
+
+
+def test_create_project_with_codebook_file(app, runner, write_file):
+    r = runner.invoke(args=["create-project", "iraq-2021", "--name", "Iraq", "--open",
+                            "--reviewers-per-document", "2"])
+    assert r.exit_code == 0, r.output
+    with app.app_context():
+        p = db.session.scalar(select(Project).where(Project.slug == "iraq-2021"))
+        assert (p.name, p.blind, p.reviewers_per_document) == ("Iraq", False, 2)
+        assert [label["key"] for label in p.codebook["labels"]] == \
+            ["framing", "attribution", "expert-opinion", "disclaimer"]
+    cb = write_file("cb.json", json.dumps({"labels": [
+        {"key": "spin", "name": "Spin", "color": "#aa0000", "hotkey": "s",
+         "attributes": [{"key": "how", "name": "How", "type": "multi",
+                         "choices": ["a", "b"]}]}]}))
+    r = runner.invoke(args=["create-project", "custom", "--codebook", str(cb)])
+    assert r.exit_code == 0 and "labels spin" in r.output
+    bad = write_file("bad.json", '{"labels": [{"key": "x", "hotkey": "12"}]}')
+    r = runner.invoke(args=["create-project", "bad", "--codebook", str(bad)])
+    assert r.exit_code == 1 and "hotkey must be a single character" in r.output
+    broken = write_file("broken.json", '{"labels": [')
+    r = runner.invoke(args=["create-project", "bad", "--codebook", str(broken)])
+    assert r.exit_code == 1 and "not valid JSON" in r.output
+    r = runner.invoke(args=["create-project", "custom"])
+    assert r.exit_code == 1 and "already a project 'custom'" in r.output
+    r = runner.invoke(args=["create-project", "Bad Slug"])
+    assert r.exit_code == 1 and "not valid" in r.output
+    assert _count(app, Project) == 2
+
+
+def test_import_command(app, runner, write_file, sample_path):
+    runner.invoke(args=["create-project", "news"])
+    r = runner.invoke(args=["import", "news", str(sample_path)])
+    assert r.exit_code == 0, r.output
+    assert "Imported 1 document, 65 paragraphs, 0 spans." in r.output
+    r = runner.invoke(args=["import", "news", str(sample_path)])
+    assert r.exit_code == 1 and "already in project 'news'" in r.output
+    r = runner.invoke(args=["import", "news", str(sample_path), "--skip-existing"])
+    assert r.exit_code == 0 and "Skipped 1" in r.output
+    titled = write_file("t.txt", "The Title\n\nBody text.")
+    latin = write_file("l.txt", "caf\xe9".encode("latin-1"))
+    r = runner.invoke(args=["import", "news", str(titled), str(latin)])
+    assert r.exit_code == 1 and "l.txt: the file is not UTF-8" in r.output
+    assert "Nothing was imported" in r.output
+    assert _count(app, Document) == 1
+    r = runner.invoke(args=["import", "news", str(titled), "--first-line-title"])
+    assert r.exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(Document.title).order_by(Document.id.desc())) == \
+            "The Title"
+    r = runner.invoke(args=["import", "nope", str(titled)])
+    assert r.exit_code == 1 and "no project 'nope'" in r.output
+    r = runner.invoke(args=["import", "news", "/no/such/file.txt"])
+    assert r.exit_code == 1 and "no such file" in r.output
+    r = runner.invoke(args=["import", "news"])
+    assert r.exit_code == 2
+
+
+def test_demo_creates_project_article_and_accounts(app, runner):
+    r = runner.invoke(args=["demo"])
+    assert r.exit_code == 0, r.output
+    assert "admin    password admin-demo" in r.output
+    with app.app_context():
+        project = db.session.scalar(select(Project).where(Project.slug == "demo"))
+        doc = project.documents[0]
+        assert doc.source == "RT" and "al-Kazimi" in doc.title and doc.paragraph_count == 65
+        roles = dict(db.session.execute(select(User.username, User.role)).all())
+        assert roles == {"admin": "admin", "alice": "reviewer", "bob": "reviewer",
+                         "carol": "reviewer"}
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "already loaded" in again.output
+    assert _count(app, Document) == 1
+
+
+def test_demo_if_empty_leaves_a_used_database_alone(app, runner):
+    runner.invoke(args=["create-user", "someone", "--password", "password-1"])
+    r = runner.invoke(args=["demo", "--if-empty"])
+    assert r.exit_code == 0 and "was not loaded" in r.output
+    assert _count(app, Project) == 0
+
+
+def test_demo_logs_in(app, runner, client):
+    runner.invoke(args=["demo"])
+    from tests.test_security import login
+
+    assert login(client, "alice", "alice-demo").status_code == 302
+    html = client.get("/projects/demo").get_data(as_text=True)
+    assert "Iraq no longer needs US troops" in html
