@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +84,13 @@ def _instance_secret_key(instance: Path) -> str:
         # O_EXCL: when two workers start at once, one writes and the other reads its key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return path.read_text("utf-8").strip()
+        # Another worker is writing it: wait for its key rather than making a second one.
+        for _ in range(50):
+            existing = path.read_text("utf-8").strip()
+            if existing:
+                return existing
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} exists but is empty; delete it and start again.") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(key + "\n")
     return key
