@@ -1,0 +1,117 @@
+"""``python -m benchmarks``: run the benchmarks and print one table.
+
+To add a measurement, write a module in this package with a ``run(ctx) -> list[Result]`` and a
+``BENCHMARK = Benchmark("name", "what it measures", run)``, and add it to ``BENCHMARKS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import api, imports, memory
+from .common import Benchmark, Context, Result, format_table, log
+
+# The benchmarks, in the order they run and appear in the table.
+BENCHMARKS: list[Benchmark] = [
+    api.BENCHMARK,
+    imports.BENCHMARK,
+    memory.BENCHMARK,
+]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    names = ", ".join(b.name for b in BENCHMARKS)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Measure the framing annotator and print one table of results.",
+    )
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help=f"run only these benchmarks (repeat or separate by commas): {names}")
+    parser.add_argument("--database-url", metavar="URL",
+                        help="default: fresh SQLite files in a temp dir; a "
+                             "postgresql+psycopg:// URL names a server on which fresh "
+                             "databases are created for the run and dropped after it")
+    parser.add_argument("--quick", action="store_true",
+                        help="smaller sizes, for a smoke run")
+    parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    parser.add_argument("--json", metavar="PATH", type=Path,
+                        help="also write the results as JSON to PATH")
+    parser.add_argument("--profile", metavar="DIR", type=Path, nargs="?",
+                        const=Path(__file__).resolve().parent / "output",
+                        help="profile the measured blocks into DIR (default "
+                             "benchmarks/output/); the timings of such a run are inflated")
+    parser.add_argument("--profiler", choices=("cprofile", "pyinstrument"), default="cprofile")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit with status 1 when a target is missed")
+    args = parser.parse_args(argv)
+    known = {b.name for b in BENCHMARKS}
+    selected = [n.strip() for item in args.only or [] for n in item.split(",") if n.strip()]
+    unknown = [n for n in selected if n not in known]
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; choose from {names}")
+    args.selected = selected
+    if args.database_url and not args.database_url.startswith(("sqlite", "postgresql")):
+        parser.error("--database-url must be a sqlite:// or postgresql+psycopg:// URL")
+    if args.profiler == "pyinstrument" and args.profile is None:
+        parser.error("--profiler pyinstrument needs --profile")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list:
+        for b in BENCHMARKS:
+            print(f"{b.name:10} {b.description}")
+        return 0
+    chosen = [b for b in BENCHMARKS if not args.selected or b.name in args.selected]
+    ctx = Context(args.database_url, quick=args.quick, profile_dir=args.profile,
+                  profiler=args.profiler)
+    results: list[Result] = []
+    started = time.perf_counter()
+    try:
+        engine = ctx.describe_engine()
+        for benchmark in chosen:
+            log(f"{benchmark.name}: {benchmark.description}")
+            began = time.perf_counter()
+            try:
+                results.extend(benchmark.run(ctx))
+            except Exception as exc:  # one failing benchmark does not hide the others
+                traceback.print_exc()
+                results.append(Result.failed(f"{benchmark.name}: failed",
+                                             f"{type(exc).__name__}: {exc}"))
+            log(f"  {time.perf_counter() - began:.1f} s")
+    finally:
+        ctx.close()
+
+    print(f"framing annotator benchmarks, {dt.datetime.now().isoformat(timespec='seconds')}")
+    print(f"database: {engine}")
+    print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
+          f"{os.cpu_count()} CPUs; {'quick' if args.quick else 'full'} sizes; "
+          f"{time.perf_counter() - started:.0f} s")
+    if args.profile is not None:
+        print("PROFILED RUN: the timings below are inflated by the profiler.")
+    print()
+    print(format_table(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({
+            "database": engine, "quick": args.quick,
+            "results": [r.to_dict() for r in results],
+        }, indent=2) + "\n", "utf-8")
+    if any(r.error is not None for r in results):
+        return 1
+    if args.strict and any(r.met is False for r in results):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

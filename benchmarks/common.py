@@ -1,0 +1,577 @@
+"""What every benchmark shares: result rows and targets, the run context (fresh databases and
+apps, sizes, profiling), the deterministic corpus generator and the table printer."""
+
+from __future__ import annotations
+
+import contextlib
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CODEBOOK_PATH = ROOT / "annotator" / "data" / "default_codebook.json"
+SECRET_KEY = "benchmark-secret-key"
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+def log(message: str) -> None:
+    """Progress goes to stderr; stdout holds only the table."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- results ------------------------------------------------------------------------------
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<=": lambda v, t: v <= t,
+    "<": lambda v, t: v < t,
+    ">=": lambda v, t: v >= t,
+    ">": lambda v, t: v > t,
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """``Target("<=", 10, "ms")``: what the project brief asks of a measurement's median."""
+
+    op: str
+    value: float
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.op not in _OPS:
+            raise ValueError(f"unknown comparison {self.op!r}")
+
+    def met(self, value: float) -> bool:
+        return _OPS[self.op](value, self.value)
+
+    def __str__(self) -> str:
+        value = f"{self.value:,.0f}" if self.value == int(self.value) else f"{self.value:g}"
+        return f"{self.op} {value} {self.unit}"
+
+
+@dataclass
+class Result:
+    """One row of the table. ``p90`` only for latencies; ``target`` None for context rows."""
+
+    name: str
+    unit: str
+    median: float | None
+    p90: float | None = None
+    n: int = 1
+    target: Target | None = None
+    note: str = ""
+    error: str | None = None
+
+    @classmethod
+    def latency(cls, name: str, samples_ms: Sequence[float], target: Target | None = None,
+                note: str = "") -> Result:
+        return cls(name, "ms", statistics.median(samples_ms), percentile(samples_ms, 90),
+                   len(samples_ms), target, note)
+
+    @classmethod
+    def failed(cls, name: str, error: str) -> Result:
+        return cls(name, "", None, error=error)
+
+    @property
+    def met(self) -> bool | None:
+        if self.error is not None:
+            return False
+        if self.target is None or self.median is None:
+            return None
+        return self.target.met(self.median)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "unit": self.unit, "median": self.median, "p90": self.p90,
+            "n": self.n, "target": str(self.target) if self.target else None,
+            "met": self.met, "note": self.note or None, "error": self.error,
+        }
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """The pct-th percentile, linear between closest ranks (numpy's default)."""
+    ordered = sorted(samples)
+    if len(ordered) == 1:
+        return ordered[0]
+    rank = (len(ordered) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def format_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit.endswith("/s") or abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def format_table(results: Sequence[Result]) -> str:
+    """The results as one plain-text table, then footnotes for notes and errors."""
+    header = ("measurement", "n", "median", "p90", "unit", "target", "met")
+    rows = []
+    footnotes = []
+    for r in results:
+        met = {True: "yes", False: "NO", None: "-"}[r.met]
+        if r.error is not None:
+            met = "ERROR"
+        name = r.name
+        if r.note or r.error:
+            footnotes.append(r.error or r.note)
+            name = f"{name} [{len(footnotes)}]"
+        rows.append((
+            name, f"{r.n:,}" if r.error is None else "-", format_value(r.median, r.unit),
+            format_value(r.p90, r.unit), r.unit or "-", str(r.target) if r.target else "-", met,
+        ))
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    right = {1, 2, 3}
+
+    def line(cells: Sequence[str]) -> str:
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in pairs).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out.extend(line(row) for row in rows)
+    for i, text in enumerate(footnotes, start=1):
+        out.append(f"[{i}] {text}")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A measured area: ``run(ctx)`` sets up what it needs and returns its rows."""
+
+    name: str
+    description: str
+    run: Callable[[Context], list[Result]]
+
+
+# --- the run context ----------------------------------------------------------------------
+
+class Context:
+    """Fresh databases, apps and sizes for one run; everything is removed by ``close()``.
+
+    ``base_url`` None (or a bare ``sqlite://``) means SQLite files in the run's temp dir; a
+    SQLite URL with a path puts the files next to that path instead (and removes them after);
+    a PostgreSQL URL names the server on which a database is created per benchmark and
+    dropped after the run.
+    """
+
+    def __init__(self, base_url: str | None = None, quick: bool = False,
+                 profile_dir: Path | None = None, profiler: str = "cprofile"):
+        self.quick = quick
+        self.profile_dir = profile_dir
+        self.profiler = profiler
+        self.workdir = Path(tempfile.mkdtemp(prefix="annotator-bench-"))
+        self.instance_path = self.workdir / "instance"
+        self.instance_path.mkdir()
+        # create_app reads it: the run never touches the project's instance/ folder.
+        os.environ["ANNOTATOR_INSTANCE_PATH"] = str(self.instance_path)
+        self.base_url = base_url
+        self.run_id = uuid.uuid4().hex[:8]
+        self._apps: list[Any] = []
+        self._pg_databases: list[str] = []
+        self._sqlite_files: list[Path] = []
+        self._cache: dict[str, Any] = {}
+        self.engine = "sqlite"
+        if base_url and not base_url.startswith("sqlite"):
+            from sqlalchemy.engine import make_url
+
+            if make_url(base_url).get_backend_name() != "postgresql":
+                raise ValueError(f"unsupported database URL {base_url!r}: use sqlite:// or "
+                                 f"postgresql+psycopg://")
+            self.engine = "postgresql"
+
+    def size(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+    def cached(self, key: str, make: Callable[[], Any]) -> Any:
+        """A value shared by the benchmarks of one run (e.g. the generated corpus)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    # databases and apps
+
+    def new_database(self, tag: str) -> str:
+        """The URL of a fresh, empty database for one benchmark."""
+        if self.engine == "postgresql":
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+
+            base = make_url(self.base_url)
+            name = f"annotator_bench_{self.run_id}_{re.sub(r'[^a-z0-9]', '_', tag.lower())}"
+            admin = create_engine(base, isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' '
+                                      f"TEMPLATE template0"))
+            finally:
+                admin.dispose()
+            self._pg_databases.append(name)
+            return base.set(database=name).render_as_string(hide_password=False)
+        folder = self.workdir
+        if self.base_url:
+            from sqlalchemy.engine import make_url
+
+            database = make_url(self.base_url).database
+            if database and database != ":memory:":
+                folder = Path(database).resolve().parent
+        path = folder / f"annotator-bench-{self.run_id}-{tag}.sqlite3"
+        self._sqlite_files.append(path)
+        return f"sqlite:///{path}"
+
+    def app_config(self, url: str) -> dict[str, Any]:
+        return {
+            "DATABASE_URL": url,
+            "SECRET_KEY": SECRET_KEY,
+            "PASSWORD_HASH_METHOD": FAST_HASH,
+        }
+
+    def make_app(self, url: str, create_schema: bool = True):
+        """An app on the given database, its schema created (as the tests create it)."""
+        from annotator import create_app
+        from annotator.extensions import db
+
+        app = create_app(self.app_config(url))
+        if create_schema:
+            with app.app_context():
+                db.create_all()
+        self._apps.append(app)
+        return app
+
+    def subprocess_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["ANNOTATOR_INSTANCE_PATH"] = str(self.instance_path)
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
+        )
+        return env
+
+    def describe_engine(self) -> str:
+        if self.engine == "postgresql":
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+
+            engine = create_engine(make_url(self.base_url))
+            try:
+                with engine.connect() as conn:
+                    version = conn.execute(text("SHOW server_version")).scalar()
+            finally:
+                engine.dispose()
+            host = make_url(self.base_url).host or "local socket"
+            return f"PostgreSQL {version} on {host} (a fresh database per benchmark)"
+        import sqlite3
+
+        where = self._sqlite_folder()
+        return f"SQLite {sqlite3.sqlite_version} (a fresh file per benchmark in {where})"
+
+    def _sqlite_folder(self) -> Path:
+        if self.base_url:
+            from sqlalchemy.engine import make_url
+
+            database = make_url(self.base_url).database
+            if database and database != ":memory:":
+                return Path(database).resolve().parent
+        return self.workdir
+
+    def close(self) -> None:
+        from annotator.extensions import db
+
+        for app in self._apps:
+            with contextlib.suppress(Exception), app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        if self._pg_databases:
+            from sqlalchemy import create_engine, text
+            from sqlalchemy.engine import make_url
+
+            admin = create_engine(make_url(self.base_url), isolation_level="AUTOCOMMIT")
+            try:
+                with admin.connect() as conn:
+                    for name in self._pg_databases:
+                        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            finally:
+                admin.dispose()
+        for path in self._sqlite_files:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                with contextlib.suppress(FileNotFoundError):
+                    Path(str(path) + suffix).unlink()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # profiling
+
+    @contextlib.contextmanager
+    def profiled(self, name: str) -> Iterator[None]:
+        """Profile the block when the run was asked to (``--profile DIR``); else nothing.
+
+        Profiled timings are inflated: read the profile, not the table, of such a run.
+        """
+        if self.profile_dir is None:
+            yield
+            return
+        self.profile_dir.mkdir(parents=True, exist_ok=True)
+        if self.profiler == "pyinstrument":
+            from pyinstrument import Profiler
+
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            try:
+                yield
+            finally:
+                profiler.stop()
+                path = self.profile_dir / f"{name}.txt"
+                path.write_text(profiler.output_text(unicode=True, show_all=False), "utf-8")
+                (self.profile_dir / f"{name}.html").write_text(profiler.output_html(), "utf-8")
+                log(f"  profile of {name}: {path}")
+            return
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            yield
+        finally:
+            profile.disable()
+            profile.dump_stats(self.profile_dir / f"{name}.prof")
+            text = io.StringIO()
+            stats = pstats.Stats(profile, stream=text)
+            stats.sort_stats("cumulative").print_stats(45)
+            stats.sort_stats("tottime").print_stats(30)
+            path = self.profile_dir / f"{name}.txt"
+            path.write_text(text.getvalue(), "utf-8")
+            log(f"  profile of {name}: {path} (and .prof)")
+
+
+def timed_ms(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    """(milliseconds, value) of one call of ``fn(*args, **kwargs)``."""
+    start = time.perf_counter_ns()
+    value = fn(*args, **kwargs)
+    return (time.perf_counter_ns() - start) / 1e6, value
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS) of this process in MB (1 MB = 2**20 bytes)."""
+    current = peak = None
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    current = int(line.split()[1]) / 1024
+                elif line.startswith("VmHWM:"):
+                    peak = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    if peak is None:
+        import resource
+
+        maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak = maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)
+    return (current if current is not None else peak), peak
+
+
+# --- the generated corpus -----------------------------------------------------------------
+
+_WORD_TEXT = (
+    "the government officials withdrawal troops country region security forces military "
+    "operation analysts administration policy decision crisis conflict negotiations talks "
+    "sanctions economy inflation prices energy supplies pipeline border refugees migrants "
+    "election campaign parliament opposition protesters police violence ceasefire agreement "
+    "statement ministry spokesman report sources claimed according warned announced said "
+    "would could should might allegedly reportedly apparently hasty chaotic unprecedented "
+    "catastrophic strategic humanitarian international domestic foreign western eastern "
+    "alliance partners allies influence pressure threat attack counteroffensive insurgents "
+    "militants terrorist organization weapons equipment billions dollars budget funding aid "
+    "investment companies markets exports imports growth recession unemployment workers "
+    "families children hospitals schools infrastructure cities villages province capital "
+    "residents witnesses journalists newspaper television channel interview conference week "
+    "month year months years days hours since after before during while although because "
+    "however despite moreover meanwhile instead therefore yet still already only also even "
+    "first last new old large small major minor key senior former current future recent "
+    "in on at of for with by from into over under against between among about across "
+    "a an and or but not no its their his her our this that these those which who whom"
+)
+_WORDS = _WORD_TEXT.split()
+_NAMES = (
+    "Konstantin Blokhin", "Joe Biden", "Lloyd Austin", "José Álvarez", "Ahmed Al-Rashid",
+    "Angela Müller", "Søren Kierkegaard", "Zhang Wei", "Olga Ivanova", "Mustafa al-Kadhimi",
+    "Jean-Luc Mélenchon", "Ngozi Okonjo-Iweala", "Сергей Лавров", "François Dupont",
+)
+_ORGS = (
+    "the Pentagon", "the Kremlin", "the State Department", "the Russian Academy of Sciences",
+    "the Center for Security Studies", "The Wall Street Journal", "RT", "Reuters",
+    "the United Nations", "NATO", "the European Commission", "Islamic State*", "Taliban**",
+)
+_SOURCES = ("RT", "TASS", "RIA Novosti", "Reuters", "AP", "BBC", "Al Jazeera", "Le Monde")
+_SECTIONS = ("world", "politics", "economy", "opinion", "society")
+
+
+def _sentence(rng: random.Random) -> str:
+    kind = rng.random()
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(8, 24))]
+    body = " ".join(words)
+    if kind < 0.2:
+        return f"“{body.capitalize()},” said {rng.choice(_NAMES)}, a researcher at " \
+               f"{rng.choice(_ORGS)}."
+    if kind < 0.35:
+        return f"According to {rng.choice(_ORGS)}, {body}."
+    if kind < 0.4:
+        return (f"* {rng.choice(_ORGS).strip('*')} — the organization was recognized as "
+                f"terrorist by the decision of the Supreme Court of the Russian Federation.")
+    if kind < 0.5:
+        return f"{rng.choice(_NAMES)} {body} — {rng.choice(_WORDS)} {rng.choice(_WORDS)}."
+    return body.capitalize() + "."
+
+
+class CorpusGenerator:
+    """Deterministic documents in the documents JSONL format (INTERFACE.md).
+
+    Paragraphs are drawn from a pool of news-like sentences (some non-ASCII: curly quotes,
+    dashes, accented and Cyrillic names) so that generating 50,000 paragraphs is quick;
+    spans start and end on word boundaries and carry attribute values valid for the
+    default codebook, with their ``text`` as an export writes it.
+    """
+
+    def __init__(self, seed: int = 20240601, codebook: dict[str, Any] | None = None):
+        self.rng = random.Random(seed)
+        self.codebook = codebook or json.loads(CODEBOOK_PATH.read_text("utf-8"))
+        self.labels = self.codebook["labels"]
+        self.label_weights = [0.4, 0.35, 0.15, 0.1][: len(self.labels)] or None
+        self.sentences = [_sentence(self.rng) for _ in range(4000)]
+
+    def paragraph(self) -> str:
+        return " ".join(self.rng.choices(self.sentences, k=self.rng.randint(2, 5)))
+
+    def attributes(self, label: dict[str, Any]) -> dict[str, Any]:
+        rng = self.rng
+        values: dict[str, Any] = {}
+        for attr in label["attributes"]:
+            if rng.random() < 0.2:
+                continue
+            kind = attr["type"]
+            if kind == "choice":
+                values[attr["key"]] = rng.choice(attr["choices"])
+            elif kind == "multi":
+                values[attr["key"]] = rng.sample(attr["choices"],
+                                                 rng.randint(1, len(attr["choices"])))
+            elif kind == "boolean":
+                values[attr["key"]] = rng.random() < 0.5
+            else:
+                values[attr["key"]] = rng.choice(_NAMES + _ORGS)
+        return values
+
+    def span(self, paragraphs: Sequence[str], paragraph: int | None = None,
+             bounds: list[list[tuple[int, int]]] | None = None) -> dict[str, Any]:
+        """A random span (a dict of the JSONL format) on word boundaries."""
+        rng = self.rng
+        if paragraph is None:
+            paragraph = rng.randrange(len(paragraphs))
+        text = paragraphs[paragraph]
+        words = bounds[paragraph] if bounds else word_bounds(text)
+        first = rng.randrange(len(words))
+        last = min(len(words) - 1, first + rng.choice((0, 1, 2, 4, 6, 10, 16, 25)))
+        start, end = words[first][0], words[last][1]
+        label = rng.choices(self.labels, weights=self.label_weights)[0]
+        span = {"paragraph": paragraph, "start": start, "end": end, "label": label["key"],
+                "text": text[start:end], "attributes": self.attributes(label)}
+        if rng.random() < 0.05:
+            span["note"] = "check the source"
+        return span
+
+    def document(self, index: int, paragraphs: int, spans_by_reviewer: dict[str, int],
+                 submitted: dict[str, bool] | None = None) -> dict[str, Any]:
+        rng = self.rng
+        texts = [self.paragraph() for _ in range(paragraphs)]
+        bounds = [word_bounds(t) for t in texts]
+        reviews = []
+        for reviewer, count in spans_by_reviewer.items():
+            done = (submitted or {}).get(reviewer, rng.random() < 0.7)
+            review: dict[str, Any] = {"reviewer": reviewer,
+                                      "status": "submitted" if done else "in_progress"}
+            if not done:
+                review["reviewed_paragraphs"] = list(range(rng.randrange(paragraphs + 1)))
+            review["annotations"] = [self.span(texts, bounds=bounds) for _ in range(count)]
+            reviews.append(review)
+        return {
+            "title": f"{rng.choice(self.sentences)[:120]} ({index})",
+            "source": rng.choice(_SOURCES),
+            "url": f"https://news.example.org/{rng.choice(_SECTIONS)}/{index}",
+            "published": f"20{rng.randint(15, 24)}-{rng.randint(1, 12):02d}-"
+                         f"{rng.randint(1, 28):02d}",
+            "meta": {"section": rng.choice(_SECTIONS)},
+            "external_id": f"bench-{index:06d}",
+            "paragraphs": texts,
+            "reviews": reviews,
+        }
+
+    def documents(self, count: int, spans_total: int,
+                  reviewers: Sequence[str] = ("alice", "bob", "carol"),
+                  paragraphs: tuple[int, int] = (15, 35),
+                  first_index: int = 1) -> Iterator[dict[str, Any]]:
+        """``count`` documents holding exactly ``spans_total`` review spans in all.
+
+        Spans per document vary around the mean (pairs of documents compensate), split
+        unevenly among the reviewers; paragraphs per document are uniform in the range
+        (25 on average by default).
+        """
+        rng = self.rng
+        base, extra = divmod(spans_total, count)
+        per_doc = [base + (1 if i < extra else 0) for i in range(count)]
+        for i in range(0, count - 1, 2):
+            d = rng.randint(-(per_doc[i + 1] * 2 // 5), per_doc[i + 1] * 2 // 5)
+            per_doc[i] += d
+            per_doc[i + 1] -= d
+        for i, total in enumerate(per_doc):
+            weights = [rng.uniform(0.7, 1.3) for _ in reviewers]
+            shares = [int(total * w / sum(weights)) for w in weights]
+            shares[0] += total - sum(shares)
+            yield self.document(first_index + i, rng.randint(*paragraphs),
+                                dict(zip(reviewers, shares, strict=True)))
+
+
+def word_bounds(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"\w+", text)] or [(0, len(text))]
+
+
+def corpus_jsonl(documents: int, spans: int, seed: int = 20240601) -> bytes:
+    """The import corpus: documents JSONL, one line per document, UTF-8."""
+    generator = CorpusGenerator(seed)
+    lines = [json.dumps(doc, ensure_ascii=False) for doc in generator.documents(documents, spans)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CorpusSize:
+    documents: int
+    spans: int
+
+
+def import_corpus_size(ctx: Context) -> CorpusSize:
+    """The size the brief names (2,000 documents, 200,000 spans); a tenth with --quick."""
+    return CorpusSize(ctx.size(2000, 200), ctx.size(200_000, 20_000))
+
+
+def shared_corpus(ctx: Context) -> bytes:
+    """The import corpus of this run, generated once and shared by the benchmarks."""
+    size = import_corpus_size(ctx)
+
+    def make() -> bytes:
+        log(f"  generating the corpus: {size.documents:,} documents, {size.spans:,} spans")
+        return corpus_jsonl(size.documents, size.spans)
+
+    return ctx.cached(f"corpus-{size.documents}-{size.spans}", make)
