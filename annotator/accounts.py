@@ -6,13 +6,14 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .errors import Conflict, Invalid
+from .errors import Conflict, Invalid, NotFound
 from .extensions import db
 from .models import ROLES, ApiToken, User, utcnow
 
@@ -148,3 +149,71 @@ def authenticate(username: str, password: str) -> User:
         user.locked_until = None
         db.session.commit()
     return user
+
+
+# --- administration (the admin pages) --------------------------------------------------------
+
+@dataclass
+class UserRow:
+    """A user with the figures the admin's list shows."""
+
+    user: User
+    tokens: int
+    can_log_in: bool
+    login_note: str  # why not, or "" when the user can log in
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    return user
+
+
+def login_state(user: User) -> tuple[bool, str]:
+    """Whether the user can log in now, and if not, why (one short phrase)."""
+    if not user.active:
+        return False, "disabled"
+    if user.password_hash is None:
+        return False, "no password set"
+    locked_until = user.locked_until
+    if locked_until is not None and locked_until.tzinfo is None:
+        locked_until = locked_until.replace(tzinfo=dt.UTC)
+    if locked_until is not None and locked_until > utcnow():
+        return False, f"locked until {locked_until:%Y-%m-%d %H:%M} UTC"
+    return True, ""
+
+
+def list_users() -> list[UserRow]:
+    """Every account, by name, with its number of API tokens."""
+    counts = dict(db.session.execute(
+        select(ApiToken.user_id, func.count()).group_by(ApiToken.user_id)
+    ).all())
+    users = db.session.scalars(select(User).order_by(func.lower(User.username)))
+    return [UserRow(u, counts.get(u.id, 0), *login_state(u)) for u in users]
+
+
+def set_active(user: User, active: bool, acting: User | None = None) -> None:
+    """Enable or disable an account. A disabled account can neither log in nor use tokens."""
+    if not active and acting is not None and acting.id == user.id:
+        raise Invalid("You cannot disable your own account.", "active")
+    user.active = bool(active)
+    db.session.commit()
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    ))
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Delete one of the user's API tokens; it stops working at once."""
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound(f"User '{user.username}' has no API token {token_id}.")
+    db.session.delete(token)
+    db.session.commit()
+    return token

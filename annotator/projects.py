@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from .codebook import default_codebook, validate_codebook
-from .errors import Conflict, Invalid
+from .codebook import Codebook, default_codebook, validate_codebook
+from .errors import Conflict, Invalid, NotFound
 from .extensions import db
-from .models import Project
+from .models import Annotation, Document, DocumentReview, GoldSpan, Project
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -45,5 +49,155 @@ def create_project(
     project = Project(slug=slug, name=name, codebook=data, blind=blind,
                       reviewers_per_document=reviewers_per_document)
     db.session.add(project)
+    db.session.commit()
+    return project
+
+
+# --- administration (the admin pages) --------------------------------------------------------
+
+@dataclass
+class ProjectRow:
+    """A project with the figures the admin's list shows."""
+
+    project: Project
+    documents: int
+    spans: int
+    reviewers: int
+
+
+def find_project(slug: str) -> Project:
+    project = db.session.scalar(select(Project).where(Project.slug == slug))
+    if project is None:
+        raise NotFound(f"There is no project '{slug}'.")
+    return project
+
+
+def list_projects() -> list[ProjectRow]:
+    """Every project, by name, with its numbers of documents, spans and active reviewers."""
+    documents = dict(db.session.execute(
+        select(Document.project_id, func.count()).group_by(Document.project_id)
+    ).all())
+    spans = dict(db.session.execute(
+        select(Document.project_id, func.count())
+        .join(Annotation, Annotation.document_id == Document.id)
+        .group_by(Document.project_id)
+    ).all())
+    reviewers = dict(db.session.execute(
+        select(Document.project_id, func.count(func.distinct(DocumentReview.reviewer_id)))
+        .join(DocumentReview, DocumentReview.document_id == Document.id)
+        .group_by(Document.project_id)
+    ).all())
+    projects = db.session.scalars(select(Project).order_by(func.lower(Project.name), Project.slug))
+    return [ProjectRow(p, documents.get(p.id, 0), spans.get(p.id, 0), reviewers.get(p.id, 0))
+            for p in projects]
+
+
+def project_documents(project: Project, ids: Sequence[int] | None = None) -> list[Document]:
+    """The project's documents (only those with the given ids, when ids are given), by id."""
+    query = select(Document).where(Document.project_id == project.id).order_by(Document.id)
+    if ids is not None:
+        if not ids:
+            return []
+        query = query.where(Document.id.in_(list(ids)))
+    return list(db.session.scalars(query))
+
+
+def label_usage(project: Project) -> dict[str, dict[str, int]]:
+    """Per label key: ``{"spans": reviewers' spans, "gold": gold spans}`` stored in the project."""
+    usage: dict[str, dict[str, int]] = {}
+    for model, kind in ((Annotation, "spans"), (GoldSpan, "gold")):
+        for label, count in db.session.execute(
+            select(model.label, func.count())
+            .join(Document, Document.id == model.document_id)
+            .where(Document.project_id == project.id)
+            .group_by(model.label)
+        ):
+            usage.setdefault(label, {"spans": 0, "gold": 0})[kind] = count
+    return usage
+
+
+def _spans(count: int) -> str:
+    return f"{count} span{'' if count == 1 else 's'}"
+
+
+def codebook_orphans(project: Project, codebook: Any) -> list[str]:
+    """What a new codebook would take away from the spans stored in the project.
+
+    Each item names a label, an attribute or a choice that stored spans (reviewers' and gold)
+    use but the new codebook lacks or no longer accepts, with the number of spans. Adding
+    labels, attributes and choices, or changing names, colours and hotkeys, orphans nothing.
+    """
+    new = Codebook.from_json(codebook)
+    lost_labels: Counter[str] = Counter()
+    lost_attributes: Counter[tuple[str, str]] = Counter()
+    lost_values: Counter[tuple[str, str, str]] = Counter()
+    for model in (Annotation, GoldSpan):
+        # Grouped by label and attribute values: a few rows even for many spans.
+        for label_key, attributes, count in db.session.execute(
+            select(model.label, model.attributes, func.count())
+            .join(Document, Document.id == model.document_id)
+            .where(Document.project_id == project.id)
+            .group_by(model.label, model.attributes)
+        ):
+            label = new.labels.get(label_key)
+            if label is None:
+                lost_labels[label_key] += count
+                continue
+            for key, value in (attributes or {}).items():
+                attribute = label.attributes.get(key)
+                if attribute is None:
+                    lost_attributes[(label_key, key)] += count
+                    continue
+                try:
+                    attribute.clean(value, "span")
+                except Invalid:
+                    # Name the choices that went; a value of the wrong shape as a whole.
+                    items = value if isinstance(value, list) else [value]
+                    missing = [v for v in items if v not in attribute.choices]
+                    if attribute.type not in ("choice", "multi") or not missing:
+                        missing = [value]
+                    for item in missing:
+                        lost_values[(label_key, key, json.dumps(item, ensure_ascii=False))] \
+                            += count
+    problems = [f"label '{label}' is used by {_spans(n)}"
+                for label, n in sorted(lost_labels.items())]
+    problems += [f"attribute '{key}' of label '{label}' is set on {_spans(n)}"
+                 for (label, key), n in sorted(lost_attributes.items())]
+    problems += [f"the value {value} of attribute '{key}' (label '{label}') is set on {_spans(n)}"
+                 for (label, key, value), n in sorted(lost_values.items())]
+    return problems
+
+
+def update_project(
+    project: Project,
+    *,
+    name: str | None = None,
+    blind: bool | None = None,
+    codebook: Any = None,
+) -> Project:
+    """Change a project's name, mode or codebook (each only when given).
+
+    A new codebook must not orphan stored spans: removing a label, an attribute or a choice
+    that spans use (or changing an attribute's type so their values no longer fit) is refused
+    with Conflict, naming each and the number of spans. Nothing changes on any error.
+    """
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise Invalid("The name must have 1 to 200 characters.", "name")
+    data = None
+    if codebook is not None:
+        data = validate_codebook(codebook)
+        problems = codebook_orphans(project, data)
+        if problems:
+            raise Conflict(
+                "The new codebook would orphan stored spans: " + "; ".join(problems)
+                + ". Keep those in the codebook, or delete the spans first.", "codebook")
+    if name is not None:
+        project.name = name
+    if blind is not None:
+        project.blind = bool(blind)
+    if data is not None:
+        project.codebook = data
     db.session.commit()
     return project

@@ -1,10 +1,186 @@
 """The flat HTML forms (WTForms with CSRF)."""
 
+import json
+
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+
+try:  # WTForms 3.3 deprecates choices given as tuples
+    from wtforms.fields.choices import SelectChoice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    def SelectChoice(value: str, label: str) -> tuple[str, str]:  # noqa: N802
+        return value, label
+
+from ..accounts import validate_password
+from ..codebook import validate_codebook
+from ..errors import Invalid
+from ..projects import validate_slug
 
 
 class LoginForm(FlaskForm):
     username = StringField("User name", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+# --- admin: users ----------------------------------------------------------------------------
+
+def _check_password(field) -> None:
+    try:
+        validate_password(field.data or "")
+    except Invalid as exc:
+        raise ValidationError(exc.message) from None
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField("User name", validators=[
+        DataRequired("Enter a user name."), Length(max=64, message="At most 64 characters.")])
+    role = SelectField("Role", choices=[SelectChoice("reviewer", "Reviewer"),
+                                             SelectChoice("admin", "Admin")],
+                       default="reviewer")
+    password = PasswordField("Password", validators=[
+        DataRequired("Enter a password."), Length(max=1024)])
+    confirm = PasswordField("Repeat the password", validators=[
+        DataRequired("Repeat the password."),
+        EqualTo("password", "The two passwords differ.")])
+
+    def validate_password(self, field):
+        _check_password(field)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[
+        DataRequired("Enter a password."), Length(max=1024)])
+    confirm = PasswordField("Repeat the new password", validators=[
+        DataRequired("Repeat the password."),
+        EqualTo("password", "The two passwords differ.")])
+
+    def validate_password(self, field):
+        _check_password(field)
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Note (what the token is for)", validators=[
+        Optional(), Length(max=100, message="At most 100 characters.")])
+
+
+# --- admin: projects -------------------------------------------------------------------------
+
+MODES = [SelectChoice("blind", "Blind: reviewers see only their own spans"),
+         SelectChoice("open", "Open: reviewers may see each other's spans")]
+
+
+def _codebook_from_text(text: str, where: str) -> dict:
+    """Parse and check codebook JSON; a ValidationError with one sentence on any fault."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, "
+                              f"column {exc.colno}).") from None
+    try:
+        return validate_codebook(data)
+    except Invalid as exc:
+        raise ValidationError(exc.message) from None
+
+
+class ProjectCreateForm(FlaskForm):
+    slug = StringField("Slug", validators=[DataRequired("Enter a slug.")])
+    name = StringField("Name", validators=[
+        Optional(), Length(max=200, message="At most 200 characters.")])
+    mode = RadioField("Who sees whose spans", choices=MODES, default="blind")
+    reviewers_per_document = StringField("Reviewers per document")
+    codebook_source = RadioField("Codebook", default="default", choices=[
+        SelectChoice("default", "The default codebook"),
+        SelectChoice("upload", "Upload a .json file"),
+        SelectChoice("edit", "Edit the JSON here"),
+    ])
+    codebook_file = FileField("Codebook file (.json)")
+    codebook_json = TextAreaField("Codebook JSON")
+
+    # Set by validation: the checked codebook (None: the default) and reviewers per document.
+    codebook = None
+    reviewers = None
+
+    def validate_slug(self, field):
+        field.data = (field.data or "").strip()
+        try:
+            validate_slug(field.data)
+        except Invalid as exc:
+            raise ValidationError(exc.message) from None
+
+    def validate_reviewers_per_document(self, field):
+        text = (field.data or "").strip()
+        if not text:
+            return
+        if not text.isdigit() or int(text) < 1:
+            raise ValidationError("Reviewers per document must be a whole number of at least 1, "
+                                  "or empty for no assignment.")
+        self.reviewers = int(text)
+
+    def validate_codebook_file(self, field):
+        if self.codebook_source.data != "upload":
+            return
+        upload = field.data
+        if upload is None or not getattr(upload, "filename", ""):
+            raise ValidationError("Choose a codebook file to upload.")
+        if not upload.filename.lower().endswith(".json"):
+            raise ValidationError(f"{upload.filename}: a codebook file must be a .json file.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(f"{upload.filename}: the file is not UTF-8 text.") from None
+        self.codebook = _codebook_from_text(text, upload.filename)
+
+    def validate_codebook_json(self, field):
+        if self.codebook_source.data != "edit":
+            return
+        if not (field.data or "").strip():
+            raise ValidationError("Enter the codebook JSON, or choose the default codebook.")
+        self.codebook = _codebook_from_text(field.data, "Codebook")
+
+
+class ProjectSettingsForm(FlaskForm):
+    name = StringField("Name", validators=[
+        DataRequired("Enter a name."), Length(max=200, message="At most 200 characters.")])
+    mode = RadioField("Who sees whose spans", choices=MODES)
+    codebook_json = TextAreaField("Codebook JSON", validators=[
+        InputRequired("Enter the codebook JSON.")])
+
+    codebook = None
+
+    def validate_codebook_json(self, field):
+        self.codebook = _codebook_from_text(field.data, "Codebook")
+
+
+# --- admin: imports --------------------------------------------------------------------------
+
+class ImportForm(FlaskForm):
+    files = MultipleFileField("Files (.txt, .md, .jsonl)")
+    first_line_title = BooleanField("First line is the title",
+                                    description="For .txt and .md files without a title in "
+                                                "their front matter.")
+    skip_existing = BooleanField("Skip articles already imported",
+                                 description="Instead of refusing the whole import.")
+
+    def validate_files(self, field):
+        if not [f for f in field.data or [] if getattr(f, "filename", "")]:
+            raise ValidationError("Choose at least one file to import.")
