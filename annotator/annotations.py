@@ -61,6 +61,12 @@ def get_document(document_id: int, user: User) -> Document:
     return document
 
 
+def require_agreement_access(user: User, project: Project) -> None:
+    """Agreement figures: admins, and reviewers of open (non-blind) projects."""
+    if not (user.is_admin or not project.blind):
+        raise Forbidden("This project is blind: only admins see its agreement.")
+
+
 def require_admin(user: User) -> None:
     if not user.is_admin:
         raise Forbidden("Only an admin can do this.")

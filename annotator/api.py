@@ -183,3 +183,46 @@ def put_gold(document_id: int):
 def get_codebook(slug: str):
     project = spans.get_project(slug, current_user)
     return load_codebook(project.codebook).data
+
+
+def agreement_filters() -> tuple[list[int] | None, list[str] | None]:
+    """``documents=1,2,3`` and ``reviewers=alice,bob`` query parameters."""
+    documents = reviewers = None
+    if request.args.get("documents"):
+        try:
+            documents = [int(x) for x in request.args["documents"].split(",") if x.strip()]
+        except ValueError:
+            raise BadRequest("documents must be a comma-separated list of document ids.") \
+                from None
+    if request.args.get("reviewers"):
+        reviewers = [x.strip() for x in request.args["reviewers"].split(",") if x.strip()]
+    return documents, reviewers
+
+
+def int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number.") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}.")
+    return value
+
+
+@bp.get("/projects/<slug>/agreement")
+def agreement(slug: str):
+    from .agreement.report import cached_report
+
+    project = spans.get_project(slug, current_user)
+    spans.require_agreement_access(current_user, project)
+    documents, reviewers = agreement_filters()
+    return cached_report(
+        project,
+        bootstrap=int_arg("bootstrap", 0, 0, 10000),
+        seed=int_arg("seed", None, -(2**31), 2**31 - 1),
+        document_ids=documents,
+        reviewers=reviewers,
+    )

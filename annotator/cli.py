@@ -186,9 +186,29 @@ def demo_command(if_empty: bool) -> None:
             click.echo(f"  {name:<8} password {password:<12} ({role})")
 
 
+@click.command("agreement")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0,
+              help="Resamples of documents for 95% intervals (e.g. 1000).")
+@click.option("--seed", type=int, help="Seed of the resampling: the same seed, the same intervals.")
+@with_appcontext
+def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> None:
+    """Inter-annotator agreement of a project (INTERFACE.md, "Agreement report")."""
+    from .agreement.formats import report_text
+    from .agreement.report import build_report
+
+    report = build_report(_project(slug), bootstrap=bootstrap, seed=seed)
+    if fmt == "json":
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(report_text(report), nl=False)
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
-                    create_project_command, import_command, demo_command):
+                    create_project_command, import_command, demo_command, agreement_command):
         app.cli.add_command(command)
 
 

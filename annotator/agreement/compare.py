@@ -1,0 +1,89 @@
+"""One document's spans side by side, reviewer by reviewer: the compare view's data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Annotation, Document, DocumentReview, GoldSpan, ParagraphReview, User
+
+
+def compare_document(document: Document) -> dict:
+    """Every paragraph with each reviewer's spans, and which of them others did not make.
+
+    A span is ``agreed`` when every other reviewer who reviewed the paragraph made a span with
+    the same label, start and end; otherwise it is a disagreement. Spans in paragraphs their
+    reviewer has not reviewed are shown but flagged ``unreviewed`` (they count in no figure).
+    """
+    texts = [p.text for p in document.paragraphs]
+    reviewed: dict[int, set[int]] = defaultdict(set)
+    for index, uid in db.session.execute(
+        select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
+        .where(ParagraphReview.document_id == document.id)
+    ):
+        reviewed[index].add(uid)
+    rows = db.session.execute(
+        select(Annotation, User.username).join(User, User.id == Annotation.reviewer_id)
+        .where(Annotation.document_id == document.id)
+        .order_by(Annotation.paragraph_index, Annotation.start, Annotation.end)
+    ).all()
+    statuses = dict(db.session.execute(
+        select(DocumentReview.reviewer_id, DocumentReview.status)
+        .where(DocumentReview.document_id == document.id)
+    ).all())
+    reviewer_ids = {uid for ids in reviewed.values() for uid in ids} | \
+        {span.reviewer_id for span, _ in rows}
+    names = dict(db.session.execute(
+        select(User.id, User.username).where(User.id.in_(reviewer_ids))
+    ).all()) if reviewer_ids else {}
+    order = sorted(names, key=lambda uid: names[uid].lower())
+
+    keys: dict[tuple[int, int], set[tuple[str, int, int]]] = defaultdict(set)
+    for span, _ in rows:
+        keys[(span.paragraph_index, span.reviewer_id)].add((span.label, span.start, span.end))
+
+    gold = defaultdict(list)
+    for g in db.session.scalars(select(GoldSpan).where(GoldSpan.document_id == document.id)
+                                .order_by(GoldSpan.paragraph_index, GoldSpan.start)):
+        gold[g.paragraph_index].append({
+            "id": g.id, "start": g.start, "end": g.end, "label": g.label,
+            "text": texts[g.paragraph_index][g.start:g.end], "attributes": g.attributes,
+            "provenance": g.provenance})
+
+    paragraphs = []
+    disagreements = 0
+    for index, text in enumerate(texts):
+        row_reviewers = []
+        for uid in order:
+            spans = []
+            for span, _ in rows:
+                if span.paragraph_index != index or span.reviewer_id != uid:
+                    continue
+                others = [o for o in reviewed[index] if o != uid]
+                is_reviewed = uid in reviewed[index]
+                agreed = bool(others) and is_reviewed and all(
+                    (span.label, span.start, span.end) in keys[(index, o)] for o in others)
+                if is_reviewed and others and not agreed:
+                    disagreements += 1
+                spans.append({
+                    "id": span.id, "start": span.start, "end": span.end, "label": span.label,
+                    "text": text[span.start:span.end], "attributes": span.attributes or {},
+                    "note": span.note, "agreed": agreed, "unreviewed": not is_reviewed})
+            row_reviewers.append({"reviewer": names[uid], "reviewed": uid in reviewed[index],
+                                  "spans": spans})
+        paragraphs.append({
+            "index": index, "text": text, "reviewers": row_reviewers, "gold": gold[index],
+            "reviewed_by": len(reviewed[index]),
+            "disagreement": any(not s["agreed"] and not s["unreviewed"] and r["reviewed"]
+                                and len(reviewed[index]) >= 2
+                                for r in row_reviewers for s in r["spans"]),
+        })
+    return {
+        "document": {"id": document.id, "title": document.title, "source": document.source},
+        "reviewers": [{"name": names[uid], "status": statuses.get(uid, "not_started")}
+                      for uid in order],
+        "paragraphs": paragraphs,
+        "disagreements": disagreements,
+    }

@@ -1,0 +1,902 @@
+"""The agreement report of a project, built from the database by the definitions of
+INTERFACE.md ("Agreement report").
+
+Everything is computed from a handful of bulk queries and numpy arrays:
+
+- paragraphs are laid end to end on one character axis (one separator character between
+  them, so that no token or span crosses a paragraph), spans become intervals on that axis;
+- tokens (``\\w+|[^\\w\\s]``) are found by classifying every code point at once;
+- a reviewer's coverage of tokens comes from prefix sums over the token axis;
+- Krippendorff's coincidences, Cohen's tables, F1 counts and the unitizing components are
+  summed per document, so that the bootstrap resamples documents by multiplying a matrix of
+  resampling counts with those per-document sums instead of recomputing anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+
+from ..codebook import load_codebook
+from ..extensions import db
+from ..models import Annotation, Document, DocumentReview, Paragraph, ParagraphReview, Project, User
+from . import metrics
+
+SEPARATOR = "\n"  # between paragraphs on the character axis: white space, never a token
+
+
+# --- loading ------------------------------------------------------------------------------
+
+@dataclass
+class ProjectData:
+    """A project's documents, reviews and spans as arrays."""
+
+    slug: str
+    labels: list[str]
+    attributes: dict[str, list[tuple[str, str]]]  # label -> [(key, type)]
+    reviewers: list[str]
+    doc_ids: np.ndarray  # (D,)
+    doc_titles: list[str]
+    par_doc: np.ndarray  # (P,) document index of each paragraph
+    par_start: np.ndarray  # (P,) start of each paragraph on the character axis
+    par_len: np.ndarray  # (P,) length in code points
+    text: str  # all paragraphs joined by SEPARATOR
+    reviewed: np.ndarray  # (P, R) bool
+    submitted: np.ndarray  # (D, R) bool
+    # spans, kept only where their reviewer reviewed the paragraph
+    span_par: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    span_rev: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    span_label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    span_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    span_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    span_attrs: list[dict] = field(default_factory=list)
+
+    @property
+    def n_docs(self) -> int:
+        return len(self.doc_ids)
+
+    @property
+    def n_reviewers(self) -> int:
+        return len(self.reviewers)
+
+
+def load_project_data(
+    project: Project,
+    document_ids: Sequence[int] | None = None,
+    reviewers: Sequence[str] | None = None,
+) -> ProjectData:
+    """Read what the report needs in a few bulk queries."""
+    codebook = load_codebook(project.codebook)
+    labels = codebook.label_keys
+    attributes = {
+        key: [(a.key, a.type) for a in label.attributes.values()]
+        for key, label in codebook.labels.items()
+    }
+    doc_query = select(Document.id, Document.title).where(Document.project_id == project.id)
+    if document_ids is not None:
+        doc_query = doc_query.where(Document.id.in_(list(document_ids)))
+    doc_rows = db.session.execute(doc_query.order_by(Document.id)).all()
+    doc_ids = np.array([r[0] for r in doc_rows], dtype=np.int64)
+    titles = [r[1] for r in doc_rows]
+    in_docs = Document.project_id == project.id
+    if document_ids is not None:
+        in_docs = in_docs & Document.id.in_(list(document_ids))
+
+    par_rows = db.session.execute(
+        select(Paragraph.document_id, Paragraph.text)
+        .join(Document, Document.id == Paragraph.document_id)
+        .where(in_docs)
+        .order_by(Paragraph.document_id, Paragraph.position)
+    ).all()
+    texts = [r[1] for r in par_rows]
+    par_doc = np.searchsorted(doc_ids, np.array([r[0] for r in par_rows], dtype=np.int64))
+    par_len = np.array([len(t) for t in texts], dtype=np.int64)
+    par_start = np.zeros(len(texts), dtype=np.int64)
+    if len(texts):
+        par_start[1:] = np.cumsum(par_len + len(SEPARATOR))[:-1]
+    doc_first_par = np.searchsorted(par_doc, np.arange(len(doc_ids)), side="left")
+
+    # Reviewers: everyone who reviewed or annotated in these documents.
+    user_ids = set(db.session.scalars(
+        select(ParagraphReview.reviewer_id).distinct()
+        .join(Document, Document.id == ParagraphReview.document_id).where(in_docs)
+    ))
+    user_ids |= set(db.session.scalars(
+        select(Annotation.reviewer_id).distinct()
+        .join(Document, Document.id == Annotation.document_id).where(in_docs)
+    ))
+    names = dict(db.session.execute(
+        select(User.id, User.username).where(User.id.in_(user_ids))
+    ).all()) if user_ids else {}
+    if reviewers is not None:
+        wanted = {r.lower() for r in reviewers}
+        names = {k: v for k, v in names.items() if v.lower() in wanted}
+    ordered = sorted(names.items(), key=lambda kv: (kv[1].lower(), kv[1]))
+    rev_index = {uid: i for i, (uid, _) in enumerate(ordered)}
+    reviewer_names = [name for _, name in ordered]
+    n_par, n_rev = len(texts), len(reviewer_names)
+
+    def paragraph_index(doc_col, par_col):
+        d = np.searchsorted(doc_ids, np.asarray(doc_col, dtype=np.int64))
+        return doc_first_par[d] + np.asarray(par_col, dtype=np.int64)
+
+    reviewed = np.zeros((n_par, n_rev), dtype=bool)
+    rows = db.session.execute(
+        select(ParagraphReview.document_id, ParagraphReview.paragraph_index,
+               ParagraphReview.reviewer_id)
+        .join(Document, Document.id == ParagraphReview.document_id).where(in_docs)
+    ).all()
+    rows = [r for r in rows if r[2] in rev_index]
+    if rows:
+        cols = list(zip(*rows, strict=True))
+        reviewed[paragraph_index(cols[0], cols[1]),
+                 [rev_index[u] for u in cols[2]]] = True
+
+    submitted = np.zeros((len(doc_ids), n_rev), dtype=bool)
+    for doc_id, uid in db.session.execute(
+        select(DocumentReview.document_id, DocumentReview.reviewer_id)
+        .join(Document, Document.id == DocumentReview.document_id)
+        .where(in_docs, DocumentReview.status == "submitted")
+    ):
+        if uid in rev_index:
+            submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
+
+    data = ProjectData(
+        slug=project.slug, labels=labels, attributes=attributes, reviewers=reviewer_names,
+        doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
+        par_len=par_len, text=SEPARATOR.join(texts), reviewed=reviewed, submitted=submitted,
+    )
+    span_rows = db.session.execute(
+        select(Annotation.document_id, Annotation.paragraph_index, Annotation.reviewer_id,
+               Annotation.start, Annotation.end, Annotation.label, Annotation.attributes)
+        .join(Document, Document.id == Annotation.document_id).where(in_docs)
+    ).all()
+    label_index = {key: i for i, key in enumerate(labels)}
+    span_rows = [r for r in span_rows if r[2] in rev_index and r[5] in label_index]
+    if span_rows:
+        cols = list(zip(*span_rows, strict=True))
+        par = paragraph_index(cols[0], cols[1])
+        rev = np.array([rev_index[u] for u in cols[2]], dtype=np.int64)
+        keep = reviewed[par, rev]  # spans in paragraphs the reviewer did not review: left out
+        data.span_par = par[keep]
+        data.span_rev = rev[keep]
+        data.span_start = np.asarray(cols[3], dtype=np.int64)[keep]
+        data.span_end = np.asarray(cols[4], dtype=np.int64)[keep]
+        data.span_label = np.array([label_index[k] for k in cols[5]], dtype=np.int64)[keep]
+        data.span_attrs = [a or {} for a, k in zip(cols[6], keep, strict=True) if k]
+    return data
+
+
+# --- tokens -------------------------------------------------------------------------------
+
+_ASCII_WORD = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(128)])
+_ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])
+
+
+def tokenize(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end offsets (code points) of ``re.finditer(r"\\w+|[^\\w\\s]", text)``.
+
+    ``\\w`` in Python's ``re`` is ``str.isalnum()`` or ``_``, and ``\\s`` is
+    ``str.isspace()``; every code point is classified at once and word runs are found by
+    comparing each code point with the one before it.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if codes.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    ascii_ = codes < 128
+    is_word = np.zeros(codes.size, dtype=bool)
+    is_space = np.zeros(codes.size, dtype=bool)
+    is_word[ascii_] = _ASCII_WORD[codes[ascii_]]
+    is_space[ascii_] = _ASCII_SPACE[codes[ascii_]]
+    others = ~ascii_
+    if others.any():
+        values, inverse = np.unique(codes[others], return_inverse=True)
+        chars = [chr(v) for v in values.tolist()]
+        is_word[others] = np.array([c.isalnum() for c in chars])[inverse]
+        is_space[others] = np.array([c.isspace() for c in chars])[inverse]
+    previous_word = np.zeros(codes.size, dtype=bool)
+    previous_word[1:] = is_word[:-1]
+    next_word = np.zeros(codes.size, dtype=bool)
+    next_word[:-1] = is_word[1:]
+    word_starts = np.flatnonzero(is_word & ~previous_word)
+    word_ends = np.flatnonzero(is_word & ~next_word) + 1
+    punct = np.flatnonzero(~is_word & ~is_space)
+    starts = np.concatenate([word_starts, punct])
+    ends = np.concatenate([word_ends, punct + 1])
+    order = np.argsort(starts, kind="stable")
+    return starts[order].astype(np.int64), ends[order].astype(np.int64)
+
+
+# --- helpers on arrays --------------------------------------------------------------------
+
+def _pairs(n: int) -> list[tuple[int, int]]:
+    return list(itertools.combinations(range(n), 2))
+
+
+def _binary_coincidences(n1: np.ndarray, m: np.ndarray, group: np.ndarray,
+                         n_groups: int) -> np.ndarray:
+    """Per group, the 2x2 coincidence matrix flattened (o00, o01, o10, o11).
+
+    Units with m >= 2 values, n1 of them 1: o11 = n1(n1-1)/(m-1), o00 = n0(n0-1)/(m-1),
+    o01 = o10 = n0 n1/(m-1) (Krippendorff 2011).
+    """
+    ok = m >= 2
+    n1, m, group = n1[ok].astype(np.float64), m[ok].astype(np.float64), group[ok]
+    n0 = m - n1
+    w = 1.0 / (m - 1)
+    out = np.zeros((n_groups, 4))
+    out[:, 0] = np.bincount(group, weights=n0 * (n0 - 1) * w, minlength=n_groups)
+    cross = np.bincount(group, weights=n0 * n1 * w, minlength=n_groups)
+    out[:, 1] = cross
+    out[:, 2] = cross
+    out[:, 3] = np.bincount(group, weights=n1 * (n1 - 1) * w, minlength=n_groups)
+    return out
+
+
+def _pairwise_coincidences(values: np.ndarray, m: np.ndarray, group: np.ndarray, k: int,
+                           n_groups: int) -> np.ndarray:
+    """Per group, the k x k coincidence matrix (flattened) of a (reviewers, units) value
+    matrix with -1 for missing: o_ck = sum_u sum_{i != j} [v_iu = c][v_ju = k] / (m_u - 1)."""
+    out = np.zeros(n_groups * k * k)
+    ok_unit = m >= 2
+    w = np.zeros(m.shape, dtype=np.float64)
+    w[ok_unit] = 1.0 / (m[ok_unit] - 1)
+    n_rev = values.shape[0]
+    for i in range(n_rev):
+        for j in range(n_rev):
+            if i == j:
+                continue
+            ok = ok_unit & (values[i] >= 0) & (values[j] >= 0)
+            if not ok.any():
+                continue
+            idx = (group[ok] * k + values[i][ok]) * k + values[j][ok]
+            out += np.bincount(idx, weights=w[ok], minlength=n_groups * k * k)
+    return out.reshape(n_groups, k * k)
+
+
+def alpha_from_coincidences(flat: np.ndarray) -> np.ndarray:
+    """Nominal alpha from coincidence matrices flattened on the last axis (k*k values);
+    NaN where undefined. Works on a batch (..., k*k)."""
+    k = int(round(math.sqrt(flat.shape[-1])))
+    o = flat.reshape(*flat.shape[:-1], k, k)
+    n_c = o.sum(axis=-1)
+    n = n_c.sum(axis=-1)
+    diagonal = np.trace(o, axis1=-2, axis2=-1)
+    expected = n * n - (n_c * n_c).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1) * (n - diagonal) / expected
+    return np.where((expected > 1e-12) & (n > 0), alpha, np.nan)
+
+
+def _value(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _mean_defined(values: Sequence[float]) -> float | None:
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    return float(math.fsum(finite) / len(finite)) if finite else None
+
+
+def _merge(gs: np.ndarray, ge: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Merge intervals that share a character, within each key (intervals of different keys
+    never merge). Returns merged (key, start, end) sorted by key then start."""
+    if gs.size == 0:
+        return key[:0], gs[:0], ge[:0]
+    order = np.lexsort((ge, gs, key))
+    k, s, e = key[order], gs[order], ge[order]
+    # Offsets on the character axis are unique per position, so (key, position) pairs are
+    # made one sortable axis by spacing the keys further apart than any position.
+    big = int(e.max()) + 1
+    ks, ke = k * big + s, k * big + e
+    reach = np.maximum.accumulate(ke)
+    new = np.ones(ks.size, dtype=bool)
+    new[1:] = ks[1:] >= reach[:-1]
+    first = np.flatnonzero(new)
+    return k[first], s[first], np.maximum.reduceat(ke, first) - k[first] * big
+
+
+def _overlap_terms(a_s, a_e, b_s, b_e):
+    """For sorted, disjoint interval lists A and B on one axis: the pairs that intersect and
+    their intersection lengths. Returns (index in A, index in B, shared length)."""
+    if a_s.size == 0 or b_s.size == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    lo = np.searchsorted(b_e, a_s, side="right")
+    hi = np.searchsorted(b_s, a_e, side="left")
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    if total == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z
+    ia = np.repeat(np.arange(a_s.size), counts)
+    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    ib = np.repeat(lo, counts) + offsets
+    shared = np.minimum(a_e[ia], b_e[ib]) - np.maximum(a_s[ia], b_s[ib])
+    keep = shared > 0
+    return ia[keep], ib[keep], shared[keep]
+
+
+# --- the computation ----------------------------------------------------------------------
+
+@dataclass
+class _Sums:
+    """Per-document sums (rows: documents) from which every figure, and every bootstrap
+    resample of it, is computed."""
+
+    paragraph_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
+    token_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
+    overall_token_coinc: np.ndarray | None = None  # (D, K*K)
+    unitizing: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 2)
+    # (label or -1 for overall, pair) -> (D, 3) exact: matches, |A|, |B|
+    exact: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
+    # (label or -1, pair) -> (D, 4) overlap: sum_p, n_a, sum_r, n_b
+    overlap: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
+    cohen: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
+    fleiss: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
+    fleiss_m: int | None = None
+
+
+class ReportBuilder:
+    def __init__(self, data: ProjectData):
+        self.data = data
+        d = data
+        self.n_par = len(d.par_len)
+        self.m = d.reviewed.sum(axis=1)  # reviewers per paragraph
+        self.units = self.m >= 2  # paragraphs reviewed by at least two reviewers
+        self.gs = d.par_start[d.span_par] + d.span_start if d.span_par.size else d.span_par
+        self.ge = d.par_start[d.span_par] + d.span_end if d.span_par.size else d.span_par
+        self.span_doc = d.par_doc[d.span_par] if d.span_par.size else d.span_par
+        self.pairs = _pairs(d.n_reviewers)
+        self.sums = _Sums()
+
+    # tokens and their coverage
+    def _tokens(self):
+        d = self.data
+        ts, te = tokenize(d.text)
+        tok_par = np.searchsorted(d.par_start, ts, side="right") - 1 if ts.size else ts
+        keep = self.units[tok_par] if ts.size else np.zeros(0, dtype=bool)
+        self.tok_start, self.tok_end, self.tok_par = ts[keep], te[keep], tok_par[keep]
+        self.tok_doc = d.par_doc[self.tok_par] if self.tok_par.size else self.tok_par
+        # Which spans touch which tokens: [lo, hi) on the token axis (empty when a span
+        # covers white space only).
+        self.span_tok_lo = np.searchsorted(self.tok_end, self.gs, side="right")
+        self.span_tok_hi = np.searchsorted(self.tok_start, self.ge, side="left")
+
+    def _covered(self, label: int, reviewer: int) -> np.ndarray:
+        d = self.data
+        sel = (d.span_label == label) & (d.span_rev == reviewer)
+        lo, hi = self.span_tok_lo[sel], self.span_tok_hi[sel]
+        ok = lo < hi
+        n_tok = self.tok_start.size
+        diff = np.bincount(lo[ok], minlength=n_tok + 1)[: n_tok + 1] \
+            - np.bincount(hi[ok], minlength=n_tok + 1)[: n_tok + 1]
+        return np.cumsum(diff)[:n_tok] > 0
+
+    def compute(self) -> None:
+        d = self.data
+        n_docs, n_rev, n_labels = d.n_docs, d.n_reviewers, len(d.labels)
+        self._tokens()
+        tok_reviewed = d.reviewed[self.tok_par] if self.tok_par.size else \
+            np.zeros((0, n_rev), dtype=bool)
+        tok_m = tok_reviewed.sum(axis=1)
+        par_units = np.flatnonzero(self.units)
+        mask = np.zeros((n_rev, self.tok_start.size), dtype=np.int64)
+
+        # paragraph-level values: does the reviewer have a span of the label in it?
+        has = np.zeros((n_labels, self.n_par, n_rev), dtype=bool)
+        if d.span_par.size:
+            has[d.span_label, d.span_par, d.span_rev] = True
+        for label in range(n_labels):
+            n1 = (has[label] & d.reviewed).sum(axis=1)
+            self.sums.paragraph_coinc[label] = _binary_coincidences(
+                n1[par_units], self.m[par_units], d.par_doc[par_units], n_docs)
+            covered = np.zeros((n_rev, self.tok_start.size), dtype=bool)
+            for r in range(n_rev):
+                covered[r] = self._covered(label, r) & tok_reviewed[:, r]
+                mask[r] |= covered[r].astype(np.int64) << label
+            self.sums.token_coinc[label] = _binary_coincidences(
+                covered.sum(axis=0), tok_m, self.tok_doc, n_docs)
+            for pair in self.pairs:
+                a, b = pair
+                both = d.reviewed[:, a] & d.reviewed[:, b]
+                va, vb = has[label][both, a], has[label][both, b]
+                idx = d.par_doc[both] * 4 + va.astype(np.int64) * 2 + vb.astype(np.int64)
+                self.sums.cohen[(label, pair)] = np.bincount(
+                    idx, minlength=n_docs * 4).reshape(n_docs, 4).astype(np.float64)
+        # overall token alpha: the set of labels as one nominal value (a bit mask)
+        values = np.where(tok_reviewed.T, mask, -1)
+        self.sums.overall_token_coinc = _pairwise_coincidences(
+            values, tok_m, self.tok_doc, 1 << n_labels, n_docs)
+        self.confusion = self._confusion(values, n_labels)
+        self._fleiss(has)
+        self._f1()
+        self._unitizing()
+
+    def _confusion(self, values: np.ndarray, n_labels: int) -> np.ndarray:
+        """Token-level label confusion, "none" included (last row and column): over every
+        ordered pair of reviewers and every token both reviewed, reviewer a's labels against
+        reviewer b's, a token with several labels on a side split evenly among them."""
+        k = 1 << n_labels
+        mask_pairs = np.zeros(k * k)
+        for a in range(values.shape[0]):
+            for b in range(values.shape[0]):
+                if a == b:
+                    continue
+                ok = (values[a] >= 0) & (values[b] >= 0)
+                mask_pairs += np.bincount(values[a][ok] * k + values[b][ok], minlength=k * k)
+        out = np.zeros((n_labels + 1, n_labels + 1))
+        members = [[i for i in range(n_labels) if m >> i & 1] or [n_labels] for m in range(k)]
+        for code in np.flatnonzero(mask_pairs):
+            xs, ys = members[code // k], members[code % k]
+            share = mask_pairs[code] / (len(xs) * len(ys))
+            for x in xs:
+                for y in ys:
+                    out[x, y] += share
+        return out
+
+    def _fleiss(self, has: np.ndarray) -> None:
+        d = self.data
+        ms = self.m[self.units]
+        if ms.size == 0:
+            return
+        counts = np.bincount(ms)
+        best = counts.max()
+        m = int(np.flatnonzero(counts == best).max())  # the larger m on a tie
+        self.sums.fleiss_m = m
+        sel = np.flatnonzero(self.m == m)
+        for label in range(len(d.labels)):
+            n1 = (has[label][sel] & d.reviewed[sel]).sum(axis=1).astype(np.float64)
+            n0 = m - n1
+            p_i = (n1 * (n1 - 1) + n0 * (n0 - 1)) / (m * (m - 1))
+            doc = d.par_doc[sel]
+            n_docs = d.n_docs
+            self.sums.fleiss[label] = np.stack([
+                np.bincount(doc, weights=p_i, minlength=n_docs),
+                np.bincount(doc, minlength=n_docs).astype(np.float64),
+                np.bincount(doc, weights=n1, minlength=n_docs),
+                np.bincount(doc, weights=n0, minlength=n_docs),
+            ], axis=1)
+
+    def _f1(self) -> None:
+        d = self.data
+        n_docs, n_labels = d.n_docs, len(d.labels)
+        if d.span_par.size == 0:
+            return
+        big = int(self.ge.max()) + 2
+        # exact: each reviewer's spans as a set of (label, start, end) on the global axis
+        keys = (d.span_label * big + self.gs) * big + self.ge
+        # overlap: each reviewer's spans of a label merged first
+        merged = {}
+        for r in range(d.n_reviewers):
+            sel = d.span_rev == r
+            k, s, e = _merge(self.gs[sel], self.ge[sel], d.span_label[sel])
+            merged[r] = (k, s, e)
+        for pair in self.pairs:
+            a, b = pair
+            both = d.reviewed[:, a] & d.reviewed[:, b]
+            sel_a = (d.span_rev == a) & both[d.span_par]
+            sel_b = (d.span_rev == b) & both[d.span_par]
+            ka, kb = np.unique(keys[sel_a]), np.unique(keys[sel_b])
+            common = np.intersect1d(ka, kb, assume_unique=True)
+
+            def doc_of(k):
+                start = (k // big) % big
+                par = np.searchsorted(d.par_start, start, side="right") - 1
+                return d.par_doc[par]
+
+            label_of = {"a": ka // (big * big), "b": kb // (big * big),
+                        "c": common // (big * big)}
+            docs = {"a": doc_of(ka), "b": doc_of(kb), "c": doc_of(common)}
+            for label in [*range(n_labels), -1]:
+                cols = []
+                for name in ("c", "a", "b"):
+                    sel = label_of[name] == label if label >= 0 else \
+                        np.ones(label_of[name].size, dtype=bool)
+                    cols.append(np.bincount(docs[name][sel], minlength=n_docs))
+                self.sums.exact[(label, pair)] = np.stack(cols, axis=1).astype(np.float64)
+
+            # overlap, per label on merged spans restricted to paragraphs both reviewed
+            parts = {}
+            for who, r in (("a", a), ("b", b)):
+                k, s, e = merged[r]
+                par = np.searchsorted(d.par_start, s, side="right") - 1
+                keep = both[par]
+                parts[who] = (k[keep], s[keep], e[keep], d.par_doc[par[keep]])
+            overall = np.zeros((n_docs, 4))
+            for label in range(n_labels):
+                ka_, sa, ea, da = (x[parts["a"][0] == label] for x in parts["a"])
+                kb_, sb, eb, db_ = (x[parts["b"][0] == label] for x in parts["b"])
+                ia, ib, shared = _overlap_terms(sa, ea, sb, eb)
+                doc = da[ia]
+                table = np.stack([
+                    np.bincount(doc, weights=shared / (ea[ia] - sa[ia]), minlength=n_docs),
+                    np.bincount(da, minlength=n_docs).astype(np.float64),
+                    np.bincount(doc, weights=shared / (eb[ib] - sb[ib]), minlength=n_docs),
+                    np.bincount(db_, minlength=n_docs).astype(np.float64),
+                ], axis=1)
+                self.sums.overlap[(label, pair)] = table
+                overall += table
+            self.sums.overlap[(-1, pair)] = overall
+
+    def _unitizing(self) -> None:
+        """Per document and label, DKPro's D_o and D_e among the reviewers who submitted the
+        document (at least two), on the paragraphs laid end to end with nothing between."""
+        d = self.data
+        n_docs, n_labels = d.n_docs, len(d.labels)
+        for label in range(n_labels):
+            self.sums.unitizing[label] = np.zeros((n_docs, 2))
+        if n_docs == 0:
+            return
+        doc_par_first = np.searchsorted(d.par_doc, np.arange(n_docs), side="left")
+        doc_par_last = np.searchsorted(d.par_doc, np.arange(n_docs), side="right")
+        # position of a paragraph on its document's continuum (no separators)
+        cont_start = np.zeros(self.n_par, dtype=np.int64)
+        for doc in range(n_docs):
+            lo, hi = doc_par_first[doc], doc_par_last[doc]
+            if hi > lo:
+                cont_start[lo:hi] = np.concatenate([[0], np.cumsum(d.par_len[lo:hi])[:-1]])
+        doc_len = np.bincount(d.par_doc, weights=d.par_len, minlength=n_docs).astype(np.int64)
+        by_doc = np.argsort(self.span_doc, kind="stable") if d.span_par.size else \
+            np.zeros(0, dtype=np.int64)
+        span_docs_sorted = self.span_doc[by_doc] if by_doc.size else by_doc
+        bounds = np.searchsorted(span_docs_sorted, np.arange(n_docs + 1), side="left")
+        for doc in range(n_docs):
+            raters = np.flatnonzero(d.submitted[doc])
+            if raters.size < 2 or doc_len[doc] == 0:
+                continue
+            idx = by_doc[bounds[doc]:bounds[doc + 1]]
+            idx = idx[d.submitted[doc, d.span_rev[idx]]]
+            begin = cont_start[d.span_par[idx]] + d.span_start[idx]
+            length = d.span_end[idx] - d.span_start[idx]
+            rev = d.span_rev[idx]
+            lab = d.span_label[idx]
+            units = list(zip(rev.tolist(), begin.tolist(), length.tolist(), lab.tolist(),
+                             strict=True))
+            n_r, length_ = raters.size, int(doc_len[doc])
+            for label in range(n_labels):
+                o, e = metrics.unitizing_disagreement(0, length_, units, raters.tolist(), label)
+                # Back to DKPro's own D_o and D_e (see unitizing_disagreement).
+                scale = n_r * length_ * length_
+                self.sums.unitizing[label][doc] = (o / scale, e / scale)
+
+    # figures from sums (also used on bootstrap resamples) -----------------------------------
+    @staticmethod
+    def figures(sums: _Sums, labels: list[str], pairs: list[tuple[int, int]],
+                weights: np.ndarray | None = None) -> dict:
+        """All figures from per-document sums; with ``weights`` (B, D), arrays of B values."""
+
+        def total(table):
+            return table.sum(axis=0) if weights is None else weights @ table
+
+        out: dict[str, Any] = {}
+        for label in range(len(labels)):
+            fig = {
+                "paragraph_alpha": alpha_from_coincidences(total(sums.paragraph_coinc[label])),
+                "token_alpha": alpha_from_coincidences(total(sums.token_coinc[label])),
+            }
+            u = total(sums.unitizing[label])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                fig["unitizing_alpha"] = np.where(u[..., 1] > 0, 1 - u[..., 0] / u[..., 1],
+                                                  np.nan)
+            fig["f1_exact"] = _mean_over_pairs(
+                [_f1_exact(total(sums.exact[(label, p)])) for p in pairs if
+                 (label, p) in sums.exact])
+            fig["f1_overlap"] = _mean_over_pairs(
+                [_f1_overlap(total(sums.overlap[(label, p)])) for p in pairs if
+                 (label, p) in sums.overlap])
+            fig["fleiss_kappa"] = _fleiss_kappa(total(sums.fleiss[label]), sums.fleiss_m) \
+                if label in sums.fleiss else np.nan
+            out[labels[label]] = fig
+        overall_u = sum(total(sums.unitizing[label]) for label in range(len(labels))) \
+            if labels else np.zeros(2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            overall_unitizing = np.where(overall_u[..., 1] > 0,
+                                         1 - overall_u[..., 0] / overall_u[..., 1], np.nan)
+        out["__overall__"] = {
+            "token_alpha": alpha_from_coincidences(total(sums.overall_token_coinc))
+            if sums.overall_token_coinc is not None else np.nan,
+            "unitizing_alpha": overall_unitizing,
+            "f1_exact": _mean_over_pairs([_f1_exact(total(sums.exact[(-1, p)]))
+                                          for p in pairs if (-1, p) in sums.exact]),
+            "f1_overlap": _mean_over_pairs([_f1_overlap(total(sums.overlap[(-1, p)]))
+                                            for p in pairs if (-1, p) in sums.overlap]),
+        }
+        return out
+
+
+def _f1_exact(t: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(t[..., 1] + t[..., 2] > 0, 2 * t[..., 0] / (t[..., 1] + t[..., 2]),
+                        np.nan)
+
+
+def _f1_overlap(t: np.ndarray) -> np.ndarray:
+    sum_p, n_a, sum_r, n_b = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n_a > 0, sum_p / n_a, 0.0)
+        r = np.where(n_b > 0, sum_r / n_b, 0.0)
+        f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
+    return np.where(n_a + n_b > 0, f1, np.nan)
+
+
+def _mean_over_pairs(values: list[np.ndarray]) -> np.ndarray:
+    if not values:
+        return np.float64(np.nan)
+    stacked = np.stack(values)
+    defined = np.isfinite(stacked)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(defined.any(axis=0),
+                        np.where(defined, stacked, 0).sum(axis=0) / defined.sum(axis=0),
+                        np.nan)
+
+
+def _cohen(t: np.ndarray) -> float | None:
+    """Cohen's kappa from a 2x2 table flattened as (00, 01, 10, 11): rows a, columns b."""
+    n = t.sum()
+    if n == 0:
+        return None
+    table = t.reshape(2, 2) / n
+    p_o = table[0, 0] + table[1, 1]
+    p_e = table.sum(axis=1) @ table.sum(axis=0)
+    if abs(1 - p_e) < 1e-15:
+        return None
+    return float((p_o - p_e) / (1 - p_e))
+
+
+def _fleiss_kappa(t: np.ndarray, m: int | None) -> np.ndarray:
+    """Fleiss' kappa from per-document sums (sum P_i, N, sum n1, sum n0)."""
+    sum_p, n, n1, n0 = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_bar = sum_p / n
+        p1 = n1 / (n * m)
+        p0 = n0 / (n * m)
+        p_e = p1 * p1 + p0 * p0
+        kappa = (p_bar - p_e) / (1 - p_e)
+    return np.where((n > 0) & (np.abs(1 - p_e) > 1e-15), kappa, np.nan)
+
+
+# --- the report ---------------------------------------------------------------------------
+
+def build_report(
+    project: Project,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    document_ids: Sequence[int] | None = None,
+    reviewers: Sequence[str] | None = None,
+) -> dict:
+    """The agreement report of INTERFACE.md for a project (optionally a subset of documents
+    and reviewers), with bootstrap intervals when ``bootstrap`` > 0."""
+    data = load_project_data(project, document_ids, reviewers)
+    builder = ReportBuilder(data)
+    builder.compute()
+    sums, pairs = builder.sums, builder.pairs
+    figures = ReportBuilder.figures(sums, data.labels, pairs)
+    names = data.reviewers
+
+    labels: dict[str, Any] = {}
+    for index, key in enumerate(data.labels):
+        fig = figures[key]
+        entry = {name: _value(fig[name]) for name in
+                 ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact",
+                  "f1_overlap", "fleiss_kappa")}
+        entry["cohen_kappa"] = {
+            "|".join(sorted((names[a], names[b]))): _cohen(sums.cohen[(index, (a, b))].sum(0))
+            for a, b in pairs
+        }
+        entry["attributes"] = attribute_alphas(builder, index)
+        entry["counts"] = _label_counts(builder, index)
+        labels[key] = entry
+    overall = {name: _value(figures["__overall__"][name]) for name in
+               ("token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap")}
+
+    report = {
+        "project": data.slug,
+        "reviewers": names,
+        "documents": data.n_docs,
+        "paragraphs": int(builder.units.sum()),
+        "labels": labels,
+        "overall": overall,
+        "documents_by_disagreement": _documents_by_disagreement(builder),
+        "reviewers_detail": _reviewers_detail(builder),
+        "confusion": {
+            "labels": [*data.labels, "none"],
+            "tokens": [[round(float(x), 6) for x in row] for row in builder.confusion],
+        },
+    }
+    if bootstrap and bootstrap > 0 and data.n_docs > 0:
+        _add_intervals(report, builder, bootstrap, seed)
+    return report
+
+
+def _label_counts(builder: ReportBuilder, label: int) -> dict:
+    d = builder.data
+    sel = d.span_label == label
+    return {
+        "spans": int(sel.sum()),
+        "paragraphs": int(builder.units.sum()),
+        "tokens": int(builder.tok_start.size),
+        "pairs": sum(1 for p in builder.pairs if (label, p) in builder.sums.overlap
+                     and builder.sums.overlap[(label, p)][:, [1, 3]].sum() > 0),
+        "units_submitted_documents": int((d.submitted.sum(axis=1) >= 2).sum()),
+    }
+
+
+def _documents_by_disagreement(builder: ReportBuilder) -> list[dict]:
+    d = builder.data
+    per_pair = [_f1_overlap(builder.sums.overlap[(-1, p)]) for p in builder.pairs
+                if (-1, p) in builder.sums.overlap]
+    if not per_pair:
+        return []
+    scores = _mean_over_pairs(per_pair)
+    rows = [{"id": int(d.doc_ids[i]), "title": d.doc_titles[i], "f1_overlap": float(s)}
+            for i, s in enumerate(scores) if np.isfinite(s)]
+    rows.sort(key=lambda r: (r["f1_overlap"], r["id"]))
+    return rows
+
+
+def _reviewers_detail(builder: ReportBuilder) -> dict:
+    d = builder.data
+    detail = {}
+    for r, name in enumerate(d.reviewers):
+        scores = [_f1_overlap(builder.sums.overlap[(-1, p)].sum(0)) for p in builder.pairs
+                  if r in p and (-1, p) in builder.sums.overlap]
+        exact = [_f1_exact(builder.sums.exact[(-1, p)].sum(0)) for p in builder.pairs
+                 if r in p and (-1, p) in builder.sums.exact]
+        detail[name] = {
+            "spans": int((d.span_rev == r).sum()),
+            "paragraphs_reviewed": int(d.reviewed[:, r].sum()),
+            "documents_submitted": int(d.submitted[:, r].sum()),
+            "f1_overlap_vs_others": _mean_defined([float(s) for s in scores]),
+            "f1_exact_vs_others": _mean_defined([float(s) for s in exact]),
+        }
+    return detail
+
+
+def _normalise(value: Any, kind: str) -> Any:
+    if kind == "text":
+        return value.strip().casefold() if isinstance(value, str) else None
+    if kind == "multi":
+        return frozenset(value) if isinstance(value, list) else None
+    return value
+
+
+def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | None]:
+    """Per attribute, nominal alpha over groups of same-label spans linked by overlap."""
+    d = builder.data
+    key = d.labels[label]
+    attributes = d.attributes.get(key, [])
+    result: dict[str, float | None] = {}
+    sel = np.flatnonzero((d.span_label == label) & builder.units[d.span_par]) \
+        if d.span_par.size else np.zeros(0, dtype=np.int64)
+    if not attributes:
+        return result
+    if sel.size == 0:
+        return {a: None for a, _ in attributes}
+    gs, ge, rev = builder.gs[sel], builder.ge[sel], d.span_rev[sel]
+    order = np.lexsort((ge, gs))
+    gs_o, ge_o = gs[order], ge[order]
+    reach = np.maximum.accumulate(ge_o)
+    new = np.ones(gs_o.size, dtype=bool)
+    new[1:] = gs_o[1:] >= reach[:-1]  # a span sharing no character with those before it
+    group_sorted = np.cumsum(new) - 1
+    group = np.empty_like(group_sorted)
+    group[order] = group_sorted
+    n_groups = int(group_sorted[-1]) + 1
+    # each reviewer's representative in a group: the longest span, the first by start on a tie
+    length = ge - gs
+    rep_order = np.lexsort((gs, -length, rev, group))
+    g_sorted, r_sorted = group[rep_order], rev[rep_order]
+    first = np.ones(rep_order.size, dtype=bool)
+    first[1:] = (g_sorted[1:] != g_sorted[:-1]) | (r_sorted[1:] != r_sorted[:-1])
+    reps = rep_order[first]
+    for attr, kind in attributes:
+        codes: dict[Any, int] = {}
+        values = np.full((d.n_reviewers, n_groups), -1, dtype=np.int64)
+        for i in reps.tolist():
+            value = d.span_attrs[sel[i]].get(attr)
+            if value is None:
+                continue
+            value = _normalise(value, kind)
+            if value is None:
+                continue
+            values[rev[i], group[i]] = codes.setdefault(value, len(codes))
+        m = (values >= 0).sum(axis=0)
+        if len(codes) == 0:
+            result[attr] = None
+            continue
+        coinc = _pairwise_coincidences(values, m, np.zeros(n_groups, dtype=np.int64),
+                                       len(codes), 1)
+        result[attr] = _value(alpha_from_coincidences(coinc[0]))
+    return result
+
+
+CI_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap",
+              "fleiss_kappa")
+
+
+def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | None) -> None:
+    """95 % percentile intervals from resampling documents with replacement."""
+    d = builder.data
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(d.n_docs, np.full(d.n_docs, 1.0 / d.n_docs), size=n) \
+        .astype(np.float64)
+    resampled = ReportBuilder.figures(builder.sums, d.labels, builder.pairs, weights)
+
+    def interval(values) -> list[float] | None:
+        values = np.asarray(values, dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if values.size == 0:
+            return None
+        low, high = np.percentile(values, [2.5, 97.5])
+        return [float(low), float(high)]
+
+    for key in d.labels:
+        report["labels"][key]["ci"] = {
+            name: interval(resampled[key][name]) for name in CI_FIGURES}
+    report["overall"]["ci"] = {
+        name: interval(resampled["__overall__"][name])
+        for name in ("token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap")}
+    report["bootstrap"] = {"resamples": n, "seed": seed}
+
+
+def document_count(project: Project) -> int:
+    return db.session.scalar(select(func.count()).where(Document.project_id == project.id))
+
+
+# --- caching ------------------------------------------------------------------------------
+
+_CACHE: dict[tuple, tuple[tuple, dict]] = {}
+_CACHE_SIZE = 32
+
+
+def data_fingerprint(project: Project) -> tuple:
+    """Changes whenever anything the report reads changes: counts and newest times of the
+    project's documents, spans, reviews and review marks (one aggregate query each)."""
+    in_project = select(Document.id).where(Document.project_id == project.id)
+    parts: list[Any] = [json.dumps(project.codebook, sort_keys=True)]
+    for model, stamp in ((Document, Document.created_at),
+                         (Annotation, Annotation.updated_at),
+                         (ParagraphReview, ParagraphReview.created_at),
+                         (DocumentReview, DocumentReview.updated_at)):
+        id_col = model.id if model is Document else model.document_id
+        row = db.session.execute(
+            select(func.count(), func.max(stamp), func.sum(id_col)).where(
+                (Document.project_id == project.id) if model is Document
+                else model.document_id.in_(in_project))
+        ).one()
+        parts.extend(str(v) for v in row)
+    parts.append(str(db.session.scalar(
+        select(func.max(Annotation.id)).where(Annotation.document_id.in_(in_project)))))
+    return tuple(parts)
+
+
+def cached_report(
+    project: Project,
+    bootstrap: int = 0,
+    seed: int | None = None,
+    document_ids: Sequence[int] | None = None,
+    reviewers: Sequence[str] | None = None,
+) -> dict:
+    """The report, computed again only when the project's data changed since the last call
+    with the same arguments (in this process)."""
+    key = (project.id, bootstrap, seed,
+           tuple(sorted(document_ids)) if document_ids is not None else None,
+           tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None)
+    fingerprint = data_fingerprint(project)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == fingerprint:
+        return hit[1]
+    report = build_report(project, bootstrap=bootstrap, seed=seed, document_ids=document_ids,
+                          reviewers=reviewers)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = (fingerprint, report)
+    return report
