@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from . import annotations as spans
 from .codebook import load_codebook
-from .errors import BadRequest
+from .errors import BadRequest, Forbidden
 from .extensions import db
 from .models import Document, DocumentReview, Project
 
@@ -226,3 +226,46 @@ def agreement(slug: str):
         document_ids=documents,
         reviewers=reviewers,
     )
+
+
+@bp.get("/projects/<slug>/export")
+def export(slug: str):
+    from .exports import FORMATS, MEDIA_TYPES, filename
+    from .exports import export as run_export
+
+    project = spans.get_project(slug, current_user)
+    fmt = request.args.get("format", "jsonl")
+    if fmt not in FORMATS:
+        raise BadRequest(f"format must be one of {', '.join(FORMATS)}.")
+    options = export_options(project)
+    chunks = run_export(project, fmt, options)
+    first = next(chunks, b"" if fmt == "brat" else "")  # errors surface before streaming
+
+    def generate():
+        yield first
+        yield from chunks
+
+    response = Response(stream_with_context(generate()), mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{filename(project, fmt, options)}"'
+    return response
+
+
+def export_options(project: Project):
+    """Who may export what: admins everything; a reviewer their own spans, and others' only
+    in open projects."""
+    from .exports import ExportOptions
+
+    documents, reviewers = agreement_filters()
+    flag = {"1", "true", "yes", "on"}
+    gold_only = request.args.get("gold_only", "").lower() in flag
+    submitted_only = request.args.get("submitted_only", "").lower() in flag
+    if not current_user.is_admin:
+        if gold_only:
+            spans.require_admin(current_user)
+        if project.blind:
+            if reviewers and any(r.lower() != current_user.username.lower() for r in reviewers):
+                raise Forbidden("This project is blind: you can export only your own spans.")
+            reviewers = [current_user.username]
+    return ExportOptions(reviewers=reviewers, submitted_only=submitted_only,
+                         gold_only=gold_only, document_ids=documents)

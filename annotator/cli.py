@@ -206,9 +206,48 @@ def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> 
         click.echo(report_text(report), nl=False)
 
 
+@click.command("export")
+@click.argument("slug")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "conll", "brat", "doccano"]),
+              required=True)
+@click.option("--gold-only", is_flag=True, help="Only the adjudicated gold spans.")
+@click.option("--submitted-only", is_flag=True, help="Only reviews that were submitted.")
+@click.option("--reviewer", "reviewers", multiple=True, help="Only this reviewer (repeatable).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to this file (required for brat, a .zip).")
+@with_appcontext
+def export_command(slug, fmt, gold_only, submitted_only, reviewers, output) -> None:
+    """Export the labelled data (to stdout without -o)."""
+    from .exports import ExportOptions, export
+
+    project = _project(slug)
+    if fmt == "brat" and not output:
+        fail("the brat export is a zip file: name it with -o FILE.zip.")
+    options = ExportOptions(reviewers=list(reviewers) or None, submitted_only=submitted_only,
+                            gold_only=gold_only)
+    try:
+        chunks = export(project, fmt, options)
+        if output:
+            path = Path(output)
+            partial = path.with_name(path.name + ".partial")
+            mode = "wb" if fmt == "brat" else "w"
+            with open(partial, mode, **({} if fmt == "brat" else {"encoding": "utf-8",
+                                                                  "newline": ""})) as f:
+                for chunk in chunks:
+                    f.write(chunk)
+            partial.replace(path)
+            click.echo(f"Wrote {path}.", err=True)
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+    except DomainError as exc:
+        fail(exc.message)
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
-                    create_project_command, import_command, demo_command, agreement_command):
+                    create_project_command, import_command, demo_command, agreement_command,
+                    export_command):
         app.cli.add_command(command)
 
 

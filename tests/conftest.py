@@ -160,13 +160,18 @@ def make_token(app):
 
 
 @pytest.fixture
-def auth(make_user, make_token):
+def auth(app, make_user, make_token):
     """auth("alice") -> headers with a bearer token for alice (created when missing)."""
+    from annotator.accounts import find_user
+
     tokens = {}
 
     def headers(name="alice", role="reviewer"):
         if name not in tokens:
-            make_user(name, role=role)
+            with app.app_context():
+                exists = find_user(name) is not None
+            if not exists:
+                make_user(name, role=role)
             tokens[name] = make_token(name)
         return {"Authorization": f"Bearer {tokens[name]}"}
 
