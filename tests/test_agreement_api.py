@@ -103,3 +103,33 @@ def test_cache_is_reused_and_invalidated_by_a_change(app, client, auth, project,
     second = client.get(url, headers=h).get_json()
     assert len(calls) == 2
     assert second["reviewers"] == ["alice", "bob", "carol"] != first["reviewers"]
+
+
+def test_reviewers_agreement_with_gold(runner, write_file):
+    runner.invoke(args=["create-project", "gold"])
+    paragraph = "Officials said the troops left the country."
+    gold = [{"paragraph": 0, "start": 0, "end": 14, "label": "attribution"},
+            {"paragraph": 0, "start": 15, "end": 25, "label": "framing"}]
+    path = write_file("gold.jsonl", [{
+        "title": "G", "paragraphs": [paragraph],
+        "reviews": [
+            {"reviewer": "same", "status": "submitted", "annotations": gold},
+            {"reviewer": "half", "status": "submitted",
+             "annotations": [{"paragraph": 0, "start": 0, "end": 9, "label": "attribution"}]},
+            {"reviewer": "none", "status": "submitted"},
+        ],
+        "gold": gold,
+    }, {"title": "No gold", "paragraphs": ["Nothing adjudicated here."],
+        "reviews": [{"reviewer": "same", "status": "submitted"}]}])
+    assert runner.invoke(args=["import", "gold", str(path)]).exit_code == 0
+    report = json.loads(runner.invoke(args=["agreement", "gold", "--format", "json"]).output)
+    detail = report["reviewers_detail"]
+    assert detail["same"]["vs_gold"] == {"token_alpha": 1.0, "f1_exact": 1.0,
+                                         "f1_overlap": 1.0, "paragraphs": 1}
+    half = detail["half"]["vs_gold"]
+    assert half["f1_exact"] == 0.0
+    # precision 9/9 = 1 against "Officials said"; recall (9/14) / 2 gold spans
+    p, r = 1.0, (9 / 14) / 2
+    assert half["f1_overlap"] == pytest.approx(2 * p * r / (p + r))
+    assert detail["none"]["vs_gold"]["f1_overlap"] == 0.0
+    assert report["gold"] == {"documents": 1, "spans": 2}

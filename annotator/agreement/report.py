@@ -26,7 +26,16 @@ from sqlalchemy import func, select
 
 from ..codebook import load_codebook
 from ..extensions import db
-from ..models import Annotation, Document, DocumentReview, Paragraph, ParagraphReview, Project, User
+from ..models import (
+    Annotation,
+    Document,
+    DocumentReview,
+    GoldSpan,
+    Paragraph,
+    ParagraphReview,
+    Project,
+    User,
+)
 from . import metrics
 
 SEPARATOR = "\n"  # between paragraphs on the character axis: white space, never a token
@@ -57,6 +66,11 @@ class ProjectData:
     span_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     span_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     span_attrs: list[dict] = field(default_factory=list)
+    # gold spans (par, label, start, end)
+    gold_par: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    gold_label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    gold_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    gold_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n_docs(self) -> int:
@@ -171,6 +185,18 @@ def load_project_data(
         data.span_end = np.asarray(cols[4], dtype=np.int64)[keep]
         data.span_label = np.array([label_index[k] for k in cols[5]], dtype=np.int64)[keep]
         data.span_attrs = [a or {} for a, k in zip(cols[6], keep, strict=True) if k]
+    gold_rows = db.session.execute(
+        select(GoldSpan.document_id, GoldSpan.paragraph_index, GoldSpan.start, GoldSpan.end,
+               GoldSpan.label)
+        .join(Document, Document.id == GoldSpan.document_id).where(in_docs)
+    ).all()
+    gold_rows = [r for r in gold_rows if r[4] in label_index]
+    if gold_rows:
+        cols = list(zip(*gold_rows, strict=True))
+        data.gold_par = paragraph_index(cols[0], cols[1])
+        data.gold_start = np.asarray(cols[2], dtype=np.int64)
+        data.gold_end = np.asarray(cols[3], dtype=np.int64)
+        data.gold_label = np.array([label_index[k] for k in cols[4]], dtype=np.int64)
     return data
 
 
@@ -362,6 +388,7 @@ class ReportBuilder:
         d = self.data
         ts, te = tokenize(d.text)
         tok_par = np.searchsorted(d.par_start, ts, side="right") - 1 if ts.size else ts
+        self.all_tokens = (ts, te, tok_par)
         keep = self.units[tok_par] if ts.size else np.zeros(0, dtype=bool)
         self.tok_start, self.tok_end, self.tok_par = ts[keep], te[keep], tok_par[keep]
         self.tok_doc = d.par_doc[self.tok_par] if self.tok_par.size else self.tok_par
@@ -706,6 +733,8 @@ def build_report(
         "overall": overall,
         "documents_by_disagreement": _documents_by_disagreement(builder),
         "reviewers_detail": _reviewers_detail(builder),
+        "gold": {"documents": int(np.unique(data.par_doc[data.gold_par]).size)
+                 if data.gold_par.size else 0, "spans": int(data.gold_par.size)},
         "confusion": {
             "labels": [*data.labels, "none"],
             "tokens": [[round(float(x), 6) for x in row] for row in builder.confusion],
@@ -756,8 +785,73 @@ def _reviewers_detail(builder: ReportBuilder) -> dict:
             "documents_submitted": int(d.submitted[:, r].sum()),
             "f1_overlap_vs_others": _mean_defined([float(s) for s in scores]),
             "f1_exact_vs_others": _mean_defined([float(s) for s in exact]),
+            "vs_gold": _vs_gold(builder, r),
         }
     return detail
+
+
+def _vs_gold(builder: ReportBuilder, r: int) -> dict | None:
+    """A reviewer against the gold: over the paragraphs the reviewer reviewed in documents
+    that have gold, token alpha (two coders: the reviewer and the gold; a token's value is the
+    set of labels covering it, as for overall.token_alpha) and span F1, exact and overlap
+    (all labels, same-label matching), gold taken as the reference (precision is the
+    reviewer's)."""
+    d = builder.data
+    if d.gold_par.size == 0:
+        return None
+    gold_docs = np.zeros(d.n_docs, dtype=bool)
+    gold_docs[d.par_doc[d.gold_par]] = True
+    paragraphs = d.reviewed[:, r] & gold_docs[d.par_doc]
+    if not paragraphs.any():
+        return None
+    gold_gs = d.par_start[d.gold_par] + d.gold_start
+    gold_ge = d.par_start[d.gold_par] + d.gold_end
+    gold_keep = paragraphs[d.gold_par]
+    mine = (d.span_rev == r) & paragraphs[d.span_par] if d.span_par.size else \
+        np.zeros(0, dtype=bool)
+    # tokens of those paragraphs, and each side's set of labels per token
+    ts, te, tp = builder.all_tokens
+    sel = paragraphs[tp] if tp.size else np.zeros(0, dtype=bool)
+    ts, te = ts[sel], te[sel]
+
+    def label_mask(gs, ge, labels):
+        out = np.zeros(ts.size, dtype=np.int64)
+        lo = np.searchsorted(te, gs, side="right")
+        hi = np.searchsorted(ts, ge, side="left")
+        for label in range(len(d.labels)):
+            ok = (labels == label) & (lo < hi)
+            diff = np.bincount(lo[ok], minlength=ts.size + 1)[: ts.size + 1] \
+                - np.bincount(hi[ok], minlength=ts.size + 1)[: ts.size + 1]
+            out |= (np.cumsum(diff)[: ts.size] > 0).astype(np.int64) << label
+        return out
+
+    values = np.stack([
+        label_mask(builder.gs[mine], builder.ge[mine], d.span_label[mine]),
+        label_mask(gold_gs[gold_keep], gold_ge[gold_keep], d.gold_label[gold_keep]),
+    ])
+    k = 1 << len(d.labels)
+    coinc = _pairwise_coincidences(values, np.full(ts.size, 2), np.zeros(ts.size, np.int64),
+                                   k, 1)
+    big = int(max(builder.ge.max() if builder.ge.size else 0, gold_ge.max())) + 2
+    key_a = np.unique((d.span_label[mine] * big + builder.gs[mine]) * big + builder.ge[mine])
+    key_b = np.unique((d.gold_label[gold_keep] * big + gold_gs[gold_keep]) * big
+                      + gold_ge[gold_keep])
+    exact = np.array([np.intersect1d(key_a, key_b).size, key_a.size, key_b.size], float)
+    overlap = np.zeros(4)
+    ka, sa, ea = _merge(builder.gs[mine], builder.ge[mine], d.span_label[mine])
+    kb, sb, eb = _merge(gold_gs[gold_keep], gold_ge[gold_keep], d.gold_label[gold_keep])
+    for label in range(len(d.labels)):
+        a_s, a_e = sa[ka == label], ea[ka == label]
+        b_s, b_e = sb[kb == label], eb[kb == label]
+        ia, ib, shared = _overlap_terms(a_s, a_e, b_s, b_e)
+        overlap += [(shared / (a_e[ia] - a_s[ia])).sum(), a_s.size,
+                    (shared / (b_e[ib] - b_s[ib])).sum(), b_s.size]
+    return {
+        "token_alpha": _value(alpha_from_coincidences(coinc[0])),
+        "f1_exact": _value(_f1_exact(exact)),
+        "f1_overlap": _value(_f1_overlap(overlap)),
+        "paragraphs": int(paragraphs.sum()),
+    }
 
 
 def _normalise(value: Any, kind: str) -> Any:
