@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from .assignments import require_assignment
 from .codebook import Codebook, load_codebook
 from .database import insert_ignoring_conflicts
 from .errors import BadRequest, Conflict, Forbidden, Invalid, NotFound
@@ -118,6 +119,11 @@ def list_annotations(document: Document, user: User, reviewer: str | None = None
     else:
         if not can_see_others(user, document.project):
             raise Forbidden("This project is blind: you can see only your own spans.")
+        if not user.is_admin:
+            own = _review(document.id, user.id)
+            if own is None or own.status != "submitted":
+                raise Forbidden("Submit your own work on this document first; then you can "
+                                "compare it with the other reviewers' spans.")
         owner = db.session.scalar(
             select(User).where(func.lower(User.username) == reviewer.lower())
         )
@@ -254,6 +260,7 @@ def create_annotation(document: Document, user: User, payload: Any) -> tuple[dic
     label = codebook.label(payload["label"]).key
     attributes = codebook.clean_attributes(label, payload.get("attributes"))
     note = _clean_note(payload.get("note"))
+    require_assignment(document, user)
     _editable_review(document, user)
 
     span = Annotation(
@@ -343,6 +350,7 @@ def set_paragraph_reviewed(document: Document, user: User, index: int, reviewed:
     if not 0 <= index < document.paragraph_count:
         raise NotFound(f"Paragraph {index} does not exist; the document has "
                        f"{document.paragraph_count} paragraphs, numbered from 0.")
+    require_assignment(document, user)
     review = _review(document.id, user.id)
     if review is not None and review.status == "submitted":
         if reviewed:
@@ -373,6 +381,7 @@ def submit_document(document: Document, user: User) -> dict:
 
     Submitting again is harmless (a retried request gets the same answer).
     """
+    require_assignment(document, user)
     _ensure_review(document.id, user.id)
     review = _review(document.id, user.id)
     if review.status != "submitted":

@@ -71,11 +71,12 @@ def list_documents(slug: str):
         .where(Document.project_id == project.id,
                DocumentReview.reviewer_id == current_user.id)
     ).all())
-    rows = db.session.execute(
-        select(Document.id, Document.title, Document.paragraph_count, Document.source,
-               Document.external_id)
-        .where(Document.project_id == project.id).order_by(Document.id)
-    )
+    query = select(Document.id, Document.title, Document.paragraph_count, Document.source,
+                   Document.external_id).where(Document.project_id == project.id)
+    if project.reviewers_per_document and not current_user.is_admin:
+        # With reviewers per document, a reviewer's list holds the documents assigned to them.
+        query = query.where(Document.id.in_(list(statuses)))
+    rows = db.session.execute(query.order_by(Document.id))
     return [
         {"id": r.id, "title": r.title, "paragraphs": r.paragraph_count, "source": r.source,
          "external_id": r.external_id, "status": statuses.get(r.id, "not_started")}
@@ -85,18 +86,13 @@ def list_documents(slug: str):
 
 @bp.post("/projects/<slug>/next")
 def next_document(slug: str):
+    from .assignments import next_document as pick_next
+
     project = spans.get_project(slug, current_user)
-    submitted = select(DocumentReview.document_id).where(
-        DocumentReview.reviewer_id == current_user.id, DocumentReview.status == "submitted"
-    )
-    row = db.session.execute(
-        select(Document.id, Document.title)
-        .where(Document.project_id == project.id, Document.id.not_in(submitted))
-        .order_by(Document.id).limit(1)
-    ).first()
-    if row is None:
+    document = pick_next(project, current_user)
+    if document is None:
         return Response(status=204)
-    return {"id": row.id, "title": row.title}
+    return {"id": document.id, "title": document.title}
 
 
 @bp.get("/documents/<int:document_id>")

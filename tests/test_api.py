@@ -113,6 +113,10 @@ def test_open_project_others_can_read_but_not_change(app, client, auth, make_pro
     alice, bob = auth("alice"), auth("bob")
     span = client.post(f"/api/documents/{doc}/annotations",
                        json=_span(0, "troops"), headers=alice).get_json()
+    # Calibration: bob sees the others' spans once he has submitted his own work.
+    early = client.get(f"/api/documents/{doc}/annotations?reviewer=alice", headers=bob)
+    assert early.status_code == 403 and "Submit your own work" in early.get_json()["error"]
+    client.post(f"/api/documents/{doc}/submit", headers=bob)
     seen = client.get(f"/api/documents/{doc}/annotations?reviewer=alice", headers=bob)
     assert [s["id"] for s in seen.get_json()] == [span["id"]]
     r = client.patch(f"/api/annotations/{span['id']}", json={"note": "x"}, headers=bob)

@@ -1,0 +1,239 @@
+"""Sharing documents out: with ``reviewers_per_document`` K, each document goes to K
+reviewers, balancing their load.
+
+An assignment is the reviewer's ``DocumentReview`` row (status ``not_started`` until they
+start). The number of reviewers on a document is the number of such rows. Concurrent requests
+are resolved without locks: a new assignment is inserted, and if the document then has more
+than K reviewers, the assignments beyond the first K (by id) back off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .extensions import db
+from .models import Annotation, Document, DocumentReview, ParagraphReview, Project, User, utcnow
+
+
+def is_assigned(document: Document, user: User) -> bool:
+    return db.session.scalar(
+        select(DocumentReview.id).where(DocumentReview.document_id == document.id,
+                                        DocumentReview.reviewer_id == user.id)
+    ) is not None
+
+
+def require_assignment(document: Document, user: User) -> None:
+    """With K reviewers per document, a reviewer works only on the documents assigned to
+    them (admins anywhere)."""
+    if document.project.reviewers_per_document and not user.is_admin \
+            and not is_assigned(document, user):
+        raise Forbidden("This document is not assigned to you; ask for the next document.")
+
+
+def assigned_document_ids(project: Project, user: User) -> set[int]:
+    return set(db.session.scalars(
+        select(DocumentReview.document_id)
+        .join(Document, Document.id == DocumentReview.document_id)
+        .where(Document.project_id == project.id, DocumentReview.reviewer_id == user.id)
+    ))
+
+
+def _reviewer_counts(project: Project) -> dict[int, int]:
+    return dict(db.session.execute(
+        select(Document.id, func.count(DocumentReview.id))
+        .outerjoin(DocumentReview, DocumentReview.document_id == Document.id)
+        .where(Document.project_id == project.id)
+        .group_by(Document.id)
+    ).all())
+
+
+def _assign(document_id: int, user_id: int, limit: int) -> bool:
+    """Insert the assignment; keep it only if it is among the first ``limit`` of the
+    document. Returns whether the reviewer got the document."""
+    row = DocumentReview(document_id=document_id, reviewer_id=user_id, status="not_started",
+                         assigned_at=utcnow(), updated_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        return False  # already assigned (a concurrent request of the same reviewer)
+    before = db.session.scalar(
+        select(func.count()).where(DocumentReview.document_id == document_id,
+                                   DocumentReview.id <= row.id))
+    if before > limit:
+        db.session.delete(row)
+        db.session.flush()
+        return False
+    return True
+
+
+def next_document(project: Project, user: User) -> Document | None:
+    """The caller's next document (INTERFACE.md, POST /api/projects/SLUG/next)."""
+    submitted = select(DocumentReview.document_id).where(
+        DocumentReview.reviewer_id == user.id, DocumentReview.status == "submitted")
+    k = project.reviewers_per_document
+    if not k:
+        return db.session.scalar(
+            select(Document).where(Document.project_id == project.id,
+                                   Document.id.not_in(submitted))
+            .order_by(Document.id).limit(1))
+    mine = db.session.scalar(
+        select(Document)
+        .join(DocumentReview, DocumentReview.document_id == Document.id)
+        .where(Document.project_id == project.id, DocumentReview.reviewer_id == user.id,
+               DocumentReview.status != "submitted")
+        .order_by(DocumentReview.assigned_at.is_(None), DocumentReview.assigned_at,
+                  Document.id).limit(1))
+    if mine is not None:
+        return mine
+    counts = _reviewer_counts(project)
+    taken = assigned_document_ids(project, user)
+    candidates = sorted((n, doc_id) for doc_id, n in counts.items()
+                        if n < k and doc_id not in taken)
+    for _, doc_id in candidates:
+        if _assign(doc_id, user.id, k):
+            db.session.commit()
+            return db.session.get(Document, doc_id)
+    db.session.commit()
+    return None
+
+
+def assign_documents(project: Project, reviewers: Sequence[str]) -> dict[str, int]:
+    """Give every document of the project K reviewers from ``reviewers``, each document to
+    the least loaded reviewers not yet on it, so that no reviewer has more than one document
+    above another. Existing assignments count. Returns the new assignments per reviewer."""
+    k = project.reviewers_per_document
+    if not k:
+        raise Invalid("Set the project's reviewers per document first.",
+                      "reviewers_per_document")
+    users = []
+    for name in reviewers:
+        user = db.session.scalar(select(User).where(func.lower(User.username) == name.lower()))
+        if user is None:
+            raise NotFound(f"There is no reviewer '{name}'.")
+        users.append(user)
+    if len({u.id for u in users}) < k:
+        raise Invalid(f"Each document needs {k} different reviewers; name at least {k}.",
+                      "reviewers")
+    existing = db.session.execute(
+        select(DocumentReview.document_id, DocumentReview.reviewer_id)
+        .join(Document, Document.id == DocumentReview.document_id)
+        .where(Document.project_id == project.id)
+    ).all()
+    on_doc: dict[int, set[int]] = {}
+    for doc_id, uid in existing:
+        on_doc.setdefault(doc_id, set()).add(uid)
+    load = {u.id: 0 for u in users}
+    for _, uid in existing:
+        if uid in load:
+            load[uid] += 1
+    order = {u.id: i for i, u in enumerate(sorted(users, key=lambda u: u.username.lower()))}
+    added = {u.username: 0 for u in users}
+    names = {u.id: u.username for u in users}
+    rows = []
+    now = utcnow()
+    doc_ids = list(db.session.scalars(
+        select(Document.id).where(Document.project_id == project.id).order_by(Document.id)))
+    for doc_id in doc_ids:
+        present = on_doc.get(doc_id, set())
+        need = k - len(present)
+        if need <= 0:
+            continue
+        choices = sorted((uid for uid in load if uid not in present),
+                         key=lambda uid: (load[uid], order[uid]))[:need]
+        for uid in choices:
+            load[uid] += 1
+            added[names[uid]] += 1
+            rows.append({"document_id": doc_id, "reviewer_id": uid, "status": "not_started",
+                         "assigned_at": now, "updated_at": now})
+    if rows:
+        db.session.execute(DocumentReview.__table__.insert(), rows)
+    db.session.commit()
+    return added
+
+
+def reassign(document: Document, from_name: str, to_name: str) -> None:
+    """Move an assignment that has not been started to another reviewer."""
+    users = {}
+    for name in (from_name, to_name):
+        user = db.session.scalar(select(User).where(func.lower(User.username) == name.lower()))
+        if user is None:
+            raise NotFound(f"There is no reviewer '{name}'.")
+        users[name] = user
+    source, target = users[from_name], users[to_name]
+    row = db.session.scalar(select(DocumentReview).where(
+        DocumentReview.document_id == document.id, DocumentReview.reviewer_id == source.id))
+    if row is None:
+        raise NotFound(f"Document {document.id} is not assigned to {source.username}.")
+    if row.status == "submitted":
+        raise Conflict(f"{source.username} has submitted document {document.id}; "
+                       f"submitted work is not reassigned.")
+    started = db.session.scalar(select(func.count()).select_from(Annotation).where(
+        Annotation.document_id == document.id, Annotation.reviewer_id == source.id)) or \
+        db.session.scalar(select(func.count()).select_from(ParagraphReview).where(
+            ParagraphReview.document_id == document.id,
+            ParagraphReview.reviewer_id == source.id))
+    if started:
+        raise Conflict(f"{source.username} has started document {document.id}; reassigning "
+                       f"it would strand that work.")
+    if is_assigned(document, target):
+        raise Conflict(f"Document {document.id} is already assigned to {target.username}.")
+    db.session.execute(delete(DocumentReview).where(DocumentReview.id == row.id))
+    db.session.add(DocumentReview(document_id=document.id, reviewer_id=target.id,
+                                  status="not_started", assigned_at=utcnow(),
+                                  updated_at=utcnow()))
+    db.session.commit()
+
+
+def team_progress(project: Project) -> dict:
+    """Reviewer × document: status, reviewed paragraphs and spans, for the dashboard."""
+    docs = db.session.execute(
+        select(Document.id, Document.title, Document.paragraph_count)
+        .where(Document.project_id == project.id).order_by(Document.id)).all()
+    in_project = select(Document.id).where(Document.project_id == project.id)
+    cells: dict[tuple[int, int], dict] = {}
+    for doc_id, uid, status in db.session.execute(
+        select(DocumentReview.document_id, DocumentReview.reviewer_id, DocumentReview.status)
+        .where(DocumentReview.document_id.in_(in_project))
+    ):
+        cells[(uid, doc_id)] = {"status": status, "reviewed": 0, "spans": 0}
+    for doc_id, uid, n in db.session.execute(
+        select(ParagraphReview.document_id, ParagraphReview.reviewer_id, func.count())
+        .where(ParagraphReview.document_id.in_(in_project))
+        .group_by(ParagraphReview.document_id, ParagraphReview.reviewer_id)
+    ):
+        cells.setdefault((uid, doc_id), {"status": "in_progress", "reviewed": 0, "spans": 0})
+        cells[(uid, doc_id)]["reviewed"] = n
+    for doc_id, uid, n in db.session.execute(
+        select(Annotation.document_id, Annotation.reviewer_id, func.count())
+        .where(Annotation.document_id.in_(in_project))
+        .group_by(Annotation.document_id, Annotation.reviewer_id)
+    ):
+        cells.setdefault((uid, doc_id), {"status": "in_progress", "reviewed": 0, "spans": 0})
+        cells[(uid, doc_id)]["spans"] = n
+    user_ids = {uid for uid, _ in cells}
+    users = db.session.execute(
+        select(User.id, User.username).where(User.id.in_(user_ids))).all() if user_ids else []
+    users = sorted(users, key=lambda u: u[1].lower())
+    reviewers = []
+    for uid, name in users:
+        mine = [cells[(uid, d.id)] for d in docs if (uid, d.id) in cells]
+        reviewers.append({
+            "id": uid, "name": name, "assigned": len(mine),
+            "submitted": sum(c["status"] == "submitted" for c in mine),
+            "in_progress": sum(c["status"] == "in_progress" for c in mine),
+            "spans": sum(c["spans"] for c in mine),
+        })
+    return {
+        "documents": [{"id": d.id, "title": d.title, "paragraphs": d.paragraph_count,
+                       "reviewers": sum(1 for uid, _ in users if (uid, d.id) in cells)}
+                      for d in docs],
+        "reviewers": reviewers,
+        "cells": {(uid, doc_id): cell for (uid, doc_id), cell in cells.items()},
+        "k": project.reviewers_per_document,
+    }
