@@ -732,7 +732,8 @@ def test_import_duplicates_refused_or_skipped(app, admin, make_project):
     assert response.status_code == 422
     body = text(response)
     assert "a2.txt: the same article is already in project 'news'" in body
-    assert "tick “Skip articles already imported”" in body and "--skip-existing" not in body
+    assert "('a'). Tick “Skip articles already imported” to skip such documents." in body
+    assert "--skip-existing" not in body
     assert count(app, Document) == 1
     response = _import(admin, [("b.txt", "Other text."), ("a2.txt", "Same text.")],
                        skip_existing=True)

@@ -144,8 +144,8 @@ def project_settings(slug: str):
 def _web_message(message: str) -> str:
     """An import error as the upload page should word it (it has a box, not an option)."""
     return message.replace(
-        "; use --skip-existing to skip such documents.",
-        "; tick “Skip articles already imported” to skip such documents.")
+        ". Nothing was imported; use --skip-existing to skip such documents.",
+        ". Tick “Skip articles already imported” to skip such documents.")
 
 
 @bp.route("/projects/<slug>/import", methods=["GET", "POST"])
