@@ -17,7 +17,7 @@ import traceback
 from pathlib import Path
 
 from . import api, imports, memory
-from .common import Benchmark, Context, Result, format_table, log
+from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
 BENCHMARKS: list[Benchmark] = [
@@ -58,11 +58,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"unknown benchmark {unknown[0]!r}; choose from {names}")
     args.selected = selected
-    if args.database_url and not args.database_url.startswith(("sqlite", "postgresql")):
-        parser.error("--database-url must be a sqlite:// or postgresql+psycopg:// URL")
+    try:
+        engine_of(args.database_url)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.profiler == "pyinstrument" and args.profile is None:
         parser.error("--profiler pyinstrument needs --profile")
     return args
+
+
+def _load() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                   profiler=args.profiler)
     results: list[Result] = []
     started = time.perf_counter()
+    load_before = _load()
     try:
         engine = ctx.describe_engine()
         for benchmark in chosen:
@@ -93,9 +103,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"framing annotator benchmarks, {dt.datetime.now().isoformat(timespec='seconds')}")
     print(f"database: {engine}")
+    load_after = _load()
     print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}, "
           f"{os.cpu_count()} CPUs; {'quick' if args.quick else 'full'} sizes; "
           f"{time.perf_counter() - started:.0f} s")
+    if load_before is not None and load_after is not None:
+        busy = max(load_before, load_after) > (os.cpu_count() or 1) * 0.75
+        print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} after"
+              + ("; THE MACHINE WAS BUSY: the timings are inflated" if busy else ""))
     if args.profile is not None:
         print("PROFILED RUN: the timings below are inflated by the profiler.")
     print()

@@ -165,6 +165,22 @@ class Benchmark:
 
 # --- the run context ----------------------------------------------------------------------
 
+def engine_of(url: str | None) -> str:
+    """"sqlite" or "postgresql" for a --database-url; ValueError for anything else."""
+    if not url or url.split(":", 1)[0] == "sqlite":
+        return "sqlite"
+    from sqlalchemy.engine import make_url
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except Exception:
+        backend = None
+    if backend != "postgresql":
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite:// or "
+                         f"postgresql+psycopg://")
+    return backend
+
+
 class Context:
     """Fresh databases, apps and sizes for one run; everything is removed by ``close()``.
 
@@ -176,28 +192,21 @@ class Context:
 
     def __init__(self, base_url: str | None = None, quick: bool = False,
                  profile_dir: Path | None = None, profiler: str = "cprofile"):
+        self.engine = engine_of(base_url)
+        self.base_url = base_url
         self.quick = quick
         self.profile_dir = profile_dir
         self.profiler = profiler
+        self.run_id = uuid.uuid4().hex[:8]
         self.workdir = Path(tempfile.mkdtemp(prefix="annotator-bench-"))
         self.instance_path = self.workdir / "instance"
         self.instance_path.mkdir()
         # create_app reads it: the run never touches the project's instance/ folder.
         os.environ["ANNOTATOR_INSTANCE_PATH"] = str(self.instance_path)
-        self.base_url = base_url
-        self.run_id = uuid.uuid4().hex[:8]
         self._apps: list[Any] = []
         self._pg_databases: list[str] = []
         self._sqlite_files: list[Path] = []
         self._cache: dict[str, Any] = {}
-        self.engine = "sqlite"
-        if base_url and not base_url.startswith("sqlite"):
-            from sqlalchemy.engine import make_url
-
-            if make_url(base_url).get_backend_name() != "postgresql":
-                raise ValueError(f"unsupported database URL {base_url!r}: use sqlite:// or "
-                                 f"postgresql+psycopg://")
-            self.engine = "postgresql"
 
     def size(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -227,14 +236,7 @@ class Context:
                 admin.dispose()
             self._pg_databases.append(name)
             return base.set(database=name).render_as_string(hide_password=False)
-        folder = self.workdir
-        if self.base_url:
-            from sqlalchemy.engine import make_url
-
-            database = make_url(self.base_url).database
-            if database and database != ":memory:":
-                folder = Path(database).resolve().parent
-        path = folder / f"annotator-bench-{self.run_id}-{tag}.sqlite3"
+        path = self._sqlite_folder() / f"annotator-bench-{self.run_id}-{tag}.sqlite3"
         self._sqlite_files.append(path)
         return f"sqlite:///{path}"
 
@@ -284,10 +286,9 @@ class Context:
         return f"SQLite {sqlite3.sqlite_version} (a fresh file per benchmark in {where})"
 
     def _sqlite_folder(self) -> Path:
-        if self.base_url:
-            from sqlalchemy.engine import make_url
-
-            database = make_url(self.base_url).database
+        """The run's temp dir, or the folder of the file a SQLite URL names."""
+        if self.base_url and self.base_url.startswith("sqlite:///"):
+            database = self.base_url.removeprefix("sqlite:///").split("?", 1)[0]
             if database and database != ":memory:":
                 return Path(database).resolve().parent
         return self.workdir
