@@ -4,8 +4,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, auth, main
+    from . import admin, auth, main, team
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(team.bp)
