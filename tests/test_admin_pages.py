@@ -793,3 +793,15 @@ def test_script_in_titles_and_text_is_escaped(app, admin, make_project):
     body = response.get_data(as_text=True)
     assert "Skipped 1" in body and evil not in body
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_long_imports_list_the_first_documents(app, admin, make_project, monkeypatch):
+    from annotator.views import admin as admin_views
+
+    monkeypatch.setattr(admin_views, "SHOWN_DOCUMENTS", 2)
+    make_project("news")
+    content = jsonl(*({"title": f"Doc {i}", "paragraphs": [f"Text {i}."]} for i in range(5)))
+    body = text(_import(admin, [("many.jsonl", content)]))
+    assert "Imported 5 documents" in body
+    assert ">Doc 1</a>" in body and ">Doc 2</a>" not in body
+    assert "… and 3 more" in body

@@ -41,6 +41,7 @@ from .forms import (
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 INVALID = 422  # a form that was read but is not acceptable
+SHOWN_DOCUMENTS = 200  # imported documents listed after an upload
 
 
 @bp.before_request
@@ -169,9 +170,11 @@ def project_import(slug: str):
         except ImportFailed as exc:
             error = _web_message(exc.message)
         else:
+            shown = result.documents[:SHOWN_DOCUMENTS]
             return render_template(
                 "admin/import_done.html", project=project, result=result,
-                documents=projects.project_documents(project, result.documents))
+                documents=projects.project_documents(project, shown),
+                more=len(result.documents) - len(shown))
     status = INVALID if form.is_submitted() else 200
     return render_template("admin/project_import.html", project=project, form=form,
                            error=error, limit=current_app.config.get("MAX_CONTENT_LENGTH")), status
