@@ -375,9 +375,6 @@ def test_random_subsets_match_the_reference(documents, data):
     with_fresh_project(documents, check)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build_report takes a paragraph as reviewed only from its ParagraphReview mark; "
-    "INTERFACE.md (Words) also counts every paragraph of a submitted document as reviewed"))
 def test_a_submitted_document_is_reviewed_throughout(app, tmp_path):
     """The import and the API mark every paragraph of a submitted document, so the report
     never sees a submission without its marks; should the marks be missing (written by

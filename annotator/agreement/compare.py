@@ -33,6 +33,11 @@ def compare_document(document: Document) -> dict:
         select(DocumentReview.reviewer_id, DocumentReview.status)
         .where(DocumentReview.document_id == document.id)
     ).all())
+    # Submitting a document reviews every paragraph of it.
+    for uid, status in statuses.items():
+        if status == "submitted":
+            for index in range(len(texts)):
+                reviewed[index].add(uid)
     reviewer_ids = {uid for ids in reviewed.values() for uid in ids} | \
         {span.reviewer_id for span, _ in rows}
     names = dict(db.session.execute(

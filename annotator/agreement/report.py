@@ -162,6 +162,10 @@ def load_project_data(
         if uid in rev_index:
             submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
 
+    # A paragraph is reviewed by a reviewer who marked it done, or submitted the document.
+    if n_par:
+        reviewed |= submitted[par_doc]
+
     data = ProjectData(
         slug=project.slug, labels=labels, attributes=attributes, reviewers=reviewer_names,
         doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
