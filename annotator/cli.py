@@ -126,9 +126,17 @@ def create_project_command(slug, name, codebook_path, reviewers_per_document, bl
               help="Plain text without a title in front matter: the first paragraph is it.")
 @click.option("--skip-existing", is_flag=True,
               help="Skip articles already in the project instead of refusing the import.")
+@click.option("--reviewer", metavar="NAME",
+              help="doccano JSONL: the reviewer whose spans the file holds (one reviewer per "
+                   "file; required for doccano files, unused for other formats).")
 @with_appcontext
-def import_command(slug, paths, first_line_title, skip_existing) -> None:
-    """Import .txt/.md articles and documents JSONL files (folders too); all or nothing."""
+def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> None:
+    """Import .txt/.md articles, documents JSONL, doccano JSONL (with --reviewer) and brat
+    folders or .zip files (REVIEWER/DOCID.txt and .ann); folders too; all or nothing.
+
+    Labelled data for an article already in the project adds its reviews to that document
+    when its reviewers have no review of it yet.
+    """
     from .codebook import load_codebook
     from .documents import expand_paths, import_documents, parse_paths
 
@@ -139,7 +147,7 @@ def import_command(slug, paths, first_line_title, skip_existing) -> None:
         with click.progressbar(length=len(files), label="Reading ", file=sys.stderr,
                                show_pos=True) as bar:
             documents = parse_paths(files, codebook, first_line_title,
-                                    progress=lambda _path: bar.update(1))
+                                    progress=lambda _path: bar.update(1), reviewer=reviewer)
         with click.progressbar(length=100, label="Writing ", file=sys.stderr,
                                show_percent=True) as bar:
             done = [0]

@@ -1,24 +1,34 @@
-"""Bringing articles in: plain text, Markdown with front matter, and documents JSONL.
+"""Bringing articles in: plain text, Markdown with front matter, documents JSONL, and labelled
+data from other tools: doccano JSONL (one reviewer per file) and brat folders or zips.
 
 Parsing (``parse_*``) turns files into ``ParsedDocument`` values and checks everything that
 can be checked without the database: encoding, JSON, offsets against the text, labels and
 attribute values against the codebook. ``import_documents`` then writes a whole batch in one
 transaction with bulk inserts. Any fault refuses the whole import and names the file, the line
 and the reason; nothing is written.
+
+doccano and brat count offsets into a whole text; ``ParagraphMap`` splits that text into
+paragraphs exactly as plain text is split and maps a document-level span onto
+(paragraph, start, end), refusing spans that cross paragraphs or lie between them.
+Labelled data for an article already in the project adds its reviews to that document (see
+``import_documents``): that is how one doccano file per reviewer comes together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+import zipfile
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from .codebook import Codebook, load_codebook
 from .errors import ImportFailed, Invalid
@@ -37,6 +47,7 @@ from .models import (
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
+ZIP_SUFFIXES = (".zip",)
 FRONT_MATTER_KEYS = ("title", "source", "url", "published", "external_id")
 DOCUMENT_KEYS = {
     "title", "source", "url", "published", "meta", "external_id", "paragraphs", "text",
@@ -102,6 +113,10 @@ class ImportResult:
     gold: int = 0
     skipped: list[str] = field(default_factory=list)
     created_reviewers: list[str] = field(default_factory=list)
+    # Documents already in the project that received reviews (or gold) from this import.
+    updated_documents: list[int] = field(default_factory=list)
+    added_reviews: int = 0
+    added_gold: int = 0  # documents already in the project that received gold
 
     def summary(self) -> str:
         parts = [
@@ -112,6 +127,16 @@ class ImportResult:
         if self.gold:
             parts.append(f"{self.gold} gold spans")
         text = "Imported " + ", ".join(parts) + "."
+        if self.updated_documents:
+            n = len(self.updated_documents)
+            added = []
+            if self.added_reviews:
+                added.append(f"{self.added_reviews} review"
+                             f"{'s' if self.added_reviews != 1 else ''}")
+            if self.added_gold:
+                added.append("gold spans")
+            text += (f" Added {' and '.join(added)} to {n} document{'s' if n != 1 else ''} "
+                     f"already in the project (id {', '.join(map(str, self.updated_documents))}).")
         if self.created_reviewers:
             text += (f" Created reviewer accounts (no password yet): "
                      f"{', '.join(self.created_reviewers)}.")
@@ -135,6 +160,114 @@ def split_paragraphs(text: str) -> list[str]:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return [p for p in (part.strip() for part in BLANK_LINES.split(text)) if p]
+
+
+class SpanOutside(ValueError):
+    """A document-level span that does not fit one paragraph; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ParagraphMap:
+    """A whole text split into paragraphs exactly as ``split_paragraphs`` splits it, with the
+    offset where each paragraph starts, so that offsets into the whole text (doccano, brat)
+    map onto (paragraph, start, end).
+
+    Offsets count code points of the text as given. Line endings are normalised like plain
+    text (``\\r\\n`` and ``\\r`` become ``\\n``), so inside a paragraph a ``\\r\\n`` counts as
+    one character; a span may not begin or end between its ``\\r`` and its ``\\n``.
+    """
+
+    text: str  # as given
+    normalised: str  # line endings normalised
+    paragraphs: list[str]
+    starts: list[int]  # where each paragraph starts in ``normalised``
+    dropped: list[int]  # offsets in ``text`` of the "\n" of each "\r\n" (gone when normalised)
+
+    @classmethod
+    def of(cls, text: str) -> ParagraphMap:
+        dropped = [m.start() + 1 for m in re.finditer("\r\n", text)]
+        normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+        paragraphs, starts = [], []
+        position = 0
+        bounds = [(m.start(), m.end()) for m in BLANK_LINES.finditer(normalised)]
+        for part_end, next_start in [*bounds, (len(normalised), len(normalised))]:
+            part = normalised[position:part_end]
+            stripped = part.strip()
+            if stripped:
+                paragraphs.append(stripped)
+                starts.append(position + len(part) - len(part.lstrip()))
+            position = next_start
+        return cls(text, normalised, paragraphs, starts, dropped)
+
+    def _normalised_offset(self, offset: int) -> int:
+        before = bisect_left(self.dropped, offset)
+        if before < len(self.dropped) and self.dropped[before] == offset:
+            raise SpanOutside(f"offset {offset} falls inside a line break (between its \\r "
+                              f"and \\n)")
+        return offset - before
+
+    def fragment(self, start: int, end: int) -> str:
+        """The text between two offsets (line endings normalised)."""
+        return self.normalised[self._normalised_offset(start):self._normalised_offset(end)]
+
+    def check_range(self, start: int, end: int) -> None:
+        if not 0 <= start < end <= len(self.text):
+            raise SpanOutside(
+                f"offsets {start}-{end} are out of range for the text ({len(self.text)} "
+                f"characters; 0 <= start < end <= length)"
+            )
+
+    def locate(self, start: int, end: int) -> tuple[int, int, int]:
+        """(paragraph, start, end) of a span given by offsets into the whole text, or
+        ``SpanOutside`` when it is out of range, crosses paragraphs or lies between them."""
+        self.check_range(start, end)
+        begin, finish = self._normalised_offset(start), self._normalised_offset(end)
+        count = len(self.paragraphs)
+        index = bisect_right(self.starts, begin) - 1
+        if index >= 0 and begin < self.starts[index] + len(self.paragraphs[index]):
+            paragraph_end = self.starts[index] + len(self.paragraphs[index])
+            if finish <= paragraph_end:
+                return index, begin - self.starts[index], finish - self.starts[index]
+            if index + 1 < count and finish > self.starts[index + 1]:
+                last = bisect_right(self.starts, finish - 1) - 1
+                raise SpanOutside(
+                    f"crosses from paragraph {index} into paragraph {last} (paragraphs are "
+                    f"separated by blank lines and numbered from 0); a span must lie within "
+                    f"one paragraph"
+                )
+            raise SpanOutside(
+                f"runs past the end of paragraph {index} into the white space after it "
+                f"(the paragraph ends at offset {self._original(paragraph_end)})"
+            )
+        following = index + 1
+        if following < count and finish > self.starts[following]:
+            raise SpanOutside(
+                f"starts in the white space before paragraph {following} (which begins at "
+                f"offset {self._original(self.starts[following])})"
+            )
+        if count == 0:
+            where = "in a text that has no paragraphs"
+        elif index < 0:
+            where = "in the white space before the first paragraph"
+        elif following >= count:
+            where = "in the white space after the last paragraph"
+        else:
+            where = f"in the white space between paragraphs {index} and {following}"
+        raise SpanOutside(f"lies {where}, outside every paragraph")
+
+    def _original(self, normalised_offset: int) -> int:
+        """The offset in the text as given of an offset into ``normalised``."""
+        offset = normalised_offset
+        for dropped in self.dropped:  # rare: only texts with \r\n line endings
+            if dropped <= offset:
+                offset += 1
+            else:
+                break
+        return offset
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -401,9 +534,15 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
     return doc
 
 
-def parse_jsonl(data: bytes, name: str, codebook: Codebook) -> list[ParsedDocument]:
+def parse_jsonl(
+    data: bytes, name: str, codebook: Codebook, reviewer: str | None = None
+) -> list[ParsedDocument]:
+    """Documents JSONL, or a doccano export when its first object looks like one (a text with
+    label or entities, no paragraphs or reviews): doccano files hold one reviewer's spans, and
+    ``reviewer`` names that reviewer (it is required for them, and unused for documents)."""
     text = decode_text(data, name)
     documents = []
+    doccano: bool | None = None
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
@@ -414,33 +553,531 @@ def parse_jsonl(data: bytes, name: str, codebook: Codebook) -> list[ParsedDocume
             raise ImportFailed(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
             ) from None
-        documents.append(parse_document_object(obj, codebook, where))
+        if doccano is None:
+            doccano = looks_like_doccano(obj)
+            if doccano and reviewer is None:
+                raise ImportFailed(
+                    f"{where}: this looks like a doccano export (a text with its labels), which "
+                    f"holds one reviewer's spans; name the reviewer with --reviewer NAME."
+                )
+            if doccano:
+                check_reviewer_name(reviewer, name)
+        if doccano:
+            documents.append(parse_doccano_object(obj, codebook, where, reviewer))
+        else:
+            documents.append(parse_document_object(obj, codebook, where))
     if not documents:
         raise ImportFailed(f"{name}: the file holds no documents.")
     return documents
 
 
+# --- labelled data from other tools: doccano JSONL, brat -------------------------------------
+
+DOCCANO_KEYS = {"text", "label", "entities", "relations", "comments", "Comments", "meta", "title",
+                # Written by our own export (and by doccano); only "reviewer" is checked.
+                "id", "document_id", "reviewer"}
+BRAT_GOLD = "gold"  # the folder of gold spans in a brat export
+MAX_ARCHIVE_TEXT = 512 * 1024 * 1024  # bytes of .txt and .ann read from one zip
+
+
+def looks_like_doccano(obj: Any) -> bool:
+    """A doccano sequence-labelling line (a text and its spans), not one of our documents."""
+    return (isinstance(obj, dict) and "text" in obj and ("label" in obj or "entities" in obj)
+            and "paragraphs" not in obj and "reviews" not in obj)
+
+
+def check_reviewer_name(name: Any, where: str) -> str:
+    if not isinstance(name, str) or not USERNAME_RE.match(name):
+        raise ImportFailed(
+            f"{where}: reviewer must be a user name of letters, digits, '.', '_', '-' "
+            f"or '@' (got {json.dumps(name, ensure_ascii=False)})."
+        )
+    return name
+
+
+def _title_from(paragraph: str, limit: int = 80) -> str:
+    line = " ".join(paragraph.split("\n", 1)[0].split())
+    return line if len(line) <= limit else line[:limit - 1].rstrip() + "…"
+
+
+def _span_words(pmap: ParagraphMap, start: int, end: int, label: Any) -> str:
+    """How a document-level span is named in a message: offsets, label and text."""
+    words = f"{start}-{end} {json.dumps(label, ensure_ascii=False)}"
+    try:
+        pmap.check_range(start, end)
+        fragment = pmap.fragment(start, end)
+    except SpanOutside:
+        return words
+    shown = json.dumps(fragment, ensure_ascii=False)
+    if len(shown) > 60:
+        shown = shown[:58] + '…"'
+    return f"{words} {shown}"
+
+
+def _locate(pmap: ParagraphMap, start: int, end: int, label: Any, where: str,
+            name: str = "the span") -> tuple[int, int, int]:
+    try:
+        return pmap.locate(start, end)
+    except SpanOutside as exc:
+        raise ImportFailed(
+            f"{where}: {name} ({_span_words(pmap, start, end, label)}) {exc.reason}."
+        ) from None
+
+
+def parse_doccano_object(
+    obj: Any, codebook: Codebook, where: str, reviewer: str
+) -> ParsedDocument:
+    """One line of a doccano sequence-labelling export: ``{"text", "label": [[start, end,
+    label], ...]}`` or doccano's newer ``{"text", "entities": [{"start_offset", "end_offset",
+    "label"}]}``, holding the spans of one reviewer (named on the command line).
+
+    The text is split into paragraphs as plain text is; each span, given by offsets into the
+    whole text, must lie within one paragraph. The review is "submitted" (doccano keeps no
+    progress of ours). ``title``, as our export writes it, becomes the title; otherwise the
+    first line of the text does.
+    """
+    if not isinstance(obj, dict):
+        raise ImportFailed(f"{where}: each line must be a JSON object.")
+    unknown = set(obj) - DOCCANO_KEYS
+    if unknown:
+        raise ImportFailed(
+            f"{where}: unknown field {sorted(unknown)[0]!r}; a doccano line has text and label "
+            f"(or entities)."
+        )
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise ImportFailed(f"{where}: text must be a string.")
+    if "\x00" in text:
+        raise ImportFailed(f"{where}: text contains a NUL character.")
+    named = obj.get("reviewer")
+    if named is not None and (not isinstance(named, str) or named.lower() != reviewer.lower()):
+        raise ImportFailed(
+            f"{where}: the line is by reviewer {json.dumps(named, ensure_ascii=False)} (its "
+            f"\"reviewer\" field), not '{reviewer}'; import one file per reviewer, each with "
+            f"its --reviewer."
+        )
+    for key in ("relations", "comments", "Comments"):
+        if obj.get(key):
+            raise ImportFailed(
+                f"{where}: {key} cannot be imported (the annotator keeps spans only); export "
+                f"without them or remove them."
+            )
+    if "label" in obj and "entities" in obj:
+        raise ImportFailed(f"{where}: give either label or entities, not both.")
+    raw: list[tuple[Any, Any, Any]] = []
+    if "entities" in obj:
+        items = obj["entities"]
+        if not isinstance(items, list):
+            raise ImportFailed(f"{where}: entities must be a list.")
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, dict) or not {"start_offset", "end_offset", "label"} <= \
+                    set(item):
+                raise ImportFailed(
+                    f"{where}, span {i}: an entity must be an object with start_offset, "
+                    f"end_offset and label."
+                )
+            raw.append((item["start_offset"], item["end_offset"], item["label"]))
+    else:
+        items = obj["label"]
+        if not isinstance(items, list):
+            raise ImportFailed(f"{where}: label must be a list of [start, end, \"label\"].")
+        for i, item in enumerate(items, start=1):
+            if not isinstance(item, list) or len(item) != 3:
+                raise ImportFailed(
+                    f"{where}, span {i}: each label must be [start, end, \"label\"] (got "
+                    f"{json.dumps(item, ensure_ascii=False)[:80]})."
+                )
+            raw.append(tuple(item))
+    pmap = ParagraphMap.of(text)
+    if not pmap.paragraphs:
+        raise ImportFailed(f"{where}: text is empty.")
+    spans = []
+    for i, (start, end, label) in enumerate(raw, start=1):
+        s_where = f"{where}, span {i}"
+        start = _int(start, "start", s_where)
+        end = _int(end, "end", s_where)
+        paragraph, p_start, p_end = _locate(pmap, start, end, label, s_where)
+        spans.append(parse_span({"paragraph": paragraph, "start": p_start, "end": p_end,
+                                 "label": label}, pmap.paragraphs, codebook, s_where))
+    title = obj.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ImportFailed(f"{where}: title must be text.")
+    title = " ".join((title or "").split()) or _title_from(pmap.paragraphs[0])
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise ImportFailed(f"{where}: meta must be an object.")
+    return ParsedDocument(
+        title=title[:MAX_TITLE],
+        paragraphs=pmap.paragraphs,
+        origin=where,
+        meta=meta,
+        reviews=[ParsedReview(reviewer, "submitted", list(range(len(pmap.paragraphs))), spans)],
+    )
+
+
+def _natural(name: str) -> tuple:
+    return (0, int(name), name) if name.isdigit() else (1, 0, name)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name == "__MACOSX"
+
+
+def brat_layout(path: Path) -> bool:
+    """Whether a folder is a brat folder: .ann files in its subfolders (one per reviewer).
+
+    False for a folder without any .ann file (plain articles); a folder with .ann files
+    elsewhere (at the top, or deeper down) is refused, naming one of them.
+    """
+    annotations = sorted(
+        p for p in path.rglob("*.[aA][nN][nN]")
+        if p.is_file() and not any(_hidden(part) for part in p.relative_to(path).parts)
+    )
+    if not annotations:
+        return False
+    misplaced = [p for p in annotations if p.parent.parent != path]
+    if misplaced:
+        raise ImportFailed(
+            f"{misplaced[0]}: brat annotations must be in a brat folder's reviewer subfolders "
+            f"(FOLDER/REVIEWER/DOCID.ann and DOCID.txt, gold/ for gold spans); name that "
+            f"FOLDER to import them."
+        )
+    return True
+
+
+def parse_brat_folder(path: Path, codebook: Codebook) -> list[ParsedDocument]:
+    """A brat folder: REVIEWER/DOCID.txt and REVIEWER/DOCID.ann (and gold/)."""
+    files: dict[str, bytes] = {}
+    for folder in sorted(p for p in path.iterdir() if p.is_dir() and not _hidden(p.name)):
+        for item in sorted(folder.iterdir()):
+            if item.is_file() and item.suffix.lower() in (".txt", ".ann") \
+                    and not _hidden(item.name):
+                try:
+                    files[f"{folder.name}/{item.name}"] = item.read_bytes()
+                except OSError as exc:
+                    raise ImportFailed(f"{item}: cannot be read ({exc.strerror}).") from None
+    return parse_brat_files(files, str(path), codebook)
+
+
+def parse_brat_zip(data: bytes, name: str, codebook: Codebook) -> list[ParsedDocument]:
+    """A zip of a brat folder (what ``export --format brat`` writes), optionally with the
+    folder itself at the top of the zip."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [
+            (info, PurePosixPath(info.filename)) for info in archive.infolist()
+            if not info.is_dir()
+            and not any(_hidden(part) for part in PurePosixPath(info.filename).parts)
+        ]
+    except (zipfile.BadZipFile, OSError):
+        raise ImportFailed(f"{name}: not a zip file, or a damaged one.") from None
+    annotations = [p for _, p in members if p.suffix.lower() == ".ann"]
+    if not annotations:
+        raise ImportFailed(f"{name}: the zip holds no brat annotations (REVIEWER/DOCID.ann "
+                           f"and DOCID.txt, one folder per reviewer).")
+    depths = {len(p.parts) for p in annotations}
+    if depths == {2}:
+        prefix: tuple[str, ...] = ()
+    elif depths == {3} and len({p.parts[0] for p in annotations}) == 1:
+        prefix = annotations[0].parts[:1]  # the zip of a folder: FOLDER/REVIEWER/DOCID.ann
+    else:
+        odd = next(p for p in annotations if len(p.parts) != min(depths)) \
+            if len(depths) > 1 else annotations[0]
+        raise ImportFailed(f"{name}/{odd}: brat annotations must be in REVIEWER/DOCID.ann, "
+                           f"one folder per reviewer (gold/ for gold spans).")
+    files: dict[str, bytes] = {}
+    total = 0
+    for info, path in members:
+        rel = path.parts[len(prefix):]
+        if path.parts[:len(prefix)] != prefix or len(rel) != 2 \
+                or path.suffix.lower() not in (".txt", ".ann"):
+            continue
+        total += info.file_size
+        if total > MAX_ARCHIVE_TEXT:
+            raise ImportFailed(f"{name}: the zip holds more than "
+                               f"{MAX_ARCHIVE_TEXT // 2**20} MB of text; import it in parts.")
+        try:
+            files["/".join(rel)] = archive.read(info)
+        except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
+            raise ImportFailed(f"{name}/{path}: cannot be read from the zip ({exc}).") from None
+    base = "/".join([name, *prefix])
+    return parse_brat_files(files, base, codebook)
+
+
+def parse_brat_files(files: Mapping[str, bytes], base: str,
+                     codebook: Codebook) -> list[ParsedDocument]:
+    """brat documents from ``{"REVIEWER/DOCID.txt": bytes, "REVIEWER/DOCID.ann": bytes}``.
+
+    One document per DOCID: its text must be the same in every reviewer folder. A folder's
+    name is the reviewer's name, except ``gold/``, whose spans become gold (provenance
+    "imported"). A brat folder has no review status: every review is "submitted". The title
+    is the DOCID. Messages name files as ``BASE/REVIEWER/DOCID.ann``.
+    """
+    groups: dict[str, dict[str, dict[str, bytes]]] = {}
+    folders: dict[str, str] = {}
+    for rel, data in files.items():
+        folder, _, filename = rel.partition("/")
+        stem, suffix = PurePosixPath(filename).stem, PurePosixPath(filename).suffix.lower()
+        if folder.lower() != BRAT_GOLD:
+            if not USERNAME_RE.match(folder):
+                raise ImportFailed(
+                    f"{base}/{folder}: a reviewer folder's name is the reviewer's user name: "
+                    f"letters, digits, '.', '_', '-' or '@', starting with a letter or digit."
+                )
+            other = folders.setdefault(folder.lower(), folder)
+            if other != folder:
+                raise ImportFailed(f"{base}/{folder} and {base}/{other}: two folders for one "
+                                   f"reviewer (names are compared without case).")
+        groups.setdefault(stem, {}).setdefault(folder, {})[suffix] = data
+    if not groups:
+        raise ImportFailed(f"{base}: the brat folder holds no documents (REVIEWER/DOCID.txt "
+                           f"and DOCID.ann).")
+    documents = []
+    for docid in sorted(groups, key=_natural):
+        by_folder = groups[docid]
+        pmap: ParagraphMap | None = None
+        first = ""
+        reviews: list[ParsedReview] = []
+        gold: list[ParsedSpan] = []
+        for folder in sorted(by_folder, key=lambda f: (f.lower() == BRAT_GOLD, f.lower())):
+            pair = by_folder[folder]
+            txt_name, ann_name = f"{base}/{folder}/{docid}.txt", f"{base}/{folder}/{docid}.ann"
+            if ".txt" not in pair:
+                raise ImportFailed(f"{ann_name}: there is no {docid}.txt beside it (brat keeps "
+                                   f"the text of DOCID.ann in DOCID.txt).")
+            if ".ann" not in pair:
+                raise ImportFailed(f"{txt_name}: there is no {docid}.ann beside it (an empty "
+                                   f".ann file stands for a text without spans).")
+            text = decode_text(pair[".txt"], txt_name)
+            if pmap is None:
+                pmap, first = ParagraphMap.of(text), txt_name
+                if not pmap.paragraphs:
+                    raise ImportFailed(f"{txt_name}: the file has no text.")
+            elif text != pmap.text:
+                at = next((i for i, (a, b) in enumerate(zip(text, pmap.text, strict=False))
+                           if a != b), min(len(text), len(pmap.text)))
+                raise ImportFailed(
+                    f"{txt_name}: the text differs from {first} (first at offset {at}); every "
+                    f"folder must hold the same text for document {docid}."
+                )
+            is_gold = folder.lower() == BRAT_GOLD
+            spans = parse_brat_ann(pair[".ann"], ann_name, pmap, codebook, gold=is_gold)
+            if is_gold:
+                gold = spans
+            else:
+                reviews.append(ParsedReview(folder, "submitted",
+                                            list(range(len(pmap.paragraphs))), spans))
+        assert pmap is not None
+        documents.append(ParsedDocument(
+            title=docid[:MAX_TITLE], paragraphs=pmap.paragraphs,
+            origin=f"{base}, document {docid}", reviews=reviews, gold=gold,
+        ))
+    return documents
+
+
+@dataclass
+class _BratEntity:
+    ident: str
+    where: str
+    label: str
+    start: int
+    end: int
+    fragment: str | None  # the T line's text column, when present
+    attributes: list[tuple[str, str, str | None]] = field(default_factory=list)
+    note: tuple[str, str] | None = None  # (where, text)
+
+
+BRAT_UNSUPPORTED = {"R": "a relation", "E": "an event", "N": "a normalisation",
+                    "*": "an equivalence"}
+
+
+def parse_brat_ann(data: bytes, name: str, pmap: ParagraphMap, codebook: Codebook,
+                   gold: bool = False) -> list[ParsedSpan]:
+    """The spans of one brat standoff file, checked against the text and the codebook.
+
+    ``T`` lines give the spans (``T1<TAB>label START END<TAB>text``; the text column, when
+    present, must be the text at the offsets with newlines shown as spaces); ``A`` (or the
+    older ``M``) lines give attributes: ``A1<TAB>key T1 value`` for a choice (``_`` may stand
+    for a space of the choice), ``A2<TAB>key T1`` for a true boolean; an ``AnnotatorNotes``
+    comment is the note, or, when it is our export's JSON ``{"note": ..., "attributes":
+    {...}}``, the note and the other attributes. Discontinuous spans, relations, events and
+    normalisations are refused: the annotator has no place for them.
+    """
+    text = decode_text(data, name)
+    entities: dict[str, _BratEntity] = {}
+    attributes: list[tuple[str, str, str, str, str | None]] = []
+    notes: list[tuple[str, str, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{name}, line {number}"
+        ident, tab, rest = line.partition("\t")
+        kind = ident[:1]
+        if not tab or not ident:
+            raise ImportFailed(f"{where}: not a brat standoff line (an id such as T1, a tab, "
+                               f"then the annotation).")
+        if kind == "T":
+            has_text = "\t" in rest
+            body, _, fragment = rest.partition("\t")
+            label, _, offsets = body.strip().partition(" ")
+            if ";" in offsets:
+                raise ImportFailed(
+                    f"{where}: {ident} is a discontinuous span ({label} {offsets}); the "
+                    f"annotator keeps spans of one stretch of text only: split it into "
+                    f"separate spans."
+                )
+            bounds = offsets.split()
+            if len(bounds) != 2 or not all(b.isdigit() for b in bounds):
+                raise ImportFailed(f"{where}: {ident} must read 'label START END' with two "
+                                   f"whole numbers (got {json.dumps(body, ensure_ascii=False)}).")
+            if ident in entities:
+                raise ImportFailed(f"{where}: {ident} is used twice in the file.")
+            entities[ident] = _BratEntity(ident, where, label, int(bounds[0]), int(bounds[1]),
+                                          fragment if has_text else None)
+        elif kind in ("A", "M"):
+            parts = rest.strip().split(" ")
+            if len(parts) < 2:
+                raise ImportFailed(f"{where}: an attribute line must read 'KEY T1' or "
+                                   f"'KEY T1 VALUE'.")
+            attributes.append((where, ident, parts[0], parts[1], " ".join(parts[2:]) or None))
+        elif kind == "#":
+            kind_target, _, note = rest.partition("\t")
+            parts = kind_target.split()
+            if len(parts) != 2 or parts[0] != "AnnotatorNotes":
+                raise ImportFailed(f"{where}: only 'AnnotatorNotes T1' comments can be "
+                                   f"imported.")
+            notes.append((where, parts[1], note))
+        elif kind in BRAT_UNSUPPORTED:
+            raise ImportFailed(
+                f"{where}: {ident} is {BRAT_UNSUPPORTED[kind]}, which cannot be imported (the "
+                f"annotator keeps spans and their attributes only)."
+            )
+        else:
+            raise ImportFailed(f"{where}: unknown brat annotation {ident!r} (T, A, M and "
+                               f"#AnnotatorNotes lines can be imported).")
+    for where, _, key, target, value in attributes:
+        if target not in entities:
+            raise ImportFailed(f"{where}: attribute '{key}' refers to {target}, which is not a "
+                               f"T line of this file.")
+        entities[target].attributes.append((where, key, value))
+    for where, target, note in notes:
+        if target not in entities:
+            raise ImportFailed(f"{where}: the note refers to {target}, which is not a T line of "
+                               f"this file.")
+        if entities[target].note is not None:
+            raise ImportFailed(f"{where}: {target} has a second note (one AnnotatorNotes per "
+                               f"span).")
+        entities[target].note = (where, note)
+    return [_brat_span(entity, pmap, codebook, gold) for entity in entities.values()]
+
+
+def _brat_span(entity: _BratEntity, pmap: ParagraphMap, codebook: Codebook,
+               gold: bool) -> ParsedSpan:
+    where, start, end = entity.where, entity.start, entity.end
+    try:
+        pmap.check_range(start, end)
+        actual = pmap.fragment(start, end)
+    except SpanOutside as exc:
+        raise ImportFailed(f"{where}: {entity.ident} ({entity.label} {start}-{end}) "
+                           f"{exc.reason}.") from None
+    if entity.fragment is not None:
+        raw = pmap.text[start:end]
+        shown = actual.replace("\n", " ")
+        if entity.fragment not in (shown, raw.replace("\r", " ").replace("\n", " ")):
+            raise ImportFailed(
+                f"{where}: {entity.ident}'s text "
+                f"{json.dumps(entity.fragment, ensure_ascii=False)[:80]} does not match the "
+                f"text at {start}-{end}, which reads {json.dumps(shown, ensure_ascii=False)[:80]}"
+                f" (newlines shown as spaces)."
+            )
+    paragraph, p_start, p_end = _locate(pmap, start, end, entity.label, where, entity.ident)
+    try:
+        label = codebook.label(entity.label, where)
+        values: dict[str, Any] = {}
+        for a_where, key, value in entity.attributes:
+            attribute = label.attributes.get(key)
+            if attribute is not None and attribute.type in ("choice", "multi") \
+                    and value is not None and value not in attribute.choices \
+                    and value.replace("_", " ") in attribute.choices:
+                value = value.replace("_", " ")  # annotation.conf cannot hold spaces
+            given: Any = True if value is None else value
+            if attribute is not None and attribute.type == "multi":
+                codebook.clean_attributes(label.key, {key: [given]}, a_where)
+                values.setdefault(key, []).append(given)
+                continue
+            if key in values:
+                raise ImportFailed(f"{a_where}: {entity.ident} has attribute '{key}' twice.")
+            values[key] = codebook.clean_attributes(label.key, {key: given}, a_where).get(key)
+        note = ""
+        if entity.note is not None:
+            n_where, note = entity.note
+            extra = _our_note(note)
+            if extra is not None:
+                note, more = extra
+                twice = sorted(set(more) & set(values))
+                if twice:
+                    raise ImportFailed(f"{n_where}: attribute '{twice[0]}' of {entity.ident} "
+                                       f"is given both by an attribute line and in the note.")
+                values.update(codebook.clean_attributes(label.key, more, n_where))
+    except Invalid as exc:
+        raise ImportFailed(exc.message) from None
+    return parse_span(
+        {"paragraph": paragraph, "start": p_start, "end": p_end, "label": label.key,
+         "attributes": values, "note": note},
+        pmap.paragraphs, codebook, where, gold=gold,
+    )
+
+
+def _our_note(note: str) -> tuple[str, dict[str, Any]] | None:
+    """(note, attributes) when a brat note is the JSON our export writes, else None."""
+    if not note.startswith("{"):
+        return None
+    try:
+        payload = json.loads(note)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("note"), str) \
+            or not set(payload) <= {"note", "attributes"} \
+            or not isinstance(payload.get("attributes", {}), dict):
+        return None
+    return payload["note"], payload.get("attributes", {})
+
+
 def parse_file(
-    data: bytes, name: str, codebook: Codebook, first_line_title: bool = False
+    data: bytes, name: str, codebook: Codebook, first_line_title: bool = False,
+    reviewer: str | None = None,
 ) -> list[ParsedDocument]:
-    """Parse one uploaded or named file by its suffix."""
+    """Parse one uploaded or named file by its suffix: ``.txt``/``.md``, ``.jsonl`` (documents,
+    or doccano with ``reviewer``) or ``.zip`` (a brat folder)."""
     suffix = Path(name).suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [parse_text_file(data, name, first_line_title)]
     if suffix in JSONL_SUFFIXES:
-        return parse_jsonl(data, name, codebook)
+        return parse_jsonl(data, name, codebook, reviewer)
+    if suffix in ZIP_SUFFIXES:
+        return parse_brat_zip(data, name, codebook)
+    if suffix == ".ann":
+        raise ImportFailed(
+            f"{name}: a brat .ann file cannot come in alone; import the brat folder that holds "
+            f"one subfolder per reviewer (REVIEWER/DOCID.txt and DOCID.ann), or its .zip."
+        )
     raise ImportFailed(
-        f"{name}: cannot import a '{suffix or 'file without a suffix'}' file; use .txt, .md "
-        f"or .jsonl."
+        f"{name}: cannot import a '{suffix or 'file without a suffix'}' file; use .txt, .md, "
+        f".jsonl or a brat .zip."
     )
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files named on the command line; a folder stands for the importable files inside it."""
+    """Files named on the command line; a folder stands for the importable files inside it,
+    except a brat folder (``brat_layout``), which stands for itself: ``parse_paths`` reads it
+    as one."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if path.is_dir() and brat_layout(path):
+            files.append(path)
+        elif path.is_dir():
             found = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
@@ -460,14 +1097,22 @@ def parse_paths(
     codebook: Codebook,
     first_line_title: bool = False,
     progress: Callable[[Path], None] | None = None,
+    reviewer: str | None = None,
 ) -> list[ParsedDocument]:
+    """Parse the files ``expand_paths`` gives (a folder among them is a brat folder);
+    ``reviewer`` names the reviewer of doccano files."""
     documents: list[ParsedDocument] = []
     for path in paths:
+        if path.is_dir():
+            documents.extend(parse_brat_folder(path, codebook))
+            if progress:
+                progress(path)
+            continue
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
-        documents.extend(parse_file(data, str(path), codebook, first_line_title))
+        documents.extend(parse_file(data, str(path), codebook, first_line_title, reviewer))
         if progress:
             progress(path)
     return documents
@@ -489,6 +1134,18 @@ def import_documents(
     The same article (same paragraphs, or the same external id) already in the project, or
     twice in the batch, refuses the import, or is skipped with ``skip_existing``. On any error
     the transaction is rolled back and nothing is left behind.
+
+    Labelled data for an article that is already there is the exception: a parsed document
+    that brings reviews or gold, and whose paragraphs are those of a document already in the
+    project (or of one earlier in this import), adds its reviews and gold to that document
+    instead of making a new one, provided that none of its reviewers has a review of it yet
+    and that it brings no gold to a document that has gold. A reviewer has a review of a
+    document when their status there is not "not_started" or they have a span or a reviewed
+    paragraph in it; an assignment not started yet is taken over. Otherwise the import is
+    refused naming the document and the reviewer (or the document is skipped with
+    ``skip_existing``). The document keeps its title and other fields; the incoming ones are
+    not used. That is how one doccano file per reviewer comes together into one document.
+    Documents without reviews or gold keep the duplicate rule above.
     """
     try:
         result = _import(project, documents, skip_existing, progress)
@@ -497,6 +1154,72 @@ def import_documents(
     except BaseException:
         db.session.rollback()
         raise
+
+
+@dataclass
+class _Target:
+    """Where an article of an import lives: a document already in the project
+    (``document_id``) or a new one of this import (``index`` into the new documents)."""
+
+    label: str  # for messages: "document 3 ('Title')" or where it came from
+    document_id: int | None = None
+    index: int | None = None
+    # Reviewers (lower-case) who have a review of it -> where that review came from (None:
+    # already in the project).
+    reviewers: dict[str, str | None] = field(default_factory=dict)
+    has_gold: bool = False
+    gold_origin: str | None = None
+    waiting: set[str] = field(default_factory=set)  # assigned, not started, nothing done
+
+
+def _existing_work(
+    document_ids: list[int],
+) -> tuple[dict[int, set[str]], dict[int, set[str]], set[int]]:
+    """Per document: the reviewers (lower-case) who have a review of it, those with only an
+    assignment not started yet, and whether it has gold."""
+    reviewed: dict[int, set[str]] = {i: set() for i in document_ids}
+    waiting: dict[int, set[str]] = {i: set() for i in document_ids}
+    gold: set[int] = set()
+    for batch in _batched(document_ids):
+        for doc_id, name, status in db.session.execute(
+            select(DocumentReview.document_id, func.lower(User.username), DocumentReview.status)
+            .join(User, User.id == DocumentReview.reviewer_id)
+            .where(DocumentReview.document_id.in_(batch))
+        ):
+            (waiting if status == "not_started" else reviewed)[doc_id].add(name)
+        for model in (Annotation, ParagraphReview):
+            for doc_id, name in db.session.execute(
+                select(model.document_id, func.lower(User.username)).distinct()
+                .join(User, User.id == model.reviewer_id)
+                .where(model.document_id.in_(batch))
+            ):
+                reviewed[doc_id].add(name)
+        gold.update(db.session.scalars(
+            select(GoldSpan.document_id).distinct().where(GoldSpan.document_id.in_(batch))
+        ))
+    for doc_id, names in waiting.items():
+        names -= reviewed[doc_id]
+    return reviewed, waiting, gold
+
+
+def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str | None:
+    """Why the reviews and gold of ``doc`` cannot join the article at ``target``, or None."""
+    for review in doc.reviews:
+        lower = review.reviewer.lower()
+        if lower not in target.reviewers:
+            continue
+        earlier = target.reviewers[lower]
+        if earlier is None:
+            return (f"reviewer '{review.reviewer}' already has a review of {target.label} in "
+                    f"project '{project.slug}'")
+        return (f"reviewer '{review.reviewer}' already has a review of the same article "
+                f"earlier in this import ({earlier})")
+    if doc.gold and target.has_gold:
+        if target.gold_origin is None:
+            return f"{target.label} already has gold spans in project '{project.slug}'"
+        return f"gold spans for the same article come earlier in this import " \
+               f"({target.gold_origin})"
+    return None
 
 
 def _import(project, documents, skip_existing, progress) -> ImportResult:
@@ -518,21 +1241,42 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
         ):
             existing_ext[ext] = (id_, title)
 
+    # Labelled documents whose article is already there may join it: who has reviewed it?
+    hits = sorted({existing_hash[h][0] for d, h in zip(documents, hashes, strict=True)
+                   if h in existing_hash and (d.reviews or d.gold)})
+    reviewed, waiting, has_gold = _existing_work(hits) if hits else ({}, {}, set())
+    targets: dict[str, _Target] = {}
+    for h, (id_, title) in existing_hash.items():
+        targets[h] = _Target(
+            f"document {id_} ({title!r})", document_id=id_,
+            reviewers=dict.fromkeys(reviewed.get(id_, ())), has_gold=id_ in has_gold,
+            waiting=waiting.get(id_, set()),
+        )
+
     keep: list[tuple[ParsedDocument, str]] = []
-    batch_hash: dict[str, str] = {}
+    attach: list[tuple[_Target, ParsedDocument]] = []
     batch_ext: dict[str, str] = {}
     for doc, h in zip(documents, hashes, strict=True):
+        target = targets.get(h)
         clash = None
-        if h in existing_hash:
-            id_, title = existing_hash[h]
-            clash = f"the same article is already in project '{project.slug}' as document " \
-                    f"{id_} ({title!r})"
+        if target is not None and (doc.reviews or doc.gold):
+            clash = _attach_clash(project, target, doc)
+            if clash is None:
+                for review in doc.reviews:
+                    target.reviewers[review.reviewer.lower()] = doc.origin
+                if doc.gold:
+                    target.has_gold, target.gold_origin = True, doc.origin
+                attach.append((target, doc))
+                continue
+        elif target is not None and target.document_id is not None:
+            clash = f"the same article is already in project '{project.slug}' as " \
+                    f"{target.label}"
+        elif target is not None:
+            clash = f"the same article appears earlier in this import ({target.label})"
         elif doc.external_id and doc.external_id in existing_ext:
             id_, title = existing_ext[doc.external_id]
             clash = f"external id {doc.external_id!r} is already used in project " \
                     f"'{project.slug}' by document {id_} ({title!r})"
-        elif h in batch_hash:
-            clash = f"the same article appears earlier in this import ({batch_hash[h]})"
         elif doc.external_id and doc.external_id in batch_ext:
             clash = f"external id {doc.external_id!r} appears earlier in this import " \
                     f"({batch_ext[doc.external_id]})"
@@ -544,15 +1288,20 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
                 f"{doc.origin}: {clash}. Nothing was imported"
                 + ("." if skip_existing else "; use --skip-existing to skip such documents.")
             )
-        batch_hash[h] = doc.origin
+        targets[h] = _Target(
+            doc.origin, index=len(keep),
+            reviewers=dict.fromkeys((r.reviewer.lower() for r in doc.reviews), doc.origin),
+            has_gold=bool(doc.gold), gold_origin=doc.origin if doc.gold else None,
+        )
         if doc.external_id:
             batch_ext[doc.external_id] = doc.origin
         keep.append((doc, h))
 
     reviewer_ids = _reviewer_ids(
-        {r.reviewer for doc, _ in keep for r in doc.reviews}, result
+        {r.reviewer for doc, _ in keep for r in doc.reviews}
+        | {r.reviewer for _, doc in attach for r in doc.reviews}, result
     )
-    if not keep:
+    if not keep and not attach:
         return result
 
     now = utcnow()
@@ -573,18 +1322,38 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
         )
     result.documents = ids
 
+    # (document id, parsed document, its paragraphs are new, assignments to take over)
+    placements: list[tuple[int, ParsedDocument, bool, set[str]]] = [
+        (doc_id, doc, True, set()) for (doc, _), doc_id in zip(keep, ids, strict=True)
+    ]
+    for target, doc in attach:
+        if target.document_id is not None:
+            placements.append((target.document_id, doc, False, target.waiting))
+            if target.document_id not in result.updated_documents:
+                result.updated_documents.append(target.document_id)
+            result.added_reviews += len(doc.reviews)
+            result.added_gold += bool(doc.gold)
+        else:
+            placements.append((ids[target.index], doc, False, set()))
+
     paragraph_rows, review_rows, mark_rows, span_rows, gold_rows = [], [], [], [], []
-    for (doc, _), doc_id in zip(keep, ids, strict=True):
-        paragraph_rows.extend(
-            {"document_id": doc_id, "position": i, "text": t} for i, t in enumerate(doc.paragraphs)
-        )
+    taken_over: list[tuple[int, int, str]] = []
+    for doc_id, doc, new, assigned in placements:
+        if new:
+            paragraph_rows.extend(
+                {"document_id": doc_id, "position": i, "text": t}
+                for i, t in enumerate(doc.paragraphs)
+            )
         for review in doc.reviews:
             reviewer_id = reviewer_ids[review.reviewer.lower()]
-            review_rows.append({
-                "document_id": doc_id, "reviewer_id": reviewer_id, "status": review.status,
-                "submitted_at": now if review.status == "submitted" else None,
-                "updated_at": now,
-            })
+            if review.reviewer.lower() in assigned:
+                taken_over.append((doc_id, reviewer_id, review.status))
+            else:
+                review_rows.append({
+                    "document_id": doc_id, "reviewer_id": reviewer_id, "status": review.status,
+                    "submitted_at": now if review.status == "submitted" else None,
+                    "updated_at": now,
+                })
             mark_rows.extend(
                 {"document_id": doc_id, "paragraph_index": p, "reviewer_id": reviewer_id,
                  "created_at": now}
@@ -603,6 +1372,15 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
              "provenance": s.provenance, "created_at": now}
             for s in doc.gold
         )
+    for doc_id, reviewer_id, status in taken_over:
+        db.session.execute(
+            update(DocumentReview)
+            .where(DocumentReview.document_id == doc_id,
+                   DocumentReview.reviewer_id == reviewer_id)
+            .values(status=status, submitted_at=now if status == "submitted" else None,
+                    updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
     result.paragraphs = len(paragraph_rows)
     result.spans = len(span_rows)
     result.gold = len(gold_rows)
@@ -620,7 +1398,7 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
     return result
 
 
-def _batched(values: list[str], size: int = 500) -> Iterable[list[str]]:
+def _batched(values: list, size: int = 500) -> Iterable[list]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
 
@@ -651,8 +1429,10 @@ def import_paths(
     paths: Sequence[str | Path],
     first_line_title: bool = False,
     skip_existing: bool = False,
+    reviewer: str | None = None,
 ) -> ImportResult:
     """Parse and import files (no progress display): the programmatic entry point."""
     codebook = load_codebook(project.codebook)
-    documents = parse_paths(expand_paths(paths), codebook, first_line_title)
+    documents = parse_paths(expand_paths(paths), codebook, first_line_title,
+                            reviewer=reviewer)
     return import_documents(project, documents, skip_existing=skip_existing)
