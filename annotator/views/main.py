@@ -1,9 +1,11 @@
 """The reviewer's pages: projects and their documents."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import annotations as spans
+from ..assignments import assigned_document_ids
+from ..assignments import next_document as pick_next
 from ..errors import NotFound
 from ..progress import project_document_progress, projects_overview
 
@@ -24,7 +26,13 @@ def project(slug: str):
     except NotFound:
         abort(404)
     documents = project_document_progress(project, current_user.id)
-    next_doc = next((d for d in documents if d.status != "submitted"), None)
+    if project.reviewers_per_document and not current_user.is_admin:
+        # With reviewers per document, a reviewer's list holds the documents assigned to them.
+        assigned = assigned_document_ids(project, current_user)
+        documents = [d for d in documents if d.id in assigned]
+    # With reviewers per document the next one may be a new assignment: always offer it.
+    next_doc = bool(project.reviewers_per_document) or any(
+        d.status != "submitted" for d in documents)
     return render_template("project.html", project=project, documents=documents,
                            next_doc=next_doc)
 
@@ -40,12 +48,14 @@ def document(document_id: int):
     return render_template("document.html", document=doc, paragraphs=texts)
 
 
-@bp.get("/projects/<slug>/next")
+@bp.route("/projects/<slug>/next", methods=["GET", "POST"])
 @login_required
 def next_document(slug: str):
+    """The caller's next document on the annotate page (as POST /api/projects/SLUG/next:
+    with reviewers per document, a new assignment when none is open)."""
     project = spans.get_project(slug, current_user)
-    documents = project_document_progress(project, current_user.id)
-    target = next((d for d in documents if d.status != "submitted"), None)
-    if target is None:
+    document = pick_next(project, current_user)
+    if document is None:
+        flash("There is no document left for you in this project.", "info")
         return redirect(url_for("main.project", slug=slug))
-    return redirect(url_for("main.document", document_id=target.id))
+    return redirect(url_for("annotate.annotate", document_id=document.id))

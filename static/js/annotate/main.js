@@ -1,0 +1,906 @@
+// The annotate page. Reads the server-rendered paragraphs and the JSON data block, draws the
+// highlights, and turns every action of the reviewer into an operation of the save queue.
+// Offsets kept in the page's state are code points (as the server has them); the DOM is
+// addressed in UTF-16 units through TextIndex.
+
+import { Api } from "./api.js";
+import { humanize, SpanEditor } from "./editor.js";
+import { snapSelection, TextIndex, wordStops } from "./offsets.js";
+import { SaveQueue } from "./queue.js";
+import { domPoint, renderParagraph, spansAt } from "./render.js";
+
+const data = JSON.parse(document.getElementById("annotate-data").textContent);
+const $ = (id) => document.getElementById(id);
+
+const root = $("annotate");
+const article = $("article");
+const paraEls = Array.from(article.querySelectorAll("[data-paragraph-index]"));
+const textEls = paraEls.map((p) => p.querySelector(".paragraph-text"));
+const texts = textEls.map((t) => t.textContent);
+const indexes = new Array(texts.length);
+const stopsCache = new Array(texts.length);
+const tindex = (p) => (indexes[p] ??= new TextIndex(texts[p]));
+const stops = (p) => (stopsCache[p] ??= wordStops(texts[p]));
+
+const labels = new Map(data.labels.map((l) => [l.key, l]));
+const hotkeys = new Map();
+for (const l of data.labels) if (l.hotkey) hotkeys.set(l.hotkey, l.key);
+
+const els = {
+  status: document.querySelector("[data-save-status]"),
+  saveDetail: $("save-detail"),
+  retry: $("retry-now"),
+  progress: $("progress"),
+  progressText: $("progress-text"),
+  notice: $("notice"),
+  banner: $("readonly-banner"),
+  currentNumber: $("current-number"),
+  reviewToggle: $("review-toggle"),
+  reviewFlag: $("review-flag"),
+  spanList: $("span-list"),
+  spanListEmpty: $("span-list-empty"),
+  snap: $("snap-words"),
+  submit: $("submit-button"),
+  submitDialog: $("submit-dialog"),
+  submitSummary: $("submit-summary"),
+  helpDialog: $("help-dialog"),
+  menu: $("span-menu"),
+  announcer: $("announcer"),
+};
+
+// --- state ----------------------------------------------------------------------------------
+
+const spans = new Map(); // key -> {key, id, paragraph, start, end, label, attributes, note}
+const byParagraph = new Map(); // paragraph -> Set of keys
+const reviewed = new Set(data.reviewed);
+let readonly = Boolean(data.readonly);
+let current = Math.min(Math.max(0, data.current || 0), paraEls.length - 1);
+let activeKey = null;
+let selectionWithAlt = false;
+let leaving = false;
+
+const keyOf = (s) => s.client_id || `srv-${s.id}`;
+
+function addSpan(span) {
+  spans.set(span.key, span);
+  let set = byParagraph.get(span.paragraph);
+  if (!set) byParagraph.set(span.paragraph, (set = new Set()));
+  set.add(span.key);
+}
+
+function removeSpan(key) {
+  const span = spans.get(key);
+  if (!span) return null;
+  spans.delete(key);
+  const set = byParagraph.get(span.paragraph);
+  if (set) set.delete(key);
+  return span;
+}
+
+function paragraphSpans(p) {
+  const set = byParagraph.get(p);
+  if (!set) return [];
+  return [...set].map((k) => spans.get(k)).sort((a, b) => a.start - b.start || b.end - a.end);
+}
+
+function copy(value) {
+  return value == null ? value : JSON.parse(JSON.stringify(value));
+}
+
+function fromServer(list) {
+  spans.clear();
+  byParagraph.clear();
+  for (const s of list) {
+    const key = keyOf(s);
+    addSpan({ key, id: s.id, paragraph: s.paragraph, start: s.start, end: s.end,
+      label: s.label, attributes: s.attributes || {}, note: s.note || "" });
+    if (queue) queue.rememberId(key, s.id);
+  }
+}
+
+/** Apply a queued (not yet sent) operation to the page's state. */
+function applyOp(op) {
+  if (op.kind === "create") {
+    if (spans.has(op.key)) return; // it reached the server; the answer was lost
+    const { client_id: _ignored, ...body } = op.body;
+    addSpan({ key: op.key, id: queue.idOf(op.key) ?? null, attributes: {}, note: "",
+      ...copy(body) });
+  } else if (op.kind === "patch") {
+    const span = spans.get(op.key);
+    if (span) Object.assign(span, copy(op.body));
+  } else if (op.kind === "delete") {
+    removeSpan(op.key);
+  } else if (op.kind === "review") {
+    if (op.reviewed) reviewed.add(op.paragraph);
+    else reviewed.delete(op.paragraph);
+  } else if (op.kind === "submit") {
+    readonly = true;
+    for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
+  }
+}
+
+// --- drawing --------------------------------------------------------------------------------
+
+function render(p) {
+  const t = tindex(p);
+  const list = paragraphSpans(p).map((s) => ({
+    key: s.key, id: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
+  }));
+  renderParagraph(textEls[p], texts[p], list, activeKey);
+}
+
+function renderReviewed() {
+  paraEls.forEach((el, i) => {
+    if (reviewed.has(i)) el.dataset.reviewed = "true";
+    else delete el.dataset.reviewed;
+  });
+}
+
+function excerpt(span, max = 90) {
+  const t = tindex(span.paragraph);
+  const text = texts[span.paragraph].slice(t.toU16(span.start), t.toU16(span.end));
+  const flat = text.replace(/\s+/g, " ");
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function attributeSummary(span) {
+  const label = labels.get(span.label);
+  if (!label) return "";
+  const parts = [];
+  for (const a of label.attributes) {
+    const v = span.attributes[a.key];
+    if (v == null || v === "" || (Array.isArray(v) && !v.length)) continue;
+    if (a.type === "boolean") parts.push(v ? a.name : `not ${a.name}`);
+    else if (Array.isArray(v)) parts.push(v.map(humanize).join(", "));
+    else parts.push(humanize(v));
+  }
+  if (span.note) parts.push("note");
+  return parts.join(" · ");
+}
+
+function marksOf(key) {
+  const span = spans.get(key);
+  if (!span) return [];
+  return textEls[span.paragraph].querySelectorAll(`mark[data-temp-id="${CSS.escape(key)}"]`);
+}
+
+function updateProgress() {
+  const done = reviewed.size;
+  els.progress.value = done;
+  els.progressText.replaceChildren(
+    Object.assign(document.createElement("b"), { textContent: String(done) }),
+    ` / ${paraEls.length} paragraphs reviewed`);
+}
+
+function updateSidebar() {
+  els.currentNumber.textContent = String(current + 1);
+  const isReviewed = reviewed.has(current);
+  if (els.reviewToggle) {
+    els.reviewToggle.setAttribute("aria-pressed", String(isReviewed));
+    els.reviewToggle.textContent = isReviewed ? "✓ Reviewed" : "Mark reviewed";
+    els.reviewToggle.title = isReviewed ? "Mark not reviewed (Shift+Enter)" : "Mark reviewed (Enter)";
+  }
+  if (els.reviewFlag) els.reviewFlag.hidden = !isReviewed;
+  const items = paragraphSpans(current).map((span) => {
+    const label = labels.get(span.label);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "span-item";
+    button.dataset.key = span.key;
+    button.dataset.label = span.label;
+    if (span.key === activeKey) button.setAttribute("aria-current", "true");
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    swatch.setAttribute("aria-hidden", "true");
+    const name = document.createElement("span");
+    name.className = "span-label";
+    name.textContent = label ? label.name : span.label;
+    const text = document.createElement("span");
+    text.className = "span-text";
+    text.textContent = `“${excerpt(span)}”`;
+    const attrs = document.createElement("span");
+    attrs.className = "span-attrs";
+    attrs.textContent = attributeSummary(span);
+    button.append(swatch, name, text, attrs);
+    const li = document.createElement("li");
+    li.append(button);
+    return li;
+  });
+  els.spanList.replaceChildren(...items);
+  els.spanListEmpty.hidden = items.length > 0;
+}
+
+function setCurrent(p, { focus = false, scroll = false } = {}) {
+  if (p < 0 || p >= paraEls.length) return;
+  const el = paraEls[p];
+  if (p !== current) {
+    const old = paraEls[current];
+    old.removeAttribute("aria-current");
+    old.tabIndex = -1;
+    current = p;
+  }
+  el.setAttribute("aria-current", "true");
+  el.tabIndex = 0;
+  if (focus) el.focus({ preventScroll: true });
+  if (scroll) el.scrollIntoView({ block: "nearest" });
+  updateSidebar();
+}
+
+function setReadonly(message) {
+  readonly = true;
+  root.classList.add("is-readonly");
+  for (const b of document.querySelectorAll("button[data-label].label-button")) b.disabled = true;
+  if (els.reviewToggle) els.reviewToggle.disabled = true;
+  if (els.submit) {
+    els.submit.disabled = true;
+    els.submit.textContent = "Submitted";
+  }
+  els.banner.hidden = false;
+  if (message) {
+    const span = els.banner.querySelector("span");
+    if (span) span.textContent = message;
+  }
+  if (editor.isOpen) {
+    const span = spans.get(editor.key);
+    editor.readonly = true;
+    if (span) editor.refresh(span, excerpt(span, 400));
+  }
+}
+
+// --- messages -------------------------------------------------------------------------------
+
+let noticeTimer = null;
+
+function notice(message, kind = "error") {
+  els.notice.querySelector(".notice-text").textContent = message;
+  els.notice.className = `notice notice-${kind}`;
+  els.notice.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(hideNotice, kind === "error" ? 20000 : 6000);
+}
+
+function hideNotice() {
+  els.notice.hidden = true;
+}
+
+els.notice.querySelector(".notice-close").addEventListener("click", hideNotice);
+
+function announce(message) {
+  els.announcer.textContent = "";
+  requestAnimationFrame(() => { els.announcer.textContent = message; });
+}
+
+// --- the save queue -------------------------------------------------------------------------
+
+const api = new Api(data.urls);
+let queue = null;
+
+function describe(op) {
+  const span = op.key && spans.get(op.key);
+  const label = labels.get((op.body && op.body.label) || (span && span.label));
+  const name = label ? label.name : "span";
+  switch (op.kind) {
+    case "create": return `The new ${name} span was not saved`;
+    case "patch": return `The change to the ${name} span was not saved`;
+    case "delete": return `The ${name} span was not deleted`;
+    case "review": return `Paragraph ${op.paragraph + 1} was not marked ${op.reviewed ? "reviewed" : "not reviewed"}`;
+    case "submit": return "The document was not submitted";
+    default: return "A change was not saved";
+  }
+}
+
+function onSent(op, result) {
+  if (op.kind !== "create" || !result) return;
+  const span = spans.get(op.key);
+  if (!span) return;
+  span.id = result.id;
+  for (const mark of marksOf(op.key)) mark.dataset.annotationId = String(result.id);
+}
+
+async function onFailed(op, result) {
+  notice(`${describe(op)}: ${result.message}`, "error");
+  if (op.kind === "create") {
+    const span = removeSpan(op.key);
+    if (editor.key === op.key) editor.close({ restoreFocus: false });
+    if (span) render(span.paragraph);
+    updateSidebar();
+    return;
+  }
+  await resync();
+}
+
+/** Reload the truth from the server and lay the still unsent changes over it. */
+async function resync() {
+  try {
+    const [a, r] = await Promise.all([
+      api.fetchJson("GET", data.urls.annotations),
+      api.fetchJson("GET", data.urls.review_state),
+    ]);
+    if (!a.response.ok || !r.response.ok || !Array.isArray(a.data)) return;
+    const touched = new Set(byParagraph.keys());
+    fromServer(a.data);
+    reviewed.clear();
+    for (const i of r.data.reviewed_paragraphs || []) reviewed.add(i);
+    const wasReadonly = readonly;
+    if (r.data.status === "submitted") readonly = true;
+    for (const op of queue.ops) applyOp(op);
+    for (const p of byParagraph.keys()) touched.add(p);
+    for (const p of touched) render(p);
+    if (editor.isOpen && !spans.has(editor.key)) editor.close({ restoreFocus: false });
+    else if (editor.isOpen) editor.refresh(spans.get(editor.key), excerpt(spans.get(editor.key), 400));
+    renderReviewed();
+    updateProgress();
+    updateSidebar();
+    if (readonly && !wasReadonly) setReadonly("This document has been submitted: it is read-only.");
+  } catch (err) {
+    console.warn("Could not reload the spans:", err);
+  }
+}
+
+const STATUS_TEXT = { saved: "saved", saving: "saving", offline: "offline — retrying" };
+
+function onStatus({ state, unsent, message }) {
+  els.status.textContent = STATUS_TEXT[state];
+  els.status.dataset.state = state;
+  els.status.dataset.unsent = String(unsent);
+  root.dataset.saveState = state;
+  if (state === "offline") {
+    els.saveDetail.textContent = `${unsent} unsent change${unsent === 1 ? "" : "s"}`;
+    els.saveDetail.title = message ? `Last attempt: ${message}` : "";
+  } else {
+    els.saveDetail.textContent = "";
+    els.saveDetail.title = "";
+  }
+  els.retry.hidden = state !== "offline";
+}
+
+function onAuth() {
+  leaving = true;
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`${data.urls.login}?next=${encodeURIComponent(next)}`);
+}
+
+if (!data.viewing_other) {
+  queue = new SaveQueue({
+    storageKey: `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`,
+    send: (op, id) => api.send(op, id),
+    onSent,
+    onFailed,
+    onAuth,
+    onStatus,
+    retryMaxMs: data.retry_max_ms,
+  });
+}
+
+// --- changes --------------------------------------------------------------------------------
+
+function newKey() {
+  const bytes = new Uint8Array(10);
+  crypto.getRandomValues(bytes);
+  return `c${Date.now().toString(36)}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function refuseIfReadonly() {
+  if (!readonly) return false;
+  notice(data.viewing_other
+    ? "You are viewing another reviewer's spans: nothing can be changed here."
+    : "You have submitted this document: it is read-only.", "info");
+  return true;
+}
+
+/** Where a DOM boundary point falls: {p, u} (paragraph, UTF-16 offset), or null. */
+function locate(node, offset, side) {
+  const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const para = el && el.closest("[data-paragraph-index]");
+  if (!para || !article.contains(para)) {
+    if (node !== article) return null;
+    // Between paragraphs: the start goes to the next one, the end to the previous one.
+    const isPara = (n) => n && n.nodeType === Node.ELEMENT_NODE && n.dataset.paragraphIndex != null;
+    if (side === "start") {
+      let n = node.childNodes[offset] || null;
+      while (n && !isPara(n)) n = n.nextSibling;
+      return n ? { p: Number(n.dataset.paragraphIndex), u: 0 } : null;
+    }
+    let m = offset > 0 ? node.childNodes[offset - 1] : null;
+    while (m && !isPara(m)) m = m.previousSibling;
+    if (!m) return null;
+    const p = Number(m.dataset.paragraphIndex);
+    return { p, u: texts[p].length };
+  }
+  const p = Number(para.dataset.paragraphIndex);
+  const textEl = textEls[p];
+  if (textEl === node || textEl.contains(node)) {
+    const range = document.createRange();
+    range.setStart(textEl, 0);
+    range.setEnd(node, offset);
+    return { p, u: range.toString().length };
+  }
+  const range = document.createRange();
+  range.selectNodeContents(textEl);
+  return { p, u: range.comparePoint(node, offset) < 0 ? 0 : texts[p].length };
+}
+
+/** The current selection as {a, b} boundary points, or null when there is none. */
+function selectionPoints() {
+  const sel = window.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+  const range = sel.getRangeAt(0);
+  let a = locate(range.startContainer, range.startOffset, "start");
+  let b = locate(range.endContainer, range.endOffset, "end");
+  if (!a || !b) return { outside: true };
+  // A triple click selects up to the start of the next paragraph: that end belongs before it.
+  if (b.p > a.p && b.u === 0) b = { p: b.p - 1, u: texts[b.p - 1].length };
+  if (a.p < b.p && a.u === texts[a.p].length) a = { p: a.p + 1, u: 0 };
+  return { a, b };
+}
+
+function tagSelection(labelKey, { exact = false } = {}) {
+  if (refuseIfReadonly()) return;
+  const label = labels.get(labelKey);
+  const points = selectionPoints();
+  if (!points) {
+    notice(`Select the words to tag first (drag over them, or use → and Shift+→), then press ${label.hotkey || "the label"}.`, "info");
+    return;
+  }
+  if (points.outside) {
+    notice("Select text inside the article's paragraphs.", "info");
+    return;
+  }
+  const { a, b } = points;
+  if (a.p !== b.p) {
+    notice(`A span must stay within one paragraph: this selection runs from paragraph ${a.p + 1} to ${b.p + 1}. Select text in a single paragraph.`, "error");
+    return;
+  }
+  const snap = !exact && !selectionWithAlt && els.snap.checked;
+  const range16 = snapSelection(texts[a.p], Math.min(a.u, b.u), Math.max(a.u, b.u), snap);
+  if (!range16) {
+    notice("The selection holds only white space.", "info");
+    return;
+  }
+  const t = tindex(a.p);
+  const start = t.toCp(range16[0], "before");
+  const end = t.toCp(range16[1], "after");
+  const key = newKey();
+  const span = { key, id: null, paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" };
+  addSpan(span);
+  window.getSelection().removeAllRanges();
+  selectionWithAlt = false;
+  render(a.p);
+  setCurrent(a.p);
+  hideNotice();
+  queue.create(key, { paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" });
+  announce(`${label.name} span added: ${excerpt(span, 60)}`);
+}
+
+function changeSpan(key, fields, { delay = 0 } = {}) {
+  const span = spans.get(key);
+  if (!span || refuseIfReadonly()) return;
+  Object.assign(span, copy(fields));
+  if ("label" in fields) {
+    render(span.paragraph);
+    editor.refresh(span, excerpt(span, 400));
+  }
+  if (span.paragraph === current) updateSidebar();
+  queue.patch(key, fields, { delay });
+}
+
+function deleteSpan(key) {
+  if (refuseIfReadonly()) return;
+  const span = removeSpan(key);
+  if (!span) return;
+  if (editor.key === key) {
+    editor.close({ restoreFocus: false });
+    paraEls[span.paragraph].focus({ preventScroll: true });
+  }
+  render(span.paragraph);
+  updateSidebar();
+  queue.remove(key);
+  const label = labels.get(span.label);
+  announce(`${label ? label.name : "The"} span deleted.`);
+}
+
+function setReviewed(p, value) {
+  if (refuseIfReadonly()) return;
+  if (reviewed.has(p) === value) return;
+  if (value) reviewed.add(p);
+  else reviewed.delete(p);
+  if (value) paraEls[p].dataset.reviewed = "true";
+  else delete paraEls[p].dataset.reviewed;
+  updateProgress();
+  if (p === current) updateSidebar();
+  queue.review(p, value);
+}
+
+function reviewAndNext() {
+  if (refuseIfReadonly()) return;
+  setReviewed(current, true);
+  if (current + 1 < paraEls.length) {
+    setCurrent(current + 1, { focus: true, scroll: true });
+  } else if (reviewed.size === paraEls.length) {
+    notice("Every paragraph is reviewed: submit the document when you are ready.", "info");
+  } else {
+    notice("That was the last paragraph.", "info");
+  }
+}
+
+// --- the editor and the overlap menu --------------------------------------------------------
+
+const editor = new SpanEditor($("span-editor"), {
+  labels,
+  onChange: changeSpan,
+  onDelete: deleteSpan,
+  onClose(key, returnFocus) {
+    activeKey = null;
+    for (const m of marksOf(key)) m.classList.remove("is-active");
+    updateSidebar();
+    if (returnFocus) {
+      const target = returnFocus.isConnected && returnFocus !== document.body
+        ? returnFocus : paraEls[current];
+      target.focus({ preventScroll: true });
+    }
+  },
+});
+
+function openEditor(key, returnFocus = null) {
+  const span = spans.get(key);
+  if (!span) return;
+  if (activeKey) for (const m of marksOf(activeKey)) m.classList.remove("is-active");
+  activeKey = key;
+  for (const m of marksOf(key)) m.classList.add("is-active");
+  editor.open(span, excerpt(span, 400), {
+    readonly,
+    returnFocus: returnFocus || paraEls[span.paragraph],
+  });
+  updateSidebar();
+}
+
+let menuReturn = null;
+
+function closeMenu(restore = true) {
+  if (els.menu.hidden) return;
+  els.menu.hidden = true;
+  els.menu.replaceChildren();
+  if (restore && menuReturn) menuReturn.focus({ preventScroll: true });
+  menuReturn = null;
+}
+
+function openMenu(keys, x, y, returnFocus) {
+  menuReturn = returnFocus;
+  const title = document.createElement("p");
+  title.className = "menu-title";
+  title.textContent = "Overlapping spans here:";
+  const items = keys.map((key) => {
+    const span = spans.get(key);
+    const label = labels.get(span.label);
+    const item = document.createElement("button");
+    item.type = "button";
+    item.setAttribute("role", "menuitem");
+    item.dataset.label = span.label;
+    item.dataset.key = key;
+    item.className = "menu-item";
+    const swatch = document.createElement("span");
+    swatch.className = "swatch";
+    const name = document.createElement("b");
+    name.textContent = label ? label.name : span.label;
+    const text = document.createElement("span");
+    text.className = "menu-text";
+    text.textContent = `“${excerpt(span, 60)}”`;
+    item.append(swatch, name, text);
+    item.addEventListener("click", () => {
+      closeMenu(false);
+      openEditor(key, returnFocus);
+    });
+    return item;
+  });
+  els.menu.replaceChildren(title, ...items);
+  els.menu.hidden = false;
+  const rect = els.menu.getBoundingClientRect();
+  const left = Math.max(8, Math.min(x, window.innerWidth - rect.width - 8));
+  const top = y + 12 + rect.height > window.innerHeight ? Math.max(8, y - rect.height - 8) : y + 12;
+  els.menu.style.left = `${left}px`;
+  els.menu.style.top = `${top}px`;
+  items[0].focus({ preventScroll: true });
+}
+
+els.menu.addEventListener("keydown", (event) => {
+  const items = [...els.menu.querySelectorAll("[role=menuitem]")];
+  const i = items.indexOf(document.activeElement);
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const next = (i + (event.key === "ArrowDown" ? 1 : -1) + items.length) % items.length;
+    items[next].focus();
+  } else if (event.key === "Escape") {
+    event.preventDefault();
+    event.stopPropagation();
+    closeMenu();
+  } else if (event.key === "Tab") {
+    closeMenu(false);
+  }
+  event.stopPropagation();
+});
+
+document.addEventListener("mousedown", (event) => {
+  if (!els.menu.hidden && !els.menu.contains(event.target)) closeMenu(false);
+});
+
+// --- mouse ----------------------------------------------------------------------------------
+
+article.addEventListener("mousedown", (event) => {
+  selectionWithAlt = event.altKey;
+});
+
+article.addEventListener("mouseup", (event) => {
+  selectionWithAlt = event.altKey;
+});
+
+article.addEventListener("click", (event) => {
+  const para = event.target.closest("[data-paragraph-index]");
+  if (!para) return;
+  const p = Number(para.dataset.paragraphIndex);
+  const sel = window.getSelection();
+  if (sel && !sel.isCollapsed) {
+    // The reviewer selected text: make its paragraph current, leave the selection alone.
+    const points = selectionPoints();
+    if (points && points.a) setCurrent(points.a.p);
+    return;
+  }
+  setCurrent(p);
+  const keys = spansAt(event.target, textEls[p]);
+  if (keys.length === 1) openEditor(keys[0], para);
+  else if (keys.length > 1) openMenu(keys, event.clientX, event.clientY, para);
+});
+
+for (const button of document.querySelectorAll("button.label-button[data-label]")) {
+  // Keep the selection and the focus where they are when the button is pressed.
+  button.addEventListener("mousedown", (event) => event.preventDefault());
+  button.addEventListener("click", (event) => {
+    tagSelection(button.dataset.label, { exact: event.altKey });
+  });
+}
+
+els.spanList.addEventListener("click", (event) => {
+  const item = event.target.closest(".span-item");
+  if (item) openEditor(item.dataset.key, item);
+});
+
+function hoverMarks(event, on) {
+  const item = event.target.closest(".span-item");
+  if (!item) return;
+  for (const m of marksOf(item.dataset.key)) m.classList.toggle("is-hover", on);
+}
+els.spanList.addEventListener("mouseover", (e) => hoverMarks(e, true));
+els.spanList.addEventListener("mouseout", (e) => hoverMarks(e, false));
+els.spanList.addEventListener("focusin", (e) => hoverMarks(e, true));
+els.spanList.addEventListener("focusout", (e) => hoverMarks(e, false));
+
+if (els.reviewToggle) {
+  els.reviewToggle.addEventListener("click", () => setReviewed(current, !reviewed.has(current)));
+}
+
+els.retry.addEventListener("click", () => queue && queue.retryNow());
+$("help-button").addEventListener("click", () => els.helpDialog.showModal());
+
+// --- submitting -----------------------------------------------------------------------------
+
+function submitSummary() {
+  const missing = [];
+  for (let i = 0; i < paraEls.length; i += 1) if (!reviewed.has(i)) missing.push(i);
+  const box = els.submitSummary;
+  box.replaceChildren();
+  const lead = document.createElement("p");
+  if (!missing.length) {
+    lead.textContent = `All ${paraEls.length} paragraphs are marked reviewed.`;
+    box.append(lead);
+    return;
+  }
+  lead.className = "warning";
+  lead.textContent = missing.length === 1
+    ? "1 paragraph is not marked reviewed:"
+    : `${missing.length} paragraphs are not marked reviewed:`;
+  const list = document.createElement("ul");
+  list.className = "unreviewed";
+  for (const i of missing.slice(0, 12)) {
+    const li = document.createElement("li");
+    const num = document.createElement("b");
+    num.textContent = `¶ ${i + 1}`;
+    const flat = texts[i].replace(/\s+/g, " ");
+    const text = document.createElement("span");
+    text.className = "excerpt";
+    text.textContent = flat.length > 70 ? `${flat.slice(0, 69)}…` : flat;
+    li.append(num, " ", text);
+    list.append(li);
+  }
+  box.append(lead, list);
+  if (missing.length > 12) {
+    const more = document.createElement("p");
+    more.textContent = `…and ${missing.length - 12} more.`;
+    box.append(more);
+  }
+}
+
+if (els.submit) {
+  els.submit.addEventListener("click", () => {
+    if (refuseIfReadonly()) return;
+    submitSummary();
+    els.submitDialog.returnValue = "";
+    els.submitDialog.showModal();
+  });
+  els.submitDialog.addEventListener("close", () => {
+    if (els.submitDialog.returnValue !== "submit" || readonly) return;
+    queue.submit();
+    for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
+    renderReviewed();
+    updateProgress();
+    setReadonly();
+    updateSidebar();
+    announce("Document submitted.");
+  });
+}
+
+// --- the keyboard ---------------------------------------------------------------------------
+
+function currentSelectionIn(p) {
+  const points = selectionPoints();
+  if (!points || points.outside || points.a.p !== p || points.b.p !== p) return null;
+  return [points.a.u, points.b.u];
+}
+
+function selectU16(p, a, b) {
+  const [sn, so] = domPoint(textEls[p], a);
+  const [en, eo] = domPoint(textEls[p], b);
+  const range = document.createRange();
+  range.setStart(sn, so);
+  range.setEnd(en, eo);
+  const sel = window.getSelection();
+  sel.removeAllRanges();
+  sel.addRange(range);
+  selectionWithAlt = false;
+}
+
+function moveWord(direction, extend) {
+  const list = stops(current);
+  if (!list.length) return;
+  const sel = currentSelectionIn(current);
+  if (!sel) {
+    const [a, b] = direction > 0 ? list[0] : list[list.length - 1];
+    selectU16(current, a, b);
+    return;
+  }
+  const [a, b] = sel;
+  if (!extend) {
+    const next = direction > 0
+      ? list.find((s) => s[0] >= b) || list.find((s) => s[0] > a)
+      : [...list].reverse().find((s) => s[1] <= a) || [...list].reverse().find((s) => s[1] < b);
+    if (next) selectU16(current, next[0], next[1]);
+    return;
+  }
+  if (direction > 0) {
+    const next = list.find((s) => s[1] > b);
+    if (next) selectU16(current, a, next[1]);
+  } else {
+    const prev = [...list].reverse().find((s) => s[1] < b && s[1] > a);
+    if (prev) selectU16(current, a, prev[1]);
+  }
+}
+
+function labelForKey(event) {
+  if (event.key === "j" || event.key === "k") return null;
+  let key = event.key;
+  if (event.altKey) {
+    // Alt changes the character on some layouts: go by the physical key.
+    const m = /^(?:Digit|Numpad)(\d)$|^Key([A-Z])$/.exec(event.code || "");
+    if (m) key = m[1] || m[2].toLowerCase();
+  }
+  if (!key || key.length !== 1) return null;
+  if (hotkeys.has(key)) return hotkeys.get(key);
+  for (const [k, label] of hotkeys) if (k.toLowerCase() === key.toLowerCase()) return label;
+  return null;
+}
+
+function typing(target) {
+  return target instanceof HTMLElement && (target.isContentEditable
+    || target.closest("input, textarea, select, [contenteditable]"));
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey) return;
+  if (document.querySelector("dialog[open]")) return;
+  const target = event.target;
+  if (typing(target) || (target instanceof Element && target.closest("#span-editor, #span-menu"))) return;
+  const onControl = target instanceof Element && target.closest("button, a[href], summary");
+  if (event.key === "?") {
+    event.preventDefault();
+    els.helpDialog.showModal();
+    return;
+  }
+  const label = labelForKey(event);
+  if (label) {
+    event.preventDefault();
+    tagSelection(label, { exact: event.altKey });
+    return;
+  }
+  if (onControl && (event.key === "Enter" || event.key === " ")) return;
+  switch (event.key) {
+    case "j":
+    case "ArrowDown":
+      event.preventDefault();
+      window.getSelection().removeAllRanges();
+      setCurrent(Math.min(current + 1, paraEls.length - 1), { focus: true, scroll: true });
+      break;
+    case "k":
+    case "ArrowUp":
+      event.preventDefault();
+      window.getSelection().removeAllRanges();
+      setCurrent(Math.max(current - 1, 0), { focus: true, scroll: true });
+      break;
+    case "Home":
+    case "End":
+      if (event.shiftKey) return;
+      event.preventDefault();
+      setCurrent(event.key === "Home" ? 0 : paraEls.length - 1, { focus: true, scroll: true });
+      break;
+    case "Enter":
+      event.preventDefault();
+      if (event.shiftKey) setReviewed(current, false);
+      else reviewAndNext();
+      break;
+    case "ArrowRight":
+    case "ArrowLeft":
+      if (event.altKey) return;
+      event.preventDefault();
+      moveWord(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+      break;
+    case "Escape":
+      if (!window.getSelection().isCollapsed) window.getSelection().removeAllRanges();
+      else if (editor.isOpen) editor.close();
+      else hideNotice();
+      break;
+    default:
+  }
+});
+
+// --- leaving and coming back ----------------------------------------------------------------
+
+window.addEventListener("beforeunload", (event) => {
+  if (leaving || !queue || queue.size === 0) return;
+  event.preventDefault();
+  event.returnValue = "";
+});
+window.addEventListener("online", () => queue && queue.retryNow());
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && queue && queue.failures > 0) queue.retryNow();
+});
+
+// --- start ----------------------------------------------------------------------------------
+
+/** Draw the highlights: the paragraphs around the current one at once, the rest in slices
+ *  between frames, so that even 5,000 spans never hold up the page for long. */
+function renderAll(done) {
+  const order = [...byParagraph.keys()].sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
+  let i = 0;
+  const slice = (budget) => {
+    const until = performance.now() + budget;
+    while (i < order.length && performance.now() < until) render(order[i++]);
+    if (i < order.length) setTimeout(() => slice(12), 0);
+    else done();
+  };
+  slice(30);
+}
+
+fromServer(data.spans);
+if (queue) for (const op of queue.ops) applyOp(op);
+renderReviewed();
+updateProgress();
+if (readonly) setReadonly(data.viewing_other ? null : undefined);
+setCurrent(current);
+paraEls[current].scrollIntoView({ block: "nearest" });
+renderAll(() => {
+  root.dataset.ready = "true";
+  performance.mark("annotate-ready");
+  if (queue) {
+    queue.report();
+    queue.run();
+  } else {
+    onStatus({ state: "saved", unsent: 0, message: "" });
+  }
+});
