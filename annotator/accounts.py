@@ -47,6 +47,9 @@ def create_user(username: str, role: str = "reviewer", password: str | None = No
         raise Invalid(
             "A user name has 1 to 64 letters, digits, '.', '_', '-' or '@', and starts with a "
             "letter or digit.", "username")
+    if username.lower() == "gold":
+        raise Invalid("'gold' names the adjudicated spans in imports and exports; choose "
+                      "another user name.", "username")
     if role not in ROLES:
         raise Invalid(f"The role must be one of {', '.join(ROLES)}.", "role")
     if find_user(username) is not None:

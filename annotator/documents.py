@@ -494,6 +494,9 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
                 f"{r_where}: reviewer must be a user name of letters, digits, '.', '_', '-' "
                 f"or '@' (got {json.dumps(name, ensure_ascii=False)})."
             )
+        if name.lower() == BRAT_GOLD:
+            raise ImportFailed(f"{r_where}: 'gold' is not a reviewer; put adjudicated spans "
+                               f"in the document's \"gold\" list.")
         if name.lower() in seen_reviewers:
             raise ImportFailed(f"{r_where}: reviewer '{name}' has two reviews of this document.")
         seen_reviewers.add(name.lower())
@@ -706,6 +709,12 @@ def parse_doccano_object(
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise ImportFailed(f"{where}: meta must be an object.")
+    if reviewer.lower() == BRAT_GOLD:
+        # "--reviewer gold" (as our doccano export names the gold lines): the gold spans.
+        for span in spans:
+            span.provenance = "imported"
+        return ParsedDocument(title=title[:MAX_TITLE], paragraphs=pmap.paragraphs,
+                              origin=where, meta=meta, gold=spans)
     return ParsedDocument(
         title=title[:MAX_TITLE],
         paragraphs=pmap.paragraphs,

@@ -25,6 +25,8 @@ def test_create_user_prompts_and_validates(app, runner):
     assert r.exit_code == 1 and "at least 8 characters" in r.output
     r = runner.invoke(args=["create-user", "bad name", "--password", "password-1"])
     assert r.exit_code == 1 and "user name" in r.output
+    r = runner.invoke(args=["create-user", "gold", "--password", "password-1"])
+    assert r.exit_code == 1 and "'gold' names the adjudicated spans" in r.output
     r = runner.invoke(args=["create-user", "carol", "--role", "boss"])
     assert r.exit_code == 2
     r = runner.invoke(args=["create-user", "root", "--role", "admin", "--password", "password-1"])

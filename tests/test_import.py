@@ -187,6 +187,7 @@ def _bad(**changes):
     (_bad(reviews__0__annotations__0__attributes={"source_type": "friend"}), "must be one of"),
     (_bad(reviews__0__annotations__0__attributes={"colour": "red"}), "no attribute"),
     (_bad(reviews__0__status="done"), "status must be"),
+    (_bad(reviews__0__reviewer="Gold"), "'gold' is not a reviewer"),
     (_bad(reviews__0__reviewer="no spaces allowed"), "reviewer must be"),
     (_bad(paragraphs=["ok", "  "]), "paragraph 1 is empty"),
     (_bad(published="July"), "not a date"),

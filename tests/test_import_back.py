@@ -232,6 +232,21 @@ def test_doccano_files_one_per_reviewer_come_together(app, source, make_project,
         skipped = import_paths(_project("copy"), [write_file("bob2.jsonl", files["bob"])],
                                reviewer="bob", skip_existing=True)
         assert len(skipped.skipped) == 1 and skipped.spans == 0
+        # The gold lines of the export come back as gold with --reviewer gold.
+        gold = import_paths(_project("copy"), [write_file("gold.jsonl", files["gold"])],
+                            reviewer="gold")
+        assert gold.added_gold == 1 and gold.documents == []
+        assert _count(User) == 2  # no user called "gold"
+        copied = {(s.paragraph_index, s.start, s.end, s.label, s.provenance)
+                  for s in db.session.scalars(select(GoldSpan).join(
+                      Document, Document.id == GoldSpan.document_id).where(
+                      Document.project_id == _project("copy").id))}
+        original = {(s.paragraph_index, s.start, s.end, s.label)
+                    for s in db.session.scalars(select(GoldSpan).join(
+                        Document, Document.id == GoldSpan.document_id).where(
+                        Document.project_id == _project(source).id))}
+        assert {c[:4] for c in copied} == original
+        assert {c[4] for c in copied} == {"imported"}
 
 
 def test_doccano_newer_entities_format_and_untitled_text(app, make_project, write_file):
