@@ -74,6 +74,16 @@ def _load() -> float | None:
         return None
 
 
+def _cpu_pressure() -> str | None:
+    """Linux PSI: the share of the last minute in which some task waited for a CPU."""
+    try:
+        with open("/proc/pressure/cpu", encoding="ascii") as f:
+            fields = dict(item.split("=") for item in f.readline().split()[1:])
+        return f"{float(fields['avg60']):.0f} %"
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
@@ -109,8 +119,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - started:.0f} s")
     if load_before is not None and load_after is not None:
         busy = max(load_before, load_after) > (os.cpu_count() or 1) * 0.75
+        pressure = _cpu_pressure()
         print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} after"
-              + ("; THE MACHINE WAS BUSY: the timings are inflated" if busy else ""))
+              + (f"; CPU pressure {pressure} of the last minute" if pressure else "")
+              + ("; THE MACHINE WAS BUSY: wall times are inflated (see the cpu column)"
+                 if busy else ""))
     if args.profile is not None:
         print("PROFILED RUN: the timings below are inflated by the profiler.")
     print()

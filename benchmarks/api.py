@@ -19,7 +19,7 @@ from .common import (
     Result,
     Target,
     log,
-    timed_ms,
+    timed,
     word_bounds,
 )
 
@@ -90,11 +90,12 @@ def run(ctx: Context) -> list[Result]:
     # Reading: GET the document, then GET the caller's spans, as the annotate page does.
     reads = ctx.size(500, 60)
     doc_path = f"/api/documents/{setup['read_id']}"
-    get_doc, get_spans, both = [], [], []
+    get_doc, get_spans, both, cpu_doc, cpu_spans, cpu_both = [], [], [], [], [], []
     with ctx.profiled("api-read"):
         for i in range(warmup + reads):
-            ms_doc, r_doc = timed_ms(client.get, doc_path, headers=headers)
-            ms_spans, r_spans = timed_ms(client.get, doc_path + "/annotations", headers=headers)
+            doc = timed(client.get, doc_path, headers=headers)
+            spans = timed(client.get, doc_path + "/annotations", headers=headers)
+            r_doc, r_spans = doc.value, spans.value
             if r_doc.status_code != 200 or r_spans.status_code != 200:
                 raise RuntimeError(f"read failed: {r_doc.status_code} {r_doc.get_data()[:200]!r}"
                                    f" / {r_spans.status_code} {r_spans.get_data()[:200]!r}")
@@ -102,31 +103,36 @@ def run(ctx: Context) -> list[Result]:
                            or len(r_spans.get_json()) != 30):
                 raise RuntimeError("the read document does not have 20 paragraphs and 30 spans")
             if i >= warmup:
-                get_doc.append(ms_doc)
-                get_spans.append(ms_spans)
-                both.append(ms_doc + ms_spans)
+                get_doc.append(doc.wall)
+                get_spans.append(spans.wall)
+                both.append(doc.wall + spans.wall)
+                cpu_doc.append(doc.cpu)
+                cpu_spans.append(spans.cpu)
+                cpu_both.append(doc.cpu + spans.cpu)
 
     # Writing: POST a span with a client_id, each to a new id.
     creates = ctx.size(1000, 100)
     payloads = _create_payloads(setup, warmup + creates)
-    post = []
+    post, cpu_post = [], []
     with ctx.profiled("api-create"):
         for i, (path, body) in enumerate(payloads):
-            ms, response = timed_ms(client.post, path, json=body, headers=headers)
-            if response.status_code != 201:
-                raise RuntimeError(f"POST {path} answered {response.status_code}: "
-                                   f"{response.get_data()[:300]!r}")
+            t = timed(client.post, path, json=body, headers=headers)
+            if t.value.status_code != 201:
+                raise RuntimeError(f"POST {path} answered {t.value.status_code}: "
+                                   f"{t.value.get_data()[:300]!r}")
             if i >= warmup:
-                post.append(ms)
+                post.append(t.wall)
+                cpu_post.append(t.cpu)
 
     return [
         Result.latency("api: create span (POST .../annotations, client_id)", post,
-                       CREATE_TARGET),
+                       CREATE_TARGET, cpu_ms=cpu_post),
         Result.latency("api: read document + its spans (the 2 GETs)", both, READ_TARGET,
                        note="GET /api/documents/ID then GET .../annotations: 20 paragraphs, "
-                            "30 spans of the caller"),
-        Result.latency("api:   GET /api/documents/ID", get_doc),
-        Result.latency("api:   GET /api/documents/ID/annotations", get_spans),
+                            "30 spans of the caller",
+                       cpu_ms=cpu_both),
+        Result.latency("api:   GET /api/documents/ID", get_doc, cpu_ms=cpu_doc),
+        Result.latency("api:   GET /api/documents/ID/annotations", get_spans, cpu_ms=cpu_spans),
     ]
 
 

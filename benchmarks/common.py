@@ -75,12 +75,14 @@ class Result:
     target: Target | None = None
     note: str = ""
     error: str | None = None
+    cpu: float | None = None  # the median's counterpart in this process's CPU time
 
     @classmethod
     def latency(cls, name: str, samples_ms: Sequence[float], target: Target | None = None,
-                note: str = "") -> Result:
+                note: str = "", cpu_ms: Sequence[float] | None = None) -> Result:
         return cls(name, "ms", statistics.median(samples_ms), percentile(samples_ms, 90),
-                   len(samples_ms), target, note)
+                   len(samples_ms), target, note,
+                   cpu=statistics.median(cpu_ms) if cpu_ms else None)
 
     @classmethod
     def failed(cls, name: str, error: str) -> Result:
@@ -97,7 +99,7 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "unit": self.unit, "median": self.median, "p90": self.p90,
-            "n": self.n, "target": str(self.target) if self.target else None,
+            "n": self.n, "cpu": self.cpu, "target": str(self.target) if self.target else None,
             "met": self.met, "note": self.note or None, "error": self.error,
         }
 
@@ -124,8 +126,11 @@ def format_value(value: float | None, unit: str) -> str:
 
 
 def format_table(results: Sequence[Result]) -> str:
-    """The results as one plain-text table, then footnotes for notes and errors."""
-    header = ("measurement", "n", "median", "p90", "unit", "target", "met")
+    """The results as one plain-text table, then footnotes for notes and errors.
+
+    ``cpu`` is the median's counterpart in the benchmark process's CPU time, where measured.
+    """
+    header = ("measurement", "n", "median", "p90", "cpu", "unit", "target", "met")
     rows = []
     footnotes = []
     for r in results:
@@ -138,10 +143,11 @@ def format_table(results: Sequence[Result]) -> str:
             name = f"{name} [{len(footnotes)}]"
         rows.append((
             name, f"{r.n:,}" if r.error is None else "-", format_value(r.median, r.unit),
-            format_value(r.p90, r.unit), r.unit or "-", str(r.target) if r.target else "-", met,
+            format_value(r.p90, r.unit), format_value(r.cpu, r.unit), r.unit or "-",
+            str(r.target) if r.target else "-", met,
         ))
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    right = {1, 2, 3}
+    right = {1, 2, 3, 4}
 
     def line(cells: Sequence[str]) -> str:
         pairs = enumerate(zip(cells, widths, strict=True))
@@ -359,11 +365,26 @@ class Context:
             log(f"  profile of {name}: {path} (and .prof)")
 
 
-def timed_ms(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
-    """(milliseconds, value) of one call of ``fn(*args, **kwargs)``."""
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock and CPU milliseconds of one call, and what it returned."""
+
+    wall: float
+    cpu: float
+    value: Any
+
+
+def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Timing:
+    """Time one call of ``fn(*args, **kwargs)``.
+
+    The CPU time is this process's: it hardly moves when other processes load the machine,
+    so a wall time far above it (on SQLite, where the work is in-process) means contention.
+    """
+    cpu = time.process_time_ns()
     start = time.perf_counter_ns()
     value = fn(*args, **kwargs)
-    return (time.perf_counter_ns() - start) / 1e6, value
+    wall = time.perf_counter_ns() - start
+    return Timing(wall / 1e6, (time.process_time_ns() - cpu) / 1e6, value)
 
 
 def rss_mb() -> tuple[float, float]:
