@@ -805,3 +805,32 @@ def test_long_imports_list_the_first_documents(app, admin, make_project, monkeyp
     assert "Imported 5 documents" in body
     assert ">Doc 1</a>" in body and ">Doc 2</a>" not in body
     assert "… and 3 more" in body
+
+
+def test_upload_doccano_needs_the_reviewer_field(app, client, make_user, make_project):
+    """doccano JSONL needs the reviewer field; a second reviewer's file joins the document."""
+    import io as _io
+
+    make_user("root", role="admin")
+    make_project("dc")
+    from tests.test_security import login as _login
+
+    _login(client, "root")
+
+    def upload(name, data, reviewer=""):
+        html = client.get("/admin/projects/dc/import").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        return client.post("/admin/projects/dc/import", data={
+            "csrf_token": token, "reviewer": reviewer,
+            "files": [(_io.BytesIO(data), name)]}, content_type="multipart/form-data")
+
+    line = (b'{"text": "Officials said so.\\n\\nSecond paragraph.", '
+            b'"label": [[0, 14, "attribution"]]}\n')
+    refused = upload("a.jsonl", line)
+    assert refused.status_code == 422
+    assert "Reviewer of doccano files" in refused.get_data(as_text=True)
+    done = upload("a.jsonl", line, reviewer="ann")
+    assert done.status_code == 200 and "Imported 1 document" in done.get_data(as_text=True)
+    again = upload("b.jsonl", line, reviewer="ben")
+    html = again.get_data(as_text=True)
+    assert "Added 1 review to 1 document" in html and "Documents imported or given reviews" in html

@@ -146,7 +146,8 @@ def _web_message(message: str) -> str:
     """An import error as the upload page should word it (it has a box, not an option)."""
     return message.replace(
         ". Nothing was imported; use --skip-existing to skip such documents.",
-        ". Tick “Skip articles already imported” to skip such documents.")
+        ". Tick “Skip articles already imported” to skip such documents.").replace(
+        "--reviewer NAME", "the “Reviewer of doccano files” field")
 
 
 @bp.route("/projects/<slug>/import", methods=["GET", "POST"])
@@ -164,17 +165,18 @@ def project_import(slug: str):
                 # Browsers may send a path; only the file's own name goes into messages.
                 name = PurePosixPath(upload.filename.replace("\\", "/")).name
                 documents.extend(parse_file(upload.read(), name, codebook,
-                                            form.first_line_title.data))
+                                            form.first_line_title.data,
+                                            reviewer=(form.reviewer.data or "").strip() or None))
             result = import_documents(project, documents,
                                       skip_existing=form.skip_existing.data)
         except ImportFailed as exc:
             error = _web_message(exc.message)
         else:
-            shown = result.documents[:SHOWN_DOCUMENTS]
+            shown = (result.documents + result.updated_documents)[:SHOWN_DOCUMENTS]
             return render_template(
                 "admin/import_done.html", project=project, result=result,
                 documents=projects.project_documents(project, shown),
-                more=len(result.documents) - len(shown))
+                more=len(result.documents) + len(result.updated_documents) - len(shown))
     status = INVALID if form.is_submitted() else 200
     return render_template("admin/project_import.html", project=project, form=form,
                            error=error, limit=current_app.config.get("MAX_CONTENT_LENGTH")), status

@@ -174,12 +174,16 @@ class ProjectSettingsForm(FlaskForm):
 # --- admin: imports --------------------------------------------------------------------------
 
 class ImportForm(FlaskForm):
-    files = MultipleFileField("Files (.txt, .md, .jsonl)")
+    files = MultipleFileField("Files (.txt, .md, .jsonl, brat .zip)")
     first_line_title = BooleanField("First line is the title",
                                     description="For .txt and .md files without a title in "
                                                 "their front matter.")
     skip_existing = BooleanField("Skip articles already imported",
                                  description="Instead of refusing the whole import.")
+    reviewer = StringField("Reviewer of doccano files", validators=[Optional(), Length(max=64)],
+                           description="doccano JSONL holds one reviewer's spans: name them "
+                                       "(an account is created when there is none; “gold” "
+                                       "imports them as gold).")
 
     def validate_files(self, field):
         if not [f for f in field.data or [] if getattr(f, "filename", "")]:
