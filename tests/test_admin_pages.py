@@ -658,7 +658,7 @@ def test_import_page(admin, make_project):
     body = text(admin.get("/admin/projects/news/import"))
     assert re.search(r'<input[^>]*multiple[^>]*type="file"|<input[^>]*type="file"[^>]*multiple',
                      body)
-    assert 'accept=".txt,.md,.jsonl"' in body
+    assert 'accept=".txt,.md,.markdown,.jsonl,.ndjson,.zip"' in body
     assert "First line is the title" in body and "Skip articles already imported" in body
     assert "up to 32 MB" in body
 
