@@ -112,7 +112,11 @@ def test_demo_creates_project_article_and_accounts(app, runner):
         assert doc.source == "RT" and "al-Kazimi" in doc.title and doc.paragraph_count == 65
         roles = dict(db.session.execute(select(User.username, User.role)).all())
         assert roles == {"admin": "admin", "alice": "reviewer", "bob": "reviewer",
-                         "carol": "reviewer"}
+                         "carol": "reviewer", "dana": "reviewer", "eli": "reviewer",
+                         "fay": "reviewer"}
+        # dana, eli and fay annotated the sample article (demo reviews); they cannot log in
+        assert db.session.scalar(select(User).where(User.username == "fay")).password_hash \
+            is None
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "already loaded" in again.output
     assert _count(app, Document) == 1

@@ -4,10 +4,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, annotate, auth, main, team
+    from . import admin, agreement, annotate, auth, main, team
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(annotate.bp)
+    app.register_blueprint(agreement.bp)
     app.register_blueprint(team.bp)

@@ -1,0 +1,453 @@
+"""The agreement page of a project, its downloads, and the compare view of one document.
+
+Everything is rendered on the server: the figures come from ``agreement.report`` (cached),
+the charts are SVG strings from ``agreement.charts``, the compare view's data from
+``agreement.compare``. No script runs on these pages; filters are a GET form, so every view
+has an address that can be shared or bookmarked.
+
+Access: admins, and reviewers in open (non-blind) projects (``require_agreement_access``).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from .. import annotations as spans
+from ..agreement import charts
+from ..agreement.compare import compare_document
+from ..agreement.formats import report_csv
+from ..agreement.report import cached_report
+from ..codebook import load_codebook
+from ..extensions import db
+from ..models import Annotation, Document, ParagraphReview, Project, User
+
+bp = Blueprint("agreement", __name__)
+
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20210726  # fixed: the same data, the same intervals, a stable page
+MAX_TITLE_FILTER = 200
+OUTLIER_GAP = 0.10  # a reviewer this far below the median of the others is highlighted
+DOCUMENTS_SHOWN = 25
+
+FIGURES = (
+    ("paragraph_alpha", "Paragraph α",
+     "Do reviewers agree on which paragraphs contain this label at all?"),
+    ("token_alpha", "Token α",
+     "Do reviewers agree, word by word, on which words belong to this label?"),
+    ("unitizing_alpha", "Unitizing α",
+     "Do reviewers agree on where each passage starts and ends, character by character "
+     "(documents submitted by two or more)?"),
+    ("f1_exact", "F1 exact",
+     "How often does another reviewer mark exactly the same passage, to the character? "
+     "(share of matching spans, 0 to 1)"),
+    ("f1_overlap", "F1 overlap",
+     "The same, with partial credit for passages that only overlap: forgives small boundary "
+     "differences."),
+    ("fleiss_kappa", "Fleiss' κ",
+     "Like paragraph α, computed as Fleiss' kappa: chance-corrected agreement on which "
+     "paragraphs contain the label."),
+)
+# What the overall figures say, in a few words, on the cards at the top.
+OVERALL_NOTES = {
+    "token_alpha": "word by word, all labels at once; corrected for chance",
+    "unitizing_alpha": "where passages start and end; corrected for chance",
+    "f1_exact": "share of spans marked identically by another reviewer",
+    "f1_overlap": "the same, with partial credit for overlapping spans",
+}
+CHANCE_CORRECTED = {"paragraph_alpha", "token_alpha", "unitizing_alpha", "fleiss_kappa"}
+UNDEFINED = ("Undefined: there is nothing to compare here, e.g. nobody (or everybody) used "
+             "this label everywhere, or no paragraph was reviewed by two of the reviewers.")
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+@dataclass
+class Filters:
+    """The GET form of the agreement page: which documents, which reviewers, intervals."""
+
+    source: str
+    title: str
+    reviewers: list[str] | None  # None: everyone
+    intervals: bool
+    all_reviewers: list[str]
+
+    @classmethod
+    def from_request(cls, all_reviewers: list[str]) -> Filters:
+        args = request.args
+        source = args.get("source", "").strip()
+        title = " ".join(args.get("title", "").split())[:MAX_TITLE_FILTER]
+        reviewers = None
+        if args.get("filtered") == "1":  # the form was sent: unchecked boxes mean excluded
+            known = {name.lower(): name for name in all_reviewers}
+            chosen = sorted({known[r.lower()] for r in args.getlist("reviewer")
+                             if r.lower() in known}, key=str.lower)
+            if len(chosen) != len(all_reviewers):
+                reviewers = chosen
+        return cls(source, title, reviewers, args.get("ci") == "1", all_reviewers)
+
+    @property
+    def documents_filtered(self) -> bool:
+        return bool(self.source or self.title)
+
+    def is_chosen(self, reviewer: str) -> bool:
+        return self.reviewers is None or reviewer in self.reviewers
+
+    def query(self, **extra: Any) -> dict[str, Any]:
+        """The query string that reproduces these filters (for links and downloads)."""
+        values: dict[str, Any] = {}
+        if self.source:
+            values["source"] = self.source
+        if self.title:
+            values["title"] = self.title
+        if self.reviewers is not None:
+            values["filtered"] = "1"
+            values["reviewer"] = self.reviewers
+        if self.intervals:
+            values["ci"] = "1"
+        values.update(extra)
+        return values
+
+    @property
+    def active(self) -> bool:
+        return self.documents_filtered or self.reviewers is not None
+
+
+def project_reviewers(project: Project) -> list[str]:
+    """Everyone who reviewed or annotated something in the project."""
+    in_project = select(Document.id).where(Document.project_id == project.id)
+    ids = select(ParagraphReview.reviewer_id).where(ParagraphReview.document_id.in_(in_project)) \
+        .union(select(Annotation.reviewer_id).where(Annotation.document_id.in_(in_project)))
+    names = db.session.scalars(select(User.username).where(User.id.in_(ids)))
+    return sorted(names, key=lambda n: (n.lower(), n))
+
+
+def project_sources(project: Project) -> list[str]:
+    return list(db.session.scalars(
+        select(Document.source).distinct()
+        .where(Document.project_id == project.id, Document.source.is_not(None),
+               Document.source != "")
+        .order_by(Document.source)))
+
+
+def filtered_document_ids(project: Project, filters: Filters) -> list[int] | None:
+    """The ids of the documents the filters select; None when they select everything."""
+    if not filters.documents_filtered:
+        return None
+    query = select(Document.id).where(Document.project_id == project.id)
+    if filters.source:
+        query = query.where(Document.source == filters.source)
+    if filters.title:
+        query = query.where(func.lower(Document.title).contains(filters.title.lower(),
+                                                                autoescape=True))
+    return list(db.session.scalars(query.order_by(Document.id)))
+
+
+def document_count(project: Project) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Document).where(Document.project_id == project.id))
+
+
+def label_stylesheet(project: Project) -> str | None:
+    """The per-project stylesheet of label colours (served by the annotate blueprint, with a
+    version so browsers refetch it when the codebook changes); None when it is not there."""
+    if "annotate.codebook_css" not in current_app.view_functions:
+        return None
+    from .annotate import codebook_version
+
+    return url_for("annotate.codebook_css", slug=project.slug,
+                   v=codebook_version(project.codebook))
+
+
+def _agreement_project(slug: str) -> Project:
+    project = spans.get_project(slug, current_user)
+    spans.require_agreement_access(current_user, project)
+    return project
+
+
+def _report(project: Project, filters: Filters, document_ids: list[int] | None) -> dict:
+    return cached_report(
+        project,
+        bootstrap=BOOTSTRAP_RESAMPLES if filters.intervals else 0,
+        seed=BOOTSTRAP_SEED if filters.intervals else None,
+        document_ids=document_ids,
+        reviewers=filters.reviewers,
+    )
+
+
+def _filtered_report(slug: str) -> tuple[Project, Filters, list[int] | None, dict]:
+    project = _agreement_project(slug)
+    filters = Filters.from_request(project_reviewers(project))
+    document_ids = filtered_document_ids(project, filters)
+    return project, filters, document_ids, _report(project, filters, document_ids)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+@bp.get("/projects/<slug>/agreement")
+@login_required
+def page(slug: str):
+    project, filters, document_ids, report = _filtered_report(slug)
+    codebook = load_codebook(project.codebook).data
+    labels = {label["key"]: label for label in codebook["labels"]}
+    context = {
+        "project": project,
+        "filters": filters,
+        "report": report,
+        "labels": labels,
+        "sources": project_sources(project),
+        "total_documents": document_count(project),
+        "figures": FIGURES,
+        "chance_corrected": CHANCE_CORRECTED,
+        "undefined": UNDEFINED,
+        "fmt": charts.fmt,
+        "zone": charts.zone,
+        "resamples": BOOTSTRAP_RESAMPLES,
+        "seed": BOOTSTRAP_SEED,
+        "downloads": _downloads(project, filters, document_ids),
+        "label_css": label_stylesheet(project),
+    }
+    context["enough"] = len(report["reviewers"]) >= 2 and report["paragraphs"] > 0
+    if context["enough"]:
+        context.update(_page_sections(report, labels))
+    return render_template("agreement.html", **context)
+
+
+def _downloads(project: Project, filters: Filters, document_ids: list[int] | None) -> dict:
+    api: dict[str, Any] = {}
+    if document_ids is not None:
+        api["documents"] = ",".join(str(i) for i in document_ids) or "0"
+    if filters.reviewers is not None:
+        api["reviewers"] = ",".join(filters.reviewers)
+    if filters.intervals:
+        api.update(bootstrap=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED)
+    return {
+        "json": url_for("agreement.download_json", slug=project.slug, **filters.query()),
+        "csv": url_for("agreement.download_csv", slug=project.slug, **filters.query()),
+        "api": url_for("api.agreement", slug=project.slug, **api),
+    }
+
+
+def _name(labels: dict, key: str) -> str:
+    return labels[key]["name"] if key in labels else key
+
+
+def _page_sections(report: dict, labels: dict) -> dict:
+    """What the page shows besides the raw report: rows of the tables and the charts."""
+    keys = list(report["labels"])
+    label_rows = []
+    for key in keys:
+        entry = report["labels"][key]
+        ci = entry.get("ci", {})
+        label_rows.append({
+            "key": key, "name": _name(labels, key), "counts": entry.get("counts", {}),
+            "figures": [{"key": fig, "value": entry[fig], "ci": ci.get(fig),
+                         "zone": charts.zone(entry[fig]) if fig in CHANCE_CORRECTED else None}
+                        for fig, _, _ in FIGURES],
+            "attributes": [
+                {"key": attr, "name": _attribute_name(labels, key, attr), "value": value,
+                 "zone": charts.zone(value)}
+                for attr, value in entry["attributes"].items()],
+        })
+    bars = charts.bar_chart(
+        [(_name(labels, key), [
+            (report["labels"][key]["token_alpha"],
+             report["labels"][key].get("ci", {}).get("token_alpha")),
+            (report["labels"][key]["f1_overlap"],
+             report["labels"][key].get("ci", {}).get("f1_overlap"))])
+         for key in keys],
+        ["Token α", "F1 overlap"], zoned=(True, False),
+        title="Token alpha and F1 overlap per label, with the 0.667 and 0.800 thresholds")
+    pairs = sorted({p for key in keys for p in report["labels"][key]["cohen_kappa"]})
+    heatmap = charts.heatmap(
+        [p.replace("|", " – ") for p in pairs],
+        [_name(labels, key) for key in keys],
+        [[report["labels"][key]["cohen_kappa"].get(p) for key in keys] for p in pairs],
+    ) if pairs else None
+    confusion = report.get("confusion")
+    confusion_chart = None
+    if confusion and any(any(row) for row in confusion["tokens"]):
+        confusion_chart = charts.confusion_matrix(
+            [_name(labels, k) if k in labels else "no label" for k in confusion["labels"]],
+            confusion["tokens"],
+            [labels[k]["color"] if k in labels else None for k in confusion["labels"]],
+        )
+    verdict = [(z, word, [row["name"] for row in label_rows if row["figures"][1]["zone"] == z])
+               for z, word in (("high", "Reliable:"), ("mid", "Tentative only:"),
+                               ("low", "Not reliable:"))]
+    return {
+        "verdict": verdict,
+        "label_rows": label_rows,
+        "bars": bars,
+        "heatmap": heatmap,
+        "pairs": pairs,
+        "confusion_chart": confusion_chart,
+        "confusion_pairs": _top_confusions(confusion, labels) if confusion else [],
+        "reviewer_rows": reviewer_rows(report["reviewers_detail"]),
+        "documents_ranked": report["documents_by_disagreement"],
+        "overall": [{"key": fig, "name": name, "value": report["overall"].get(fig),
+                     "ci": report["overall"].get("ci", {}).get(fig),
+                     "note": OVERALL_NOTES.get(fig, ""),
+                     "zone": charts.zone(report["overall"].get(fig))
+                     if fig in CHANCE_CORRECTED else None}
+                    for fig, name, _ in FIGURES if fig in report["overall"]],
+        "inline_bar": charts.inline_bar,
+    }
+
+
+def _attribute_name(labels: dict, key: str, attr: str) -> str:
+    for attribute in labels.get(key, {}).get("attributes", []):
+        if attribute["key"] == attr:
+            return attribute["name"]
+    return attr
+
+
+def _top_confusions(confusion: dict, labels: dict, limit: int = 3) -> list[dict]:
+    """The label pairs mixed up most often (off the diagonal, "none" left out), in words."""
+    keys, matrix = confusion["labels"], confusion["tokens"]
+    found = []
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            if keys[i] == "none" or keys[j] == "none":
+                continue
+            count = matrix[i][j] + matrix[j][i]
+            if count >= 1:
+                found.append({"a": _name(labels, keys[i]), "b": _name(labels, keys[j]),
+                              "tokens": round(count / 2)})
+    found.sort(key=lambda x: -x["tokens"])
+    return found[:limit]
+
+
+def reviewer_rows(detail: dict[str, dict]) -> list[dict]:
+    """The reviewers table; a reviewer whose F1 against the others is far below the median of
+    the others' (with three reviewers or more) is flagged as an outlier."""
+    rows = []
+    scores = {name: d["f1_overlap_vs_others"] for name, d in detail.items()}
+    defined = {n: s for n, s in scores.items() if s is not None}
+    for name, d in detail.items():
+        value = scores[name]
+        others = [s for n, s in defined.items() if n != name]
+        median = statistics.median(others) if others else None
+        outlier = (value is not None and len(defined) >= 3 and median is not None
+                   and median - value >= OUTLIER_GAP and value == min(defined.values()))
+        rows.append({"name": name, **d, "others_median": median, "outlier": outlier})
+    return rows
+
+
+# --- downloads ---------------------------------------------------------------------------------
+
+def _attachment(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/projects/<slug>/agreement.json")
+@login_required
+def download_json(slug: str):
+    project, filters, _, report = _filtered_report(slug)
+    suffix = "-filtered" if filters.active else ""
+    return _attachment(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
+                       "application/json", f"agreement-{project.slug}{suffix}.json")
+
+
+@bp.get("/projects/<slug>/agreement.csv")
+@login_required
+def download_csv(slug: str):
+    project, filters, _, report = _filtered_report(slug)
+    suffix = "-filtered" if filters.active else ""
+    return _attachment(report_csv(report), "text/csv; charset=utf-8",
+                       f"agreement-{project.slug}{suffix}.csv")
+
+
+# --- the compare view ------------------------------------------------------------------------
+
+@bp.get("/documents/<int:document_id>/compare")
+@login_required
+def compare(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    project = document.project
+    spans.require_agreement_access(current_user, project)
+    data = compare_document(document)
+    codebook = load_codebook(project.codebook).data
+    labels = {label["key"]: label for label in codebook["labels"]}
+    only = request.args.get("only") == "disagreement"
+    paragraphs = [compare_paragraph(p, labels) for p in data["paragraphs"]]
+    summary = {
+        "paragraphs": len(paragraphs),
+        "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
+        "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
+        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
+        "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
+    }
+    shown = [p for p in paragraphs if p["disagreement"]] if only else paragraphs
+    return render_template("compare.html", project=project, document=document, data=data,
+                           paragraphs=shown, summary=summary, only=only, labels=labels,
+                           label_css=label_stylesheet(project))
+
+
+def compare_paragraph(paragraph: dict, labels: dict) -> dict:
+    """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
+    highlighted segments, and for each span the reviewers who did not mark it the same."""
+    text = paragraph["text"]
+    rows = paragraph["reviewers"]
+    reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
+    keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
+            for r in rows}
+    out_rows = []
+    for row in rows:
+        row_spans = []
+        for span in row["spans"]:
+            missing = [] if span["unreviewed"] else [
+                other for other in reviewed if other != row["reviewer"]
+                and (span["label"], span["start"], span["end"]) not in keys[other]]
+            row_spans.append({**span, "missing": missing,
+                              "disagree": bool(missing) and not span["unreviewed"],
+                              "label_name": _name(labels, span["label"])})
+        out_rows.append({"reviewer": row["reviewer"], "reviewed": row["reviewed"],
+                         "spans": row_spans, "segments": segments(text, row_spans, labels)})
+    gold = [{**g, "missing": [], "disagree": False, "unreviewed": False,
+             "label_name": _name(labels, g["label"])} for g in paragraph["gold"]]
+    return {
+        "index": paragraph["index"],
+        "text": text,
+        "rows": out_rows,
+        "gold": gold,
+        "gold_segments": segments(text, gold, labels) if gold else [],
+        "reviewed_by": reviewed,
+        "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
+        "disagreement": paragraph["disagreement"],
+        "has_spans": bool(gold) or any(r["spans"] for r in rows),
+    }
+
+
+def segments(text: str, row_spans: list[dict], labels: dict) -> list[dict]:
+    """The text cut at every span boundary; each piece with the spans that cover it. A piece
+    is shown in the colour of its innermost (shortest) span."""
+    cuts = sorted({0, len(text), *(s["start"] for s in row_spans),
+                   *(s["end"] for s in row_spans)})
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a >= b:
+            continue
+        cover = [s for s in row_spans if s["start"] <= a and b <= s["end"]]
+        if not cover:
+            pieces.append({"text": text[a:b], "spans": []})
+            continue
+        inner = min(cover, key=lambda s: (s["end"] - s["start"], s["start"]))
+        tip = "; ".join(
+            f"{s['label_name']}"
+            + (f" (not marked the same by {', '.join(s['missing'])})" if s["disagree"] else "")
+            for s in cover)
+        pieces.append({
+            "text": text[a:b], "spans": cover, "label": inner["label"],
+            "disagree": any(s["disagree"] for s in cover), "multi": len(cover) > 1,
+            "title": tip})
+    return pieces
