@@ -46,8 +46,10 @@ def compare_document(document: Document) -> dict:
     order = sorted(names, key=lambda uid: names[uid].lower())
 
     keys: dict[tuple[int, int], set[tuple[str, int, int]]] = defaultdict(set)
+    by_cell: dict[tuple[int, int], list[Annotation]] = defaultdict(list)
     for span, _ in rows:
         keys[(span.paragraph_index, span.reviewer_id)].add((span.label, span.start, span.end))
+        by_cell[(span.paragraph_index, span.reviewer_id)].append(span)
 
     gold = defaultdict(list)
     for g in db.session.scalars(select(GoldSpan).where(GoldSpan.document_id == document.id)
@@ -63,9 +65,7 @@ def compare_document(document: Document) -> dict:
         row_reviewers = []
         for uid in order:
             spans = []
-            for span, _ in rows:
-                if span.paragraph_index != index or span.reviewer_id != uid:
-                    continue
+            for span in by_cell.get((index, uid), ()):
                 others = [o for o in reviewed[index] if o != uid]
                 is_reviewed = uid in reviewed[index]
                 agreed = bool(others) and is_reviewed and all(
