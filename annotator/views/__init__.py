@@ -12,3 +12,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(annotate.bp)
     app.register_blueprint(agreement.bp)
     app.register_blueprint(team.bp)
+    from .adjudicate import bp as adjudicate_bp
+    app.register_blueprint(adjudicate_bp)

@@ -1,0 +1,100 @@
+"""The adjudication page of one document (admins): every paragraph with the gold on top and
+each reviewer's spans beneath it; accept, edit, delete gold spans, and run auto gold.
+
+The server renders the paragraphs as escaped text (the page reads without JavaScript) and a
+JSON block with the reviewers' spans (``agreement.compare.compare_document``), the gold, the
+unanimous spans and the API addresses; the ES modules in ``static/js/adjudicate/`` draw the
+highlights and send every action through the JSON API (``annotator/adjudication_api.py``).
+Label colours come from the per-project stylesheet of the annotate blueprint, as the
+Content-Security-Policy forbids inline styles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, url_for
+from flask_login import current_user, login_required
+
+from .. import annotations as spans
+from ..adjudication import unanimous_spans
+from ..agreement.compare import compare_document
+from ..codebook import load_codebook
+from ..models import Document, Project
+
+bp = Blueprint("adjudicate", __name__)
+
+_SENTINEL = 987654321  # an id in URL templates handed to the page; the script replaces it
+
+
+@bp.get("/documents/<int:document_id>/adjudicate")
+@login_required
+def page(document_id: int):
+    document = spans.get_document(document_id, current_user)
+    spans.require_admin(current_user)
+    project = document.project
+    compared = compare_document(document)
+    codebook = load_codebook(project.codebook).data
+    data = {
+        "document": {"id": document.id, "title": document.title, "project": project.slug},
+        "user": current_user.username,
+        "labels": codebook["labels"],
+        "reviewers": compared["reviewers"],
+        "paragraphs": [_paragraph(p) for p in compared["paragraphs"]],
+        "gold": spans.list_gold(document),
+        "unanimous": unanimous_spans(document),
+        "urls": _urls(document),
+    }
+    return render_template(
+        "adjudicate.html", document=document, project=project, data=data,
+        paragraphs=compared["paragraphs"], reviewers=compared["reviewers"],
+        labels=codebook["labels"], label_css=label_stylesheet(project),
+        compare_url=_compare_url(document),
+    )
+
+
+def _paragraph(paragraph: dict[str, Any]) -> dict[str, Any]:
+    """A paragraph of compare_document without its text (the page reads it from the DOM)."""
+    return {
+        "index": paragraph["index"],
+        "reviewed_by": paragraph["reviewed_by"],
+        "disagreement": paragraph["disagreement"],
+        "reviewers": [
+            {"reviewer": row["reviewer"], "reviewed": row["reviewed"],
+             "spans": [{k: s[k] for k in ("id", "start", "end", "label", "attributes", "note",
+                                          "agreed", "unreviewed")} for s in row["spans"]]}
+            for row in paragraph["reviewers"]
+        ],
+    }
+
+
+def _urls(document: Document) -> dict[str, str]:
+    def template(endpoint: str, **values: Any) -> str:
+        return url_for(endpoint, **values, gold_id=_SENTINEL).replace(str(_SENTINEL), "{id}")
+
+    return {
+        "gold": url_for("api.get_gold", document_id=document.id),
+        "auto": url_for("adjudication_api.auto", document_id=document.id),
+        "accept": url_for("adjudication_api.accept", document_id=document.id),
+        "accept_unanimous": url_for("adjudication_api.accept_unanimous",
+                                    document_id=document.id),
+        "create": url_for("adjudication_api.create_gold", document_id=document.id),
+        "span": template("adjudication_api.update_gold"),
+    }
+
+
+def label_stylesheet(project: Project) -> str | None:
+    """The per-project stylesheet of label colours served by the annotate blueprint (with a
+    version, so that browsers fetch it again when the codebook changes)."""
+    if "annotate.codebook_css" not in current_app.view_functions:
+        return None
+    from .annotate import codebook_version
+
+    return url_for("annotate.codebook_css", slug=project.slug,
+                   v=codebook_version(project.codebook))
+
+
+def _compare_url(document: Document) -> str | None:
+    if "agreement.compare" not in current_app.view_functions:
+        return None
+    return url_for("agreement.compare", document_id=document.id)
