@@ -39,6 +39,7 @@ def document(make_project, make_document):
                          title="Troops leave Iraq", source="RT")
 
 
+@pytest.mark.both_engines
 def test_page_renders_paragraphs_and_hooks(client, alice, document):
     login(client, alice)
     response = client.get(f"/documents/{document}/annotate")
@@ -77,6 +78,7 @@ def test_page_obeys_the_content_security_policy(client, alice, document):
     assert inline == [' type="application/json" id="annotate-data"']
 
 
+@pytest.mark.both_engines
 def test_spans_and_reviews_are_in_the_page(client, alice, auth, document):
     headers = auth("alice")
     span = client.post(f"/api/documents/{document}/annotations", headers=headers, json={
@@ -95,11 +97,16 @@ def test_spans_and_reviews_are_in_the_page(client, alice, auth, document):
     assert re.search(r'data-paragraph-index="1"[^>]*aria-current="true"', body)
 
 
-def test_script_in_titles_and_text_is_escaped(client, alice, make_project, make_document):
+@pytest.mark.both_engines
+def test_script_in_titles_and_text_is_escaped(client, alice, auth, make_project,
+                                              make_document):
     make_project("news")
     evil = '</script><script>alert("x")</script> & <b>bold</b>'
     doc = make_document("news", [evil, "Fine."], title='<script>alert("title")</script>',
                         source="<i>Outlet</i>")
+    client.post(f"/api/documents/{doc}/annotations", headers=auth("alice"), json={
+        "paragraph": 0, "start": 0, "end": 9, "label": "framing", "note": evil,
+        "attributes": {"target": "</script><!-- 'x' & y"}})
     login(client, alice)
     body = client.get(f"/documents/{doc}/annotate").get_data(as_text=True)
     assert "<script>alert(" not in body
@@ -108,8 +115,10 @@ def test_script_in_titles_and_text_is_escaped(client, alice, make_project, make_
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in body
     data = page_data(body)  # the JSON block survives and reads back exactly
     assert data["document"]["title"] == '<script>alert("title")</script>'
+    assert data["spans"][0]["note"] == evil
+    assert data["spans"][0]["attributes"] == {"target": "</script><!-- 'x' & y"}
     block = re.search(r'id="annotate-data">(.*?)</script>', body, re.S).group(1)
-    assert "</" not in block and "<script" not in block
+    assert "<" not in block and "&" not in block
 
 
 def test_unknown_document_is_404(client, alice, document):
@@ -152,6 +161,7 @@ def test_admin_sees_another_reviewers_spans_read_only(client, make_user, auth, d
     assert client.get(f"/documents/{document}/annotate?reviewer=nobody").status_code == 404
 
 
+@pytest.mark.both_engines
 def test_submitted_document_is_read_only(client, alice, auth, document):
     client.post(f"/api/documents/{document}/submit", headers=auth("alice"))
     login(client, alice)
@@ -264,6 +274,7 @@ def test_open_project_shows_others_spans_after_submitting(client, alice, auth, m
     assert page_data(response.get_data(as_text=True))["viewing_other"] is True
 
 
+@pytest.mark.both_engines
 def test_reviewers_per_document_limits_the_page_to_assigned_documents(
         client, alice, make_user, make_project, make_document):
     make_project("shared", reviewers_per_document=1)

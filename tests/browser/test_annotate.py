@@ -7,7 +7,11 @@ import re
 import time
 
 import pytest
-from playwright.sync_api import expect
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or, under CI, fails) and says why
+    expect = None
 
 from annotator.extensions import db
 
@@ -173,6 +177,30 @@ def test_alt_keeps_the_exact_characters_and_accents_stay_whole(annotating, api, 
     assert brief(api.spans(doc)) == [(2, cafe + 1, cafe + 5, "framing", "afe\u0301")]
 
 
+def test_alt_with_the_hotkey(annotating, api, doc):
+    page = annotating
+    start = PLAIN.index("withdrawal")
+    select(page, 4, PLAIN, start + 4, start + 7)  # "dra"
+    page.keyboard.press("Alt+4")
+    wait_saved(page)
+    select(page, 4, PLAIN, start + 4, start + 7)
+    page.keyboard.press("4")
+    wait_saved(page)
+    assert brief(api.spans(doc)) == [
+        (4, start, start + 10, "disclaimer", "withdrawal"),
+        (4, start + 4, start + 7, "disclaimer", "dra"),
+    ]
+
+
+def test_snap_toggle_off_keeps_the_exact_characters(annotating, api, doc):
+    page = annotating
+    page.uncheck("#snap-words")
+    select(page, 4, PLAIN, 1, 4)
+    page.keyboard.press("1")
+    wait_saved(page)
+    assert brief(api.spans(doc)) == [(4, 1, 4, "framing", "lai")]
+
+
 def test_right_to_left_text(annotating, api, doc):
     page = annotating
     word = RTL.index("שלום")
@@ -282,6 +310,52 @@ def test_edit_attributes_and_note_then_delete(annotating, api, doc):
     assert api.spans(doc) == []
 
 
+def test_every_attribute_type_in_the_editor(page, live_server, login, seed, live_app):
+    codebook = {"labels": [{
+        "key": "claim", "name": "Claim", "color": "#ffd400", "hotkey": "c",
+        "description": "A claim.",
+        "attributes": [
+            {"key": "kind", "name": "Kind", "type": "choice", "choices": ["fact", "opinion"]},
+            {"key": "topics", "name": "Topics", "type": "multi",
+             "choices": ["war", "oil", "elections"]},
+            {"key": "speaker", "name": "Speaker", "type": "text"},
+            {"key": "hedged", "name": "Hedged", "type": "boolean"},
+        ]}]}
+    seed.user("alice")
+    seed.project("typed", codebook=codebook)
+    doc_id = seed.document(["The minister said oil would flow again."], slug="typed")
+    api = Api(live_app)
+    login(page)
+    open_document(page, live_server, doc_id)
+    text = "The minister said oil would flow again."
+    select(page, 0, text, 4, 12)
+    page.keyboard.press("c")
+    mark = paragraph(page, 0).locator('mark[data-label="claim"]')
+    expect(mark).to_have_text("minister")
+    mark.click()
+    editor = page.locator("#span-editor")
+    editor.locator('[data-attribute="kind"] label', has_text="opinion").click()
+    editor.locator('[data-attribute="topics"] label', has_text="oil").click()
+    editor.locator('[data-attribute="topics"] label', has_text="war").click()
+    page.fill("#ed-attr-speaker", "the minister")
+    page.check("#ed-attr-hedged")
+    wait_saved(page)
+    [span] = api.spans(doc_id)
+    assert span["attributes"] == {"kind": "opinion", "topics": ["war", "oil"],
+                                  "speaker": "the minister", "hedged": True}
+    # Keyboard only: unset the boolean, untick a topic.
+    page.focus("#ed-attr-hedged")
+    page.keyboard.press("Space")
+    editor.locator('[data-attribute="topics"] input[value="war"]').focus()
+    page.keyboard.press("Space")
+    wait_saved(page)
+    assert api.spans(doc_id)[0]["attributes"] == {"kind": "opinion", "topics": ["oil"],
+                                                  "speaker": "the minister", "hedged": False}
+    # The label colour is readable: dark text on the light yellow tint.
+    colour = mark.evaluate("el => getComputedStyle(el).color")
+    assert colour == "rgb(22, 27, 36)"
+
+
 # --- reviewing and submitting ---------------------------------------------------------------
 
 def test_enter_marks_reviewed_and_moves_on(annotating, api, doc):
@@ -358,7 +432,7 @@ def test_help_dialog_lists_every_shortcut(annotating):
 # --- the save queue -------------------------------------------------------------------------
 
 def test_server_stopped_mid_save_loses_nothing_and_doubles_nothing(annotating, api, doc,
-                                                                   live_server):
+                                                                   live_server, screenshots):
     page = annotating
     kept = PLAIN.index("ASCII")
     select(page, 4, PLAIN, kept, kept + 5)
@@ -389,6 +463,7 @@ def test_server_stopped_mid_save_loses_nothing_and_doubles_nothing(annotating, a
     unsent = int(status(page).get_attribute("data-unsent"))
     assert unsent >= 4
     expect(page.locator("#save-detail")).to_have_text(f"{unsent} unsent changes")
+    page.screenshot(path=str(screenshots / "annotate-offline.png"))
     time.sleep(1.5)  # a few retries against the stopped server
 
     live_server.start()
@@ -483,7 +558,7 @@ def test_expired_session_goes_to_login_and_keeps_the_queue(annotating, api, doc,
     expect(paragraph(page, 4).locator("mark")).to_have_text("ASCII")
 
 
-def test_refused_change_is_shown_and_reverted(annotating, api, doc):
+def test_refused_change_is_shown_and_reverted(annotating, api, doc, screenshots):
     page = annotating
     api.submit(doc)  # in another tab, say: the document is now read-only on the server
     select(page, 4, PLAIN, 0, 5)
@@ -493,6 +568,7 @@ def test_refused_change_is_shown_and_reverted(annotating, api, doc):
     expect(notice).to_contain_text("submitted")
     expect(page.locator("mark")).to_have_count(0)
     wait_saved(page)
+    page.screenshot(path=str(screenshots / "annotate-refused.png"))
     assert api.spans(doc) == []
     assert page.evaluate("Object.keys(localStorage).filter(k => k.includes('queue'))") == []
 

@@ -52,7 +52,9 @@ export class SpanEditor {
     const first = this.root.querySelector("#ed-label:not(:disabled)")
       || this.root.querySelector("button.editor-close");
     (first || this.root).focus({ preventScroll: true });
-    this.root.scrollIntoView({ block: "nearest" });
+    // The editor sits right under the labels: show it from its top.
+    const panel = this.root.closest(".sidebar");
+    if (panel) panel.scrollTop = 0;
   }
 
   close({ restoreFocus = true } = {}) {

@@ -304,8 +304,8 @@ async function onFailed(op, result) {
     if (editor.key === op.key) editor.close({ restoreFocus: false });
     if (span) render(span.paragraph);
     updateSidebar();
-    return;
   }
+  // Whatever the server refused, the page shows what it holds (and its read-only state).
   await resync();
 }
 
@@ -797,9 +797,13 @@ function labelForKey(event) {
   return null;
 }
 
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset", "range", "color"]);
+
+/** Keys typed here are text, not shortcuts (a checkbox still takes the label hotkeys). */
 function typing(target) {
-  return target instanceof HTMLElement && (target.isContentEditable
-    || target.closest("input, textarea, select, [contenteditable]"));
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target.closest("textarea, select, [contenteditable]")) return true;
+  return target instanceof HTMLInputElement && !NOT_TYPED.has(target.type);
 }
 
 document.addEventListener("keydown", (event) => {
@@ -807,7 +811,7 @@ document.addEventListener("keydown", (event) => {
   if (document.querySelector("dialog[open]")) return;
   const target = event.target;
   if (typing(target) || (target instanceof Element && target.closest("#span-editor, #span-menu"))) return;
-  const onControl = target instanceof Element && target.closest("button, a[href], summary");
+  const onControl = target instanceof Element && target.closest("button, a[href], summary, input");
   if (event.key === "?") {
     event.preventDefault();
     els.helpDialog.showModal();
@@ -891,7 +895,7 @@ fromServer(data.spans);
 if (queue) for (const op of queue.ops) applyOp(op);
 renderReviewed();
 updateProgress();
-if (readonly) setReadonly(data.viewing_other ? null : undefined);
+if (readonly) setReadonly();
 setCurrent(current);
 paraEls[current].scrollIntoView({ block: "nearest" });
 renderAll(() => {
