@@ -421,6 +421,13 @@ def replace_gold(document: Document, user: User, payload: Any, limit: int) -> li
     texts = paragraph_texts(document.id)
     rows = [_gold_row(document, codebook, texts, item, i, user) for i, item in
             enumerate(payload)]
+    seen: dict[tuple, int] = {}
+    for number, row in enumerate(rows, start=1):
+        place = (row["paragraph_index"], row["label"], row["start"], row["end"])
+        if place in seen:
+            raise Invalid(f"gold span {number} repeats gold span {seen[place]}: a document has "
+                          f"one gold span per place and label.")
+        seen[place] = number
     db.session.execute(delete(GoldSpan).where(GoldSpan.document_id == document.id))
     if rows:
         db.session.execute(insert(GoldSpan), rows)

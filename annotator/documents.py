@@ -1375,6 +1375,15 @@ def _import(project, documents, skip_existing, progress) -> ImportResult:
                  "updated_at": now}
                 for s in review.annotations
             )
+        seen: dict[tuple, int] = {}
+        for number, s in enumerate(doc.gold, start=1):
+            place = (s.paragraph, s.label, s.start, s.end)
+            if place in seen:
+                raise ImportFailed(
+                    f"{doc.origin}: gold span {number} repeats gold span {seen[place]} "
+                    f"(paragraph {s.paragraph}, {s.start}-{s.end}, {s.label}); a document has "
+                    f"one gold span per place and label.")
+            seen[place] = number
         gold_rows.extend(
             {"document_id": doc_id, "paragraph_index": s.paragraph, "start": s.start,
              "end": s.end, "label": s.label, "attributes": s.attributes, "note": s.note,

@@ -258,7 +258,9 @@ class GoldSpan(db.Model):
     __table_args__ = (
         _paragraph_fk(),
         CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
-        Index("ix_gold_spans_document", "document_id", "paragraph_index"),
+        # One gold span per place and label; it also serves the per-document look-ups.
+        UniqueConstraint("document_id", "paragraph_index", "label", "start", "end",
+                         name="uq_gold_spans_place"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -231,6 +231,9 @@ def test_gold_read_and_replace_admin_only(app, client, auth, doc):
                    headers=admin)
     assert r.status_code == 422 and "gold span 2" in r.get_json()["error"]
     assert _count(app, GoldSpan) == 2
+    r = client.put(f"/api/documents/{doc}/gold", json=[gold[0], gold[0]], headers=admin)
+    assert r.status_code == 422 and "repeats gold span 1" in r.get_json()["error"]
+    assert _count(app, GoldSpan) == 2
     assert client.put(f"/api/documents/{doc}/gold", json=[], headers=admin).get_json() == []
     assert _count(app, GoldSpan) == 0
 

@@ -193,6 +193,7 @@ def _bad(**changes):
     (_bad(published="July"), "not a date"),
     (_bad(colour="red"), "unknown field 'colour'"),
     (_bad(gold__0__label="nope"), "gold span 1"),
+    (_bad(gold=[LABELLED["gold"][0], LABELLED["gold"][0]]), "gold span 2 repeats gold span 1"),
     (_bad(reviews__0__annotations__0__start=True), "whole number"),
 ])
 def test_one_bad_span_refuses_the_whole_import(app, make_project, write_file, bad, message):

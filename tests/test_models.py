@@ -113,3 +113,31 @@ def test_deleting_a_project_removes_its_documents_and_spans(app, client, auth, m
         db.session.commit()
         for model in (Document, Paragraph, Annotation):
             assert db.session.scalar(db.select(db.func.count()).select_from(model)) == 0
+
+
+def test_gold_uniqueness_migration_keeps_the_first_of_duplicates(tmp_path):
+    from flask_migrate import upgrade
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
+                      "SECRET_KEY": "x", "PASSWORD_HASH_METHOD": FAST_HASH})
+    with app.app_context():
+        upgrade(revision="0001_initial")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO projects (id, slug, name, codebook, blind, created_at)"
+                              " VALUES (1, 'p', 'p', '{}', 1, '2026-01-01')"))
+            conn.execute(text("INSERT INTO documents (id, project_id, title, meta, content_hash,"
+                              " paragraph_count, created_at) VALUES (1, 1, 't', '{}', 'h', 1,"
+                              " '2026-01-01')"))
+            conn.execute(text("INSERT INTO paragraphs (document_id, position, text) "
+                              "VALUES (1, 0, 'Hello world')"))
+            for note in ("first", "second"):
+                conn.execute(text(
+                    "INSERT INTO gold_spans (document_id, paragraph_index, start, \"end\", label,"
+                    " attributes, note, provenance, created_at) VALUES (1, 0, 0, 5, 'framing',"
+                    f" '{{}}', '{note}', 'majority', '2026-01-01')"))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection")
+            upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT note FROM gold_spans")).scalars().all() == ["first"]
+        db.engine.dispose()
