@@ -32,6 +32,9 @@ LOGIN_LOCK_SECONDS = 300
 # How passwords are hashed (werkzeug.security); the tests use a faster setting.
 PASSWORD_HASH_METHOD = "scrypt"
 
+# The annotate page retries unsent changes with growing waits, at most this long apart.
+ANNOTATE_RETRY_MAX_MS = 15000
+
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 
