@@ -1,36 +1,20 @@
 // Talking to the JSON API: the CSRF header on writes, and every answer sorted into what the
 // save queue does with it (done, retry later, log in again, or refused for good).
 
+import { csrfToken, fillUrl, requestJson } from "../http.js";
+
 export class Api {
   constructor(urls) {
     this.urls = urls;
-    const meta = document.querySelector('meta[name="csrf-token"]');
-    this.csrf = meta ? meta.content : "";
+    this.csrf = csrfToken();
   }
 
   url(name, values = {}) {
-    let url = this.urls[name];
-    for (const [k, v] of Object.entries(values)) url = url.replace(`{${k}}`, encodeURIComponent(v));
-    return url;
+    return fillUrl(this.urls[name], values);
   }
 
-  async fetchJson(method, url, body) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") headers["X-CSRFToken"] = this.csrf;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    const response = await fetch(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "same-origin",
-      cache: "no-store",
-    });
-    let data = null;
-    const type = response.headers.get("Content-Type") || "";
-    if (type.includes("application/json")) {
-      try { data = await response.json(); } catch { data = null; }
-    }
-    return { response, data };
+  fetchJson(method, url, body) {
+    return requestJson(method, url, body, this.csrf);
   }
 
   /** A fresh CSRF token (the session was renewed while the page stayed open). */
