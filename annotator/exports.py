@@ -12,9 +12,11 @@ import io
 import json
 import re
 import zipfile
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from sqlalchemy import Text, cast, func, select
 
@@ -45,7 +47,11 @@ EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "conll": "conll", "brat": "zip",
 BATCH = 250  # documents per round of queries
 DOC_SEPARATOR = "\n\n"  # paragraphs joined for doccano and brat (INTERFACE.md)
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
+TOKEN_SPLIT_RE = re.compile(r"(\w+|[^\w\s])")  # TOKEN_RE, the tokens kept by re.split
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
+# _dumps of a str, in C without the encoder's dispatch: the same text, for the per-span fields.
+_quote = json.encoder.encode_basestring
+_loads = json.JSONDecoder().decode
 
 
 @dataclass
@@ -64,7 +70,7 @@ class ExportOptions:
         return "-".join(parts)
 
 
-@dataclass
+@dataclass(slots=True)
 class SpanRow:
     paragraph: int
     start: int
@@ -113,66 +119,68 @@ def _reviewer_filter(options: ExportOptions) -> dict[int, str] | None:
 
 
 def iter_documents(project: Project, options: ExportOptions) -> Iterator[DocumentExport]:
-    """The selected documents with their reviews and gold, a batch of queries at a time."""
+    """The selected documents with their reviews and gold, a batch of queries at a time.
+
+    The queries select the tables' columns (Core), not the mapped attributes: plain rows,
+    without the ORM's per-row work (a million spans make it count).
+    """
     ids = _document_ids(project, options)
     allowed = _reviewer_filter(options)
     names = dict(db.session.execute(select(User.id, User.username)).all())
+    d, p, dr, pr, a, g = (m.__table__.c for m in (Document, Paragraph, DocumentReview,
+                                                  ParagraphReview, Annotation, GoldSpan))
+    execute = db.session.execute
     for i in range(0, len(ids), BATCH):
         batch = ids[i:i + BATCH]
-        docs = db.session.execute(
-            select(Document.id, Document.title, Document.source, Document.url,
-                   Document.published, cast(Document.meta, Text), Document.external_id)
-            .where(Document.id.in_(batch)).order_by(Document.id)
+        docs = execute(
+            select(d.id, d.title, d.source, d.url, d.published, cast(d.meta, Text),
+                   d.external_id)
+            .where(d.id.in_(batch)).order_by(d.id)
         ).all()
         texts: dict[int, list[str]] = defaultdict(list)
-        for doc_id, text in db.session.execute(
-            select(Paragraph.document_id, Paragraph.text).where(Paragraph.document_id.in_(batch))
-            .order_by(Paragraph.document_id, Paragraph.position)
+        for doc_id, text in execute(
+            select(p.document_id, p.text).where(p.document_id.in_(batch))
+            .order_by(p.document_id, p.position)
         ):
             texts[doc_id].append(text)
         reviews: dict[int, dict[int, list]] = defaultdict(dict)
         if not options.gold_only:
-            status_query = select(DocumentReview.document_id, DocumentReview.reviewer_id,
-                                  DocumentReview.status) \
-                .where(DocumentReview.document_id.in_(batch),
-                       DocumentReview.status != "not_started")
+            status_query = select(dr.document_id, dr.reviewer_id, dr.status) \
+                .where(dr.document_id.in_(batch), dr.status != "not_started")
             if options.submitted_only:
-                status_query = status_query.where(DocumentReview.status == "submitted")
-            for doc_id, uid, status in db.session.execute(status_query):
+                status_query = status_query.where(dr.status == "submitted")
+            for doc_id, uid, status in execute(status_query):
                 if allowed is None or uid in allowed:
                     reviews[doc_id][uid] = [status, [], []]
-            for doc_id, index, uid in db.session.execute(
-                select(ParagraphReview.document_id, ParagraphReview.paragraph_index,
-                       ParagraphReview.reviewer_id)
-                .where(ParagraphReview.document_id.in_(batch))
-                .order_by(ParagraphReview.document_id, ParagraphReview.reviewer_id,
-                          ParagraphReview.paragraph_index)
+            for doc_id, index, uid in execute(
+                select(pr.document_id, pr.paragraph_index, pr.reviewer_id)
+                .where(pr.document_id.in_(batch))
+                .order_by(pr.document_id, pr.reviewer_id, pr.paragraph_index)
             ):
                 review = reviews[doc_id].get(uid)
                 if review is not None:
                     review[1].append(index)
-            for row in db.session.execute(
-                select(Annotation.document_id, Annotation.reviewer_id,
-                       Annotation.paragraph_index, Annotation.start, Annotation.end,
-                       Annotation.label, cast(Annotation.attributes, Text),
-                       Annotation.note)
-                .where(Annotation.document_id.in_(batch))
-                .order_by(Annotation.document_id, Annotation.reviewer_id,
-                          Annotation.paragraph_index, Annotation.start, Annotation.end,
-                          Annotation.id)
+            current_key, current = None, None
+            for doc_id, uid, paragraph, start, end, label, attributes, note in execute(
+                select(a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
+                       a.label, cast(a.attributes, Text), a.note)
+                .where(a.document_id.in_(batch))
+                .order_by(a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
+                          a.id)
             ):
-                review = reviews[row[0]].get(row[1])
-                if review is not None:
-                    review[2].append(SpanRow(row[2], row[3], row[4], row[5], row[6] or "{}",
-                                             row[7] or ""))
+                if (doc_id, uid) != current_key:  # rows come grouped by document and reviewer
+                    current_key = (doc_id, uid)
+                    review = reviews[doc_id].get(uid)
+                    current = review[2] if review is not None else None
+                if current is not None:
+                    current.append(SpanRow(paragraph, start, end, label, attributes or "{}",
+                                           note or ""))
         gold: dict[int, list] = defaultdict(list)
-        for row in db.session.execute(
-            select(GoldSpan.document_id, GoldSpan.paragraph_index, GoldSpan.start, GoldSpan.end,
-                   GoldSpan.label, cast(GoldSpan.attributes, Text), GoldSpan.note,
-                   GoldSpan.provenance)
-            .where(GoldSpan.document_id.in_(batch))
-            .order_by(GoldSpan.document_id, GoldSpan.paragraph_index, GoldSpan.start,
-                      GoldSpan.end, GoldSpan.id)
+        for row in execute(
+            select(g.document_id, g.paragraph_index, g.start, g.end, g.label,
+                   cast(g.attributes, Text), g.note, g.provenance)
+            .where(g.document_id.in_(batch))
+            .order_by(g.document_id, g.paragraph_index, g.start, g.end, g.id)
         ):
             gold[row[0]].append((SpanRow(row[1], row[2], row[3], row[4], row[5] or "{}",
                                          row[6] or ""), row[7]))
@@ -195,8 +203,8 @@ def iter_documents(project: Project, options: ExportOptions) -> Iterator[Documen
 
 def _span_json(span: SpanRow, text: str, extra: str = "") -> str:
     return (f'{{"paragraph": {span.paragraph}, "start": {span.start}, "end": {span.end}, '
-            f'"label": {_dumps(span.label)}, "text": {_dumps(text[span.start:span.end])}, '
-            f'"attributes": {span.attributes}, "note": {_dumps(span.note)}{extra}}}')
+            f'"label": {_quote(span.label)}, "text": {_quote(text[span.start:span.end])}, '
+            f'"attributes": {span.attributes}, "note": {_quote(span.note)}{extra}}}')
 
 
 def write_jsonl(project: Project, options: ExportOptions) -> Iterator[str]:
@@ -210,7 +218,7 @@ def write_jsonl(project: Project, options: ExportOptions) -> Iterator[str]:
             for name, (status, reviewed, spans) in doc.reviews.items()
         )
         gold = ", ".join(
-            _span_json(s, texts[s.paragraph], f', "provenance": {_dumps(provenance)}')
+            _span_json(s, texts[s.paragraph], f', "provenance": {_quote(provenance)}')
             for s, provenance in doc.gold
         )
         yield (f'{{"id": {doc.id}, "title": {_dumps(doc.title)}, "source": {_dumps(doc.source)}, '
@@ -279,24 +287,118 @@ def bio_columns(text: str, spans: Iterable[SpanRow], labels: Sequence[str]) -> l
     return [[text[ts:te], *cols] for (ts, te), cols in zip(tokens, columns, strict=True)]
 
 
+class _ConllParagraph:
+    """A paragraph's tokens, and its lines with every tag O, made once per document and
+    shared by its reviewers' blocks (and gold's): a block's lines differ from them only at the
+    tokens its spans touch."""
+
+    __slots__ = ("starts", "ends", "words", "lines", "blank")
+
+    def __init__(self, text: str, n_labels: int):
+        # [gap, token, gap, token, ..., gap]: the tokens of TOKEN_RE.finditer and, from the
+        # running lengths, where each starts and ends (all in C)
+        parts = TOKEN_SPLIT_RE.split(text)
+        bounds = list(accumulate(map(len, parts)))
+        self.words = parts[1::2]
+        self.starts = bounds[0:-1:2]
+        self.ends = bounds[1::2]
+        tail = "\tO" * n_labels + "\n"
+        self.lines = [word + tail for word in self.words]
+        self.blank = "".join(self.lines) + "\n"
+
+    def block(self, spans: Sequence[SpanRow], labels: Sequence[str],
+              tails: Sequence[tuple[str, str]]) -> str:
+        """The paragraph's lines for these spans, as ``bio_columns`` tags them. ``tails``:
+        per label, what follows the token on a line with only that label's B, and I."""
+        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for s in spans:
+            by_label[s.label].append((s.start, s.end))
+        ranges = []  # (first token, end token, label index) of each merged span
+        for li, label in enumerate(labels):
+            intervals = by_label.get(label)
+            if not intervals:
+                continue
+            intervals.sort()
+            merged: list[list[int]] = []
+            for start, end in intervals:
+                if merged and start < merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], end)
+                else:
+                    merged.append([start, end])
+            for start, end in merged:
+                # the tokens sharing a character with [start, end): ends and starts
+                # increase along the paragraph
+                lo = bisect_right(self.ends, start)
+                hi = bisect_left(self.starts, end)
+                if lo < hi:
+                    ranges.append((lo, hi, li))
+        if not ranges:
+            return self.blank
+        lines = self.lines.copy()
+        words = self.words
+        if not _labels_share_a_token(ranges):
+            # every touched token has one label's tag: its line is the token and a tail
+            for lo, hi, li in ranges:  # a later span of a label retags a shared token: B
+                begin, inside = tails[li]
+                lines[lo] = words[lo] + begin
+                if hi - lo > 1:
+                    lines[lo + 1:hi] = [word + inside for word in words[lo + 1:hi]]
+            return "".join(lines) + "\n"
+        tags: dict[int, list[str]] = {}
+        n_labels = len(labels)
+        for lo, hi, li in ranges:
+            for ti in range(lo, hi):
+                row = tags.get(ti)
+                if row is None:
+                    row = tags[ti] = ["O"] * n_labels
+                row[li] = ("B-" if ti == lo else "I-") + labels[li]
+        for ti, row in tags.items():
+            lines[ti] = words[ti] + "\t" + "\t".join(row) + "\n"
+        return "".join(lines) + "\n"
+
+
+def _labels_share_a_token(ranges: list[tuple[int, int, int]]) -> bool:
+    """Whether token ranges of two different labels overlap."""
+    if len(ranges) < 2:
+        return False
+    reach, reach_label = -1, -1
+    for lo, hi, li in sorted(ranges):
+        if lo < reach and li != reach_label:
+            return True
+        if hi > reach:
+            reach, reach_label = hi, li
+    return False
+
+
+def _conll_tails(labels: Sequence[str]) -> list[tuple[str, str]]:
+    tails = []
+    for li, label in enumerate(labels):
+        before, after = "\tO" * li, "\tO" * (len(labels) - li - 1) + "\n"
+        tails.append((f"{before}\tB-{label}{after}", f"{before}\tI-{label}{after}"))
+    return tails
+
+
 def write_conll(project: Project, options: ExportOptions) -> Iterator[str]:
     labels = load_codebook(project.codebook).label_keys
+    tails = _conll_tails(labels)
     yield "# columns = token " + " ".join(labels) + "\n\n"
     for doc in iter_documents(project, options):
         blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
         if doc.gold:
             blocks.append(("gold", [s for s, _ in doc.gold]))
+        if not blocks:
+            continue
+        paragraphs = [_ConllParagraph(text, len(labels)) for text in doc.paragraphs]
+        head = f"# document = {doc.id}\n# title = {' '.join(doc.title.split())}\n"
         out = []
         for name, spans in blocks:
-            out.append(f"# document = {doc.id}\n# title = {' '.join(doc.title.split())}\n"
-                       f"# reviewer = {name}\n")
+            out.append(f"{head}# reviewer = {name}\n")
             by_par: dict[int, list[SpanRow]] = defaultdict(list)
             for s in spans:
                 by_par[s.paragraph].append(s)
-            for index, text in enumerate(doc.paragraphs):
-                for row in bio_columns(text, by_par.get(index, ()), labels):
-                    out.append("\t".join(row) + "\n")
-                out.append("\n")
+            for index, paragraph in enumerate(paragraphs):
+                mine = by_par.get(index)
+                out.append(paragraph.block(mine, labels, tails) if mine else paragraph.blank)
         yield "".join(out)
 
 
@@ -372,28 +474,35 @@ def brat_ann(paragraphs: Sequence[str], spans: Sequence[SpanRow], kinds: dict) -
     """Standoff for one document: T lines, A lines for choice and boolean attributes, and
     AnnotatorNotes holding the note and the other attributes as JSON (so nothing is lost)."""
     starts = _starts(paragraphs)
+    by_label: dict[str, dict[str, str]] = defaultdict(dict)  # label -> attribute -> type
+    for (label, key), kind in kinds.items():
+        by_label[label][key] = kind
     lines = []
+    append = lines.append
     a_index = 0
     for i, s in enumerate(spans, start=1):
-        begin = starts[s.paragraph] + s.start
-        end = starts[s.paragraph] + s.end
+        offset = starts[s.paragraph]
         text = paragraphs[s.paragraph][s.start:s.end].replace("\n", " ")
-        lines.append(f"T{i}\t{s.label} {begin} {end}\t{text}")
-        attributes = json.loads(s.attributes) if s.attributes not in ("{}", "") else {}
+        append(f"T{i}\t{s.label} {offset + s.start} {offset + s.end}\t{text}")
+        if s.attributes in ("{}", ""):
+            if s.note:
+                append(f"#{i}\tAnnotatorNotes T{i}\t{_dumps({'note': s.note})}")
+            continue
+        label_kinds = by_label.get(s.label, {})
         rest = {}
-        for key, value in attributes.items():
-            kind = kinds.get((s.label, key))
+        for key, value in _loads(s.attributes).items():
+            kind = label_kinds.get(key)
             if kind == "choice" and " " not in value:
                 a_index += 1
-                lines.append(f"A{a_index}\t{key} T{i} {value}")
+                append(f"A{a_index}\t{key} T{i} {value}")
             elif kind == "boolean" and value is True:
                 a_index += 1
-                lines.append(f"A{a_index}\t{key} T{i}")
+                append(f"A{a_index}\t{key} T{i}")
             else:
                 rest[key] = value
         if rest or s.note:
             payload = {"note": s.note, "attributes": rest} if rest else {"note": s.note}
-            lines.append(f"#{i}\tAnnotatorNotes T{i}\t{_dumps(payload)}")
+            append(f"#{i}\tAnnotatorNotes T{i}\t{_dumps(payload)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -406,7 +515,8 @@ def write_brat(project: Project, options: ExportOptions) -> Iterator[bytes]:
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("annotation.conf", brat_conf(project))
         for doc in iter_documents(project, options):
-            text = DOC_SEPARATOR.join(doc.paragraphs)
+            # encoded once for every reviewer's copy (writestr would encode each one)
+            text = DOC_SEPARATOR.join(doc.paragraphs).encode("utf-8")
             blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
             if doc.gold:
                 blocks.append(("gold", [s for s, _ in doc.gold]))

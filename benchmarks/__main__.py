@@ -16,7 +16,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import api, imports, memory
+from . import agreement, annotate_page, api, exports, imports, memory
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -24,6 +24,9 @@ BENCHMARKS: list[Benchmark] = [
     api.BENCHMARK,
     imports.BENCHMARK,
     memory.BENCHMARK,
+    annotate_page.BENCHMARK,
+    agreement.BENCHMARK,
+    exports.BENCHMARK,
 ]
 
 

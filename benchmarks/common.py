@@ -603,3 +603,106 @@ def shared_corpus(ctx: Context) -> bytes:
         return corpus_jsonl(size.documents, size.spans)
 
     return ctx.cached(f"corpus-{size.documents}-{size.spans}", make)
+
+
+# --- helpers of the page, agreement and export benchmarks ---------------------------------
+
+_CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
+_VALUE = re.compile(r'\bvalue="([^"]+)"')
+
+
+def login_with_form(client: Any, username: str, password: str) -> None:
+    """Log the test client in through the real /login form, CSRF token included."""
+    page = client.get("/login")
+    tag = _CSRF_INPUT.search(page.get_data(as_text=True))
+    value = _VALUE.search(tag.group()) if tag else None
+    if page.status_code != 200 or value is None:
+        raise RuntimeError(f"GET /login answered {page.status_code} without a CSRF token")
+    response = client.post("/login", data={"csrf_token": value.group(1), "username": username,
+                                           "password": password})
+    if response.status_code != 302:
+        raise RuntimeError(f"logging in as {username} answered {response.status_code}: "
+                           f"{response.get_data(as_text=True)[:300]!r}")
+
+
+class AgreementGenerator(CorpusGenerator):
+    """Documents whose reviewers mostly agree, as trained annotators do: every document has
+    reference spans, and each reviewer finds most of them (some with a boundary a word or two
+    off, a few with another label, attribute values mostly the same) and adds a few of their
+    own. All reviews are submitted, so every paragraph counts in the agreement figures."""
+
+    MISS = 0.12  # a reference span the reviewer does not mark
+    SHIFT = 0.2  # a marked one with its start or end moved by one or two words
+    RELABEL = 0.06  # a marked one with another label
+    ATTRIBUTE_CHANGE = 0.15  # per attribute value of a marked one
+    EXTRA = 0.12  # per reference span, a span of the reviewer's own
+
+    def _shifted(self, words: list[tuple[int, int]], first: int, last: int) -> tuple[int, int]:
+        rng = self.rng
+        step = rng.choice((-2, -1, 1, 2))
+        if rng.random() < 0.5:
+            first = min(max(0, first + step), last)
+        else:
+            last = max(min(len(words) - 1, last + step), first)
+        return first, last
+
+    def agreeing_document(self, index: int, paragraphs: int, reviewers: Sequence[str],
+                          references: int) -> dict[str, Any]:
+        rng = self.rng
+        texts = [self.paragraph() for _ in range(paragraphs)]
+        bounds = [word_bounds(t) for t in texts]
+        truth = []
+        for _ in range(references):
+            par = rng.randrange(paragraphs)
+            words = bounds[par]
+            first = rng.randrange(len(words))
+            last = min(len(words) - 1, first + rng.choice((0, 1, 2, 4, 6, 10, 16, 25)))
+            label = rng.choices(self.labels, weights=self.label_weights)[0]
+            truth.append((par, first, last, label, self.attributes(label)))
+        reviews = []
+        for reviewer in reviewers:
+            spans = []
+            for par, first, last, label, attributes in truth:
+                if rng.random() < self.MISS:
+                    continue
+                words = bounds[par]
+                if rng.random() < self.SHIFT:
+                    first, last = self._shifted(words, first, last)
+                if rng.random() < self.RELABEL:
+                    label = rng.choice([x for x in self.labels if x is not label] or [label])
+                    attributes = self.attributes(label)
+                else:
+                    fresh = self.attributes(label)
+                    attributes = {k: (fresh[k] if k in fresh and rng.random()
+                                      < self.ATTRIBUTE_CHANGE else v)
+                                  for k, v in attributes.items()}
+                start, end = words[first][0], words[last][1]
+                spans.append({"paragraph": par, "start": start, "end": end,
+                              "label": label["key"], "text": texts[par][start:end],
+                              "attributes": attributes})
+            extra = sum(rng.random() < self.EXTRA for _ in truth)
+            spans.extend(self.span(texts, bounds=bounds) for _ in range(extra))
+            spans.sort(key=lambda s: (s["paragraph"], s["start"], s["end"]))
+            reviews.append({"reviewer": reviewer, "status": "submitted", "annotations": spans})
+        return {
+            "title": f"{rng.choice(self.sentences)[:120]} ({index})",
+            "source": rng.choice(_SOURCES),
+            "url": f"https://news.example.org/{rng.choice(_SECTIONS)}/{index}",
+            "published": f"20{rng.randint(15, 24)}-{rng.randint(1, 12):02d}-"
+                         f"{rng.randint(1, 28):02d}",
+            "meta": {"section": rng.choice(_SECTIONS)},
+            "external_id": f"agree-{index:06d}",
+            "paragraphs": texts,
+            "reviews": reviews,
+        }
+
+    def agreeing_documents(self, count: int, paragraphs: int, spans_total: int,
+                           reviewers: Sequence[str] = ("alice", "bob", "carol"),
+                           ) -> Iterator[dict[str, Any]]:
+        """``count`` documents of ``paragraphs`` paragraphs holding about ``spans_total`` review
+        spans in all (each reviewer marks as many spans as there are references, on average;
+        the number of references varies by +-40 % between documents)."""
+        mean = spans_total / (count * len(reviewers))
+        for i in range(count):
+            references = max(1, round(mean * self.rng.uniform(0.6, 1.4)))
+            yield self.agreeing_document(i + 1, paragraphs, reviewers, references)

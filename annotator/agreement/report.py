@@ -19,10 +19,11 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import methodcaller
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from ..codebook import load_codebook
 from ..extensions import db
@@ -93,22 +94,25 @@ def load_project_data(
         key: [(a.key, a.type) for a in label.attributes.values()]
         for key, label in codebook.labels.items()
     }
-    doc_query = select(Document.id, Document.title).where(Document.project_id == project.id)
+    # The tables' columns (Core), not the mapped attributes: plain rows, without the ORM's
+    # per-row work.
+    d_, p_, pr_, dr_, a_, g_ = (m.__table__ for m in (Document, Paragraph, ParagraphReview,
+                                                      DocumentReview, Annotation, GoldSpan))
+    d, p, pr, dr, a, g = (t.c for t in (d_, p_, pr_, dr_, a_, g_))
+    execute = db.session.execute
+    in_docs = d.project_id == project.id
     if document_ids is not None:
-        doc_query = doc_query.where(Document.id.in_(list(document_ids)))
-    doc_rows = db.session.execute(doc_query.order_by(Document.id)).all()
+        in_docs = in_docs & d.id.in_(list(document_ids))
+    doc_rows = execute(select(d.id, d.title).where(in_docs).order_by(d.id)).all()
     doc_ids = np.array([r[0] for r in doc_rows], dtype=np.int64)
     titles = [r[1] for r in doc_rows]
-    in_docs = Document.project_id == project.id
-    if document_ids is not None:
-        in_docs = in_docs & Document.id.in_(list(document_ids))
 
-    par_rows = db.session.execute(
-        select(Paragraph.document_id, Paragraph.text)
-        .join(Document, Document.id == Paragraph.document_id)
-        .where(in_docs)
-        .order_by(Paragraph.document_id, Paragraph.position)
-    ).all()
+    def rows_of(table, *columns, where=None):
+        query = select(*columns).select_from(table.join(d_, d.id == table.c.document_id))
+        return query.where(in_docs) if where is None else query.where(in_docs, where)
+
+    par_rows = execute(rows_of(p_, p.document_id, p.text)
+                       .order_by(p.document_id, p.position)).all()
     texts = [r[1] for r in par_rows]
     par_doc = np.searchsorted(doc_ids, np.array([r[0] for r in par_rows], dtype=np.int64))
     par_len = np.array([len(t) for t in texts], dtype=np.int64)
@@ -118,15 +122,9 @@ def load_project_data(
     doc_first_par = np.searchsorted(par_doc, np.arange(len(doc_ids)), side="left")
 
     # Reviewers: everyone who reviewed or annotated in these documents.
-    user_ids = set(db.session.scalars(
-        select(ParagraphReview.reviewer_id).distinct()
-        .join(Document, Document.id == ParagraphReview.document_id).where(in_docs)
-    ))
-    user_ids |= set(db.session.scalars(
-        select(Annotation.reviewer_id).distinct()
-        .join(Document, Document.id == Annotation.document_id).where(in_docs)
-    ))
-    names = dict(db.session.execute(
+    user_ids = set(db.session.scalars(rows_of(pr_, pr.reviewer_id).distinct()))
+    user_ids |= set(db.session.scalars(rows_of(a_, a.reviewer_id).distinct()))
+    names = dict(execute(
         select(User.id, User.username).where(User.id.in_(user_ids))
     ).all()) if user_ids else {}
     if reviewers is not None:
@@ -138,15 +136,11 @@ def load_project_data(
     n_par, n_rev = len(texts), len(reviewer_names)
 
     def paragraph_index(doc_col, par_col):
-        d = np.searchsorted(doc_ids, np.asarray(doc_col, dtype=np.int64))
-        return doc_first_par[d] + np.asarray(par_col, dtype=np.int64)
+        doc = np.searchsorted(doc_ids, np.asarray(doc_col, dtype=np.int64))
+        return doc_first_par[doc] + np.asarray(par_col, dtype=np.int64)
 
     reviewed = np.zeros((n_par, n_rev), dtype=bool)
-    rows = db.session.execute(
-        select(ParagraphReview.document_id, ParagraphReview.paragraph_index,
-               ParagraphReview.reviewer_id)
-        .join(Document, Document.id == ParagraphReview.document_id).where(in_docs)
-    ).all()
+    rows = execute(rows_of(pr_, pr.document_id, pr.paragraph_index, pr.reviewer_id)).all()
     rows = [r for r in rows if r[2] in rev_index]
     if rows:
         cols = list(zip(*rows, strict=True))
@@ -154,11 +148,8 @@ def load_project_data(
                  [rev_index[u] for u in cols[2]]] = True
 
     submitted = np.zeros((len(doc_ids), n_rev), dtype=bool)
-    for doc_id, uid in db.session.execute(
-        select(DocumentReview.document_id, DocumentReview.reviewer_id)
-        .join(Document, Document.id == DocumentReview.document_id)
-        .where(in_docs, DocumentReview.status == "submitted")
-    ):
+    for doc_id, uid in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
+                                       where=dr.status == "submitted")):
         if uid in rev_index:
             submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
 
@@ -171,11 +162,9 @@ def load_project_data(
         doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
         par_len=par_len, text=SEPARATOR.join(texts), reviewed=reviewed, submitted=submitted,
     )
-    span_rows = db.session.execute(
-        select(Annotation.document_id, Annotation.paragraph_index, Annotation.reviewer_id,
-               Annotation.start, Annotation.end, Annotation.label, Annotation.attributes)
-        .join(Document, Document.id == Annotation.document_id).where(in_docs)
-    ).all()
+    # Attributes as their stored JSON text, decoded below in one call for all kept spans.
+    span_rows = execute(rows_of(a_, a.document_id, a.paragraph_index, a.reviewer_id, a.start,
+                                a.end, a.label, cast(a.attributes, Text))).all()
     label_index = {key: i for i, key in enumerate(labels)}
     span_rows = [r for r in span_rows if r[2] in rev_index and r[5] in label_index]
     if span_rows:
@@ -188,12 +177,10 @@ def load_project_data(
         data.span_start = np.asarray(cols[3], dtype=np.int64)[keep]
         data.span_end = np.asarray(cols[4], dtype=np.int64)[keep]
         data.span_label = np.array([label_index[k] for k in cols[5]], dtype=np.int64)[keep]
-        data.span_attrs = [a or {} for a, k in zip(cols[6], keep, strict=True) if k]
-    gold_rows = db.session.execute(
-        select(GoldSpan.document_id, GoldSpan.paragraph_index, GoldSpan.start, GoldSpan.end,
-               GoldSpan.label)
-        .join(Document, Document.id == GoldSpan.document_id).where(in_docs)
-    ).all()
+        kept = [t or "{}" for t, k in zip(cols[6], keep.tolist(), strict=True) if k]
+        data.span_attrs = [x or {} for x in json.loads("[" + ",".join(kept) + "]")]
+    gold_rows = execute(rows_of(g_, g.document_id, g.paragraph_index, g.start, g.end,
+                                g.label)).all()
     gold_rows = [r for r in gold_rows if r[4] in label_index]
     if gold_rows:
         cols = list(zip(*gold_rows, strict=True))
@@ -208,6 +195,10 @@ def load_project_data(
 
 _ASCII_WORD = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(128)])
 _ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])
+# The same tables with a 129th entry for every code point beyond ASCII (looked up after
+# clipping to 128, then corrected one by one).
+_WORD_TABLE = np.append(_ASCII_WORD, False)
+_SPACE_TABLE = np.append(_ASCII_SPACE, False)
 
 
 def tokenize(text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -221,28 +212,31 @@ def tokenize(text: str) -> tuple[np.ndarray, np.ndarray]:
     if codes.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    ascii_ = codes < 128
-    is_word = np.zeros(codes.size, dtype=bool)
-    is_space = np.zeros(codes.size, dtype=bool)
-    is_word[ascii_] = _ASCII_WORD[codes[ascii_]]
-    is_space[ascii_] = _ASCII_SPACE[codes[ascii_]]
-    others = ~ascii_
-    if others.any():
+    clipped = np.minimum(codes, 128)
+    is_word = _WORD_TABLE[clipped]
+    is_space = _SPACE_TABLE[clipped]
+    others = np.flatnonzero(clipped == 128)
+    if others.size:
         values, inverse = np.unique(codes[others], return_inverse=True)
         chars = [chr(v) for v in values.tolist()]
         is_word[others] = np.array([c.isalnum() for c in chars])[inverse]
         is_space[others] = np.array([c.isspace() for c in chars])[inverse]
-    previous_word = np.zeros(codes.size, dtype=bool)
-    previous_word[1:] = is_word[:-1]
-    next_word = np.zeros(codes.size, dtype=bool)
-    next_word[:-1] = is_word[1:]
-    word_starts = np.flatnonzero(is_word & ~previous_word)
-    word_ends = np.flatnonzero(is_word & ~next_word) + 1
-    punct = np.flatnonzero(~is_word & ~is_space)
-    starts = np.concatenate([word_starts, punct])
-    ends = np.concatenate([word_ends, punct + 1])
-    order = np.argsort(starts, kind="stable")
-    return starts[order].astype(np.int64), ends[order].astype(np.int64)
+    punct = ~(is_word | is_space)
+    # A token starts at a word character after a non-word one, or at a punctuation mark,
+    # and ends likewise: both in text order, so the i-th start and i-th end are one token.
+    edge = np.empty(codes.size + 1, dtype=bool)
+    edge[0] = is_word[0]
+    np.not_equal(is_word[1:], is_word[:-1], out=edge[1:-1])
+    edge[-1] = is_word[-1]
+    word_edges = np.flatnonzero(edge)  # alternately the start and the end of a word run
+    starts_mask = np.zeros(codes.size + 1, dtype=bool)
+    ends_mask = np.zeros(codes.size + 1, dtype=bool)
+    starts_mask[word_edges[0::2]] = True
+    ends_mask[word_edges[1::2]] = True
+    starts_mask[:-1] |= punct
+    ends_mask[1:] |= punct
+    return (np.flatnonzero(starts_mask).astype(np.int64),
+            np.flatnonzero(ends_mask).astype(np.int64))
 
 
 # --- helpers on arrays --------------------------------------------------------------------
@@ -352,6 +346,93 @@ def _overlap_terms(a_s, a_e, b_s, b_e):
     shared = np.minimum(a_e[ia], b_e[ib]) - np.maximum(a_s[ia], b_s[ib])
     keep = shared > 0
     return ia[keep], ib[keep], shared[keep]
+
+
+def _add(n: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Exact int64 sums of ``values`` by ``index`` (bincount would sum in floats)."""
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, index, values.astype(np.int64))
+    return out
+
+
+def _unitizing_sums(group: np.ndarray, rater: np.ndarray, start: np.ndarray, end: np.ndarray,
+                    n_groups: int, n_reviewers: int, group_raters: np.ndarray,
+                    group_length: np.ndarray) -> list[tuple]:
+    """``metrics._unitizing_sums`` (S, E, Q) of many continua at once.
+
+    A group is one continuum ``[0, group_length[g])`` and one category, rated by the raters
+    ``group_raters[g]`` (a row of booleans over the reviewers); the units (group, rater,
+    start, end) must lie inside their continuum and belong to its raters. Returns per group
+    (S, E, Q) as Python ints, or (None, None, None) where int64 could overflow (metrics then
+    computes that group with Python integers)."""
+    n_r = group_raters.sum(axis=1).astype(np.int64)
+    length = group_length.astype(np.int64)
+    big = int(length.max()) + 1 if length.size else 1
+    # each rater's units of a group merged (sharing a position), as _unit_arrays does
+    key = group.astype(np.int64) * n_reviewers + rater
+    order = np.lexsort((end, start, key))
+    k, ks, ke = key[order], key[order] * big + start[order], key[order] * big + end[order]
+    if k.size:
+        reach = np.maximum.accumulate(ke)
+        new = np.ones(k.size, dtype=bool)
+        new[1:] = ks[1:] >= reach[:-1]
+        first = np.flatnonzero(new)
+        k, ks, ke = k[first], ks[first], np.maximum.reduceat(ke, first)
+    g, r = k // n_reviewers, k % n_reviewers
+    s, e = ks - k * big, ke - k * big
+    lengths = e - s
+    n = np.bincount(g, minlength=n_groups).astype(np.int64)  # units per group
+
+    q = n_r * length * (n_r * length - 1) - _add(n_groups, g, lengths * (lengths - 1))
+
+    # Observed: every unit u against every other rater j of its group.
+    u = np.repeat(np.arange(k.size), n_reviewers)
+    j = np.tile(np.arange(n_reviewers, dtype=np.int64), k.size)
+    ok = (j != r[u]) & group_raters[g[u], j]
+    u, j = u[ok], j[ok]
+    other = (g[u] * n_reviewers + j) * big
+    lo = np.searchsorted(ke, other + s[u], side="right")  # j's first unit ending after b_u
+    hi = np.searchsorted(ks, other + e[u], side="left")  # j's first unit starting at/after e_u
+    overlapping = hi - lo
+    in_gap = overlapping == 0
+    total = _add(n_groups, g[u[in_gap]], lengths[u[in_gap]] ** 2)
+    pairs = (j > r[u]) & (overlapping > 0)  # each unordered pair of overlapping units once
+    if pairs.any():
+        counts = overlapping[pairs]
+        first_u = np.repeat(u[pairs], counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        second = np.repeat(lo[pairs], counts) + offsets
+        db, de = s[first_u] - s[second], e[first_u] - e[second]
+        total += _add(n_groups, g[first_u], db * db + de * de)
+
+    # Expected: the gaps of every rater of a group (the complement of its units in the
+    # continuum; a rater without units has one gap, the whole continuum).
+    first_of_rater = np.ones(k.size, dtype=bool)
+    first_of_rater[1:] = k[1:] != k[:-1]
+    last_of_rater = np.ones(k.size, dtype=bool)
+    last_of_rater[:-1] = k[:-1] != k[1:]
+    previous_end = np.where(first_of_rater, 0, np.roll(e, 1))
+    without_units = n_r - np.bincount(g[first_of_rater], minlength=n_groups)
+    gap_group = np.concatenate([g, g[last_of_rater], np.repeat(np.arange(n_groups),
+                                                               without_units)])
+    gaps = np.concatenate([s - previous_end, length[g[last_of_rater]] - e[last_of_rater],
+                           np.repeat(length, without_units)])
+    positive = gaps > 0
+    gap_key = np.sort(gap_group[positive] * big + gaps[positive])
+    gap_value = gap_key % big
+    tail = np.concatenate([np.cumsum(gap_value[::-1])[::-1], [0]])  # tail[i] = sum(gaps[i:])
+    at = np.searchsorted(gap_key, g * big + lengths, side="left")  # first gap >= l_u
+    stop = np.searchsorted(gap_key, (g + 1) * big, side="left")  # the group's last gap + 1
+    n_long = stop - at
+    fit = tail[at] - tail[stop] - n_long * (lengths - 1)
+    within = (n[g] - 1) * (lengths * (lengths - 1) * (2 * lengths - 1) // 3)
+    # int64 holds every sum of a group while (N + R) R L^3 < 2^62, as in metrics
+    exact = (n + n_r).astype(float) * n_r * length.astype(float) ** 3 < 2.0 ** 62
+    safe = exact[g]
+    expected = _add(n_groups, g[safe], within[safe] + lengths[safe] ** 2 * fit[safe])
+    return [(int(t), int(x), int(y)) if ok_ else (None, None, None)
+            for t, x, y, ok_ in zip(total.tolist(), expected.tolist(), q.tolist(),
+                                    exact.tolist(), strict=True)]
 
 
 # --- the computation ----------------------------------------------------------------------
@@ -559,44 +640,59 @@ class ReportBuilder:
 
     def _unitizing(self) -> None:
         """Per document and label, DKPro's D_o and D_e among the reviewers who submitted the
-        document (at least two), on the paragraphs laid end to end with nothing between."""
+        document (at least two), on the paragraphs laid end to end with nothing between.
+
+        ``metrics.unitizing_disagreement`` of every (document, label) at once: the same exact
+        integer sums, computed for all of them with one sort and a few searches (see
+        ``_unitizing_sums``); each pair's two figures are then made as that function makes
+        them."""
         d = self.data
         n_docs, n_labels = d.n_docs, len(d.labels)
         for label in range(n_labels):
             self.sums.unitizing[label] = np.zeros((n_docs, 2))
-        if n_docs == 0:
+        if n_docs == 0 or n_labels == 0:
             return
-        doc_par_first = np.searchsorted(d.par_doc, np.arange(n_docs), side="left")
-        doc_par_last = np.searchsorted(d.par_doc, np.arange(n_docs), side="right")
         # position of a paragraph on its document's continuum (no separators)
-        cont_start = np.zeros(self.n_par, dtype=np.int64)
-        for doc in range(n_docs):
-            lo, hi = doc_par_first[doc], doc_par_last[doc]
-            if hi > lo:
-                cont_start[lo:hi] = np.concatenate([[0], np.cumsum(d.par_len[lo:hi])[:-1]])
+        before = np.concatenate([[0], np.cumsum(d.par_len)[:-1]]).astype(np.int64)
+        doc_first = np.searchsorted(d.par_doc, np.arange(n_docs), side="left")
+        cont_start = before - before[doc_first[d.par_doc]]
         doc_len = np.bincount(d.par_doc, weights=d.par_len, minlength=n_docs).astype(np.int64)
-        by_doc = np.argsort(self.span_doc, kind="stable") if d.span_par.size else \
-            np.zeros(0, dtype=np.int64)
-        span_docs_sorted = self.span_doc[by_doc] if by_doc.size else by_doc
-        bounds = np.searchsorted(span_docs_sorted, np.arange(n_docs + 1), side="left")
-        for doc in range(n_docs):
-            raters = np.flatnonzero(d.submitted[doc])
-            if raters.size < 2 or doc_len[doc] == 0:
-                continue
-            idx = by_doc[bounds[doc]:bounds[doc + 1]]
-            idx = idx[d.submitted[doc, d.span_rev[idx]]]
-            begin = cont_start[d.span_par[idx]] + d.span_start[idx]
-            length = d.span_end[idx] - d.span_start[idx]
-            rev = d.span_rev[idx]
-            lab = d.span_label[idx]
-            units = list(zip(rev.tolist(), begin.tolist(), length.tolist(), lab.tolist(),
-                             strict=True))
-            n_r, length_ = raters.size, int(doc_len[doc])
-            for label in range(n_labels):
-                o, e = metrics.unitizing_disagreement(0, length_, units, raters.tolist(), label)
-                # Back to DKPro's own D_o and D_e (see unitizing_disagreement).
-                scale = n_r * length_ * length_
-                self.sums.unitizing[label][doc] = (o / scale, e / scale)
+        raters = d.submitted.sum(axis=1)
+        eligible = (raters >= 2) & (doc_len > 0)
+        if not eligible.any():
+            return
+        # the units: spans of the reviewers who submitted the document
+        if d.span_par.size:
+            keep = eligible[self.span_doc] & d.submitted[self.span_doc, d.span_rev]
+        else:
+            keep = np.zeros(0, dtype=bool)
+        doc = self.span_doc[keep]
+        begin = cont_start[d.span_par[keep]] + d.span_start[keep]
+        sums = _unitizing_sums(
+            group=doc * n_labels + d.span_label[keep], rater=d.span_rev[keep], start=begin,
+            end=begin + (d.span_end[keep] - d.span_start[keep]),
+            n_groups=n_docs * n_labels, n_reviewers=d.n_reviewers,
+            group_raters=np.repeat(d.submitted, n_labels, axis=0),
+            group_length=np.repeat(doc_len, n_labels))
+        for g in np.flatnonzero(np.repeat(eligible, n_labels)).tolist():
+            doc_index, label = divmod(g, n_labels)
+            n_r, length = int(raters[doc_index]), int(doc_len[doc_index])
+            total, expected, q = sums[g]
+            if total is None:  # too large for exact int64 sums: the metric itself
+                units = list(zip(d.span_rev[keep][doc == doc_index].tolist(),
+                                 begin[doc == doc_index].tolist(),
+                                 (d.span_end[keep] - d.span_start[keep])[doc == doc_index]
+                                 .tolist(),
+                                 d.span_label[keep][doc == doc_index].tolist(), strict=True))
+                o, e = metrics.unitizing_disagreement(
+                    0, length, units, np.flatnonzero(d.submitted[doc_index]).tolist(), label)
+            else:
+                # as unitizing_disagreement makes them: float(Fraction(a, b)) is a / b
+                o = 2 * total / (n_r - 1)
+                e = 2 * expected * n_r * length / q
+            # Back to DKPro's own D_o and D_e (see unitizing_disagreement).
+            scale = n_r * length * length
+            self.sums.unitizing[label][doc_index] = (o / scale, e / scale)
 
     # figures from sums (also used on bootstrap resamples) -----------------------------------
     @staticmethod
@@ -858,12 +954,14 @@ def _vs_gold(builder: ReportBuilder, r: int) -> dict | None:
     }
 
 
-def _normalise(value: Any, kind: str) -> Any:
+def _normalise(values: list[Any], kind: str) -> list[Any]:
+    """Attribute values as they are compared: text stripped and case-folded, a multi choice as
+    a set; None where a value is missing (or of the wrong type)."""
     if kind == "text":
-        return value.strip().casefold() if isinstance(value, str) else None
+        return [v.strip().casefold() if isinstance(v, str) else None for v in values]
     if kind == "multi":
-        return frozenset(value) if isinstance(value, list) else None
-    return value
+        return [frozenset(v) if isinstance(v, list) else None for v in values]
+    return values
 
 
 def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | None]:
@@ -895,23 +993,25 @@ def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | No
     first = np.ones(rep_order.size, dtype=bool)
     first[1:] = (g_sorted[1:] != g_sorted[:-1]) | (r_sorted[1:] != r_sorted[:-1])
     reps = rep_order[first]
+    rep_rev, rep_group = rev[reps], group[reps]
+    rep_attrs = [d.span_attrs[i] for i in sel[reps].tolist()]
     for attr, kind in attributes:
-        codes: dict[Any, int] = {}
-        values = np.full((d.n_reviewers, n_groups), -1, dtype=np.int64)
-        for i in reps.tolist():
-            value = d.span_attrs[sel[i]].get(attr)
-            if value is None:
-                continue
-            value = _normalise(value, kind)
-            if value is None:
-                continue
-            values[rev[i], group[i]] = codes.setdefault(value, len(codes))
-        m = (values >= 0).sum(axis=0)
-        if len(codes) == 0:
+        normalised = _normalise(list(map(methodcaller("get", attr), rep_attrs)), kind)
+        # each value's code: the position of its first occurrence (dict lookups in C), then
+        # numbered 0, 1, ... in that order; None (no value) is left out
+        first_seen: dict[Any, int] = {}
+        code = np.fromiter(map(first_seen.setdefault, normalised, itertools.count()),
+                           dtype=np.int64, count=len(normalised))
+        known = code != first_seen.get(None, -1)
+        distinct, code = np.unique(code[known], return_inverse=True)
+        if distinct.size == 0:
             result[attr] = None
             continue
+        values = np.full((d.n_reviewers, n_groups), -1, dtype=np.int64)
+        values[rep_rev[known], rep_group[known]] = code
+        m = (values >= 0).sum(axis=0)
         coinc = _pairwise_coincidences(values, m, np.zeros(n_groups, dtype=np.int64),
-                                       len(codes), 1)
+                                       distinct.size, 1)
         result[attr] = _value(alpha_from_coincidences(coinc[0]))
     return result
 
