@@ -336,38 +336,32 @@ class _ConllParagraph:
             return self.blank
         lines = self.lines.copy()
         words = self.words
-        if not _labels_share_a_token(ranges):
-            # every touched token has one label's tag: its line is the token and a tail
-            for lo, hi, li in ranges:  # a later span of a label retags a shared token: B
-                begin, inside = tails[li]
-                lines[lo] = words[lo] + begin
-                if hi - lo > 1:
-                    lines[lo + 1:hi] = [word + inside for word in words[lo + 1:hi]]
-            return "".join(lines) + "\n"
-        tags: dict[int, list[str]] = {}
-        n_labels = len(labels)
+        # a touched token's line is the token and the tail of its label's B or I (a later
+        # span of a label retags a token it shares with an earlier one: B) ...
         for lo, hi, li in ranges:
-            for ti in range(lo, hi):
-                row = tags.get(ti)
-                if row is None:
-                    row = tags[ti] = ["O"] * n_labels
-                row[li] = ("B-" if ti == lo else "I-") + labels[li]
-        for ti, row in tags.items():
+            begin, inside = tails[li]
+            lines[lo] = words[lo] + begin
+            if hi - lo > 1:
+                lines[lo + 1:hi] = [word + inside for word in words[lo + 1:hi]]
+        # ... but for the tokens under spans of several labels, whose lines are made from
+        # every label's tag
+        for ti in _shared_tokens(ranges):
+            row = ["O"] * len(labels)
+            for lo, hi, li in ranges:
+                if lo <= ti < hi:
+                    row[li] = ("B-" if ti == lo else "I-") + labels[li]
             lines[ti] = words[ti] + "\t" + "\t".join(row) + "\n"
         return "".join(lines) + "\n"
 
 
-def _labels_share_a_token(ranges: list[tuple[int, int, int]]) -> bool:
-    """Whether token ranges of two different labels overlap."""
-    if len(ranges) < 2:
-        return False
-    reach, reach_label = -1, -1
-    for lo, hi, li in sorted(ranges):
-        if lo < reach and li != reach_label:
-            return True
-        if hi > reach:
-            reach, reach_label = hi, li
-    return False
+def _shared_tokens(ranges: list[tuple[int, int, int]]) -> set[int]:
+    """The tokens in token ranges of two different labels."""
+    shared: set[int] = set()
+    for i, (lo, hi, li) in enumerate(ranges):
+        for lo2, hi2, li2 in ranges[i + 1:]:
+            if li2 != li and lo2 < hi and lo < hi2:
+                shared.update(range(max(lo, lo2), min(hi, hi2)))
+    return shared
 
 
 def _conll_tails(labels: Sequence[str]) -> list[tuple[str, str]]:
