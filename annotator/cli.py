@@ -138,27 +138,21 @@ def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> No
     when its reviewers have no review of it yet.
     """
     from .codebook import load_codebook
-    from .documents import expand_paths, import_documents, parse_paths
+    from .documents import expand_paths, import_stream, iter_documents
 
     project = _project(slug)
     codebook = load_codebook(project.codebook)
     try:
         files = expand_paths(paths)
-        with click.progressbar(length=len(files), label="Reading ", file=sys.stderr,
-                               show_pos=True) as bar:
-            documents = parse_paths(files, codebook, first_line_title,
-                                    progress=lambda _path: bar.update(1), reviewer=reviewer)
-        with click.progressbar(length=100, label="Writing ", file=sys.stderr,
-                               show_percent=True) as bar:
-            done = [0]
-
-            def advance(percent: int) -> None:
-                bar.update(percent - done[0])
-                done[0] = percent
-
-            result = import_documents(project, documents, skip_existing=skip_existing,
-                                      progress=advance)
-            advance(100)
+        # Files are read and written as they come, in one transaction: one bar for both, over
+        # the files, with the count of documents written.
+        with click.progressbar(length=len(files), label="Importing ", file=sys.stderr,
+                               show_pos=True, item_show_func=lambda n: n and f"{n} documents"
+                               ) as bar:
+            documents = iter_documents(files, codebook, first_line_title,
+                                       progress=lambda _path: bar.update(1), reviewer=reviewer)
+            result = import_stream(project, documents, skip_existing=skip_existing,
+                                   progress=lambda done: bar.update(0, done))
     except DomainError as exc:
         fail(f"{exc.message} Nothing was imported." if "Nothing was imported" not in
              exc.message else exc.message)

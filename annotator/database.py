@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Column, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -36,6 +38,39 @@ def insert_ignoring_conflicts(model):
     """``INSERT ... ON CONFLICT DO NOTHING`` for the engine in use (SQLite or PostgreSQL)."""
     module = postgresql if dialect_name() == "postgresql" else sqlite
     return module.insert(model).on_conflict_do_nothing()
+
+
+def driver_value(column: Column, value: Any) -> Any:
+    """``value`` as the driver takes it for ``column`` on the engine in use (a timestamp as
+    SQLite stores it, say): for a value that many rows of ``bulk_insert`` share, processed
+    once. Not for JSON: ``bulk_insert`` takes JSON as text."""
+    process = column.type._cached_bind_processor(db.session.get_bind().dialect)
+    return value if process is None else process(value)
+
+
+def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
+    allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
+
+    Each row gives the ``columns`` in order, as the driver takes them: nothing is processed
+    per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``). Columns left
+    out are NULL (or their server default); the models' Python-side defaults do not apply.
+    """
+    connection = db.session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    target = connection.dialect.identifier_preparer.format_table(table)
+    if connection.dialect.name == "postgresql":
+        # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
+        # NULL, datetimes and dates in ISO form.
+        with connection.connection.dbapi_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})",
+                               rows if isinstance(rows, list) else list(rows))
 
 
 def upgrade_schema() -> None:

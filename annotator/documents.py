@@ -4,8 +4,11 @@ data from other tools: doccano JSONL (one reviewer per file) and brat folders or
 Parsing (``parse_*``) turns files into ``ParsedDocument`` values and checks everything that
 can be checked without the database: encoding, JSON, offsets against the text, labels and
 attribute values against the codebook. ``import_documents`` then writes a whole batch in one
-transaction with bulk inserts. Any fault refuses the whole import and names the file, the line
-and the reason; nothing is written.
+transaction with bulk inserts (``database.bulk_insert``: COPY on PostgreSQL). Large imports
+stream: ``iter_documents`` reads JSONL files line by line and ``import_stream`` checks and
+writes the documents a chunk at a time as they come, still in one transaction, so memory holds
+one chunk. Any fault refuses the whole import and names the file, the line and the reason;
+nothing is written.
 
 doccano and brat count offsets into a whole text; ``ParagraphMap`` splits that text into
 paragraphs exactly as plain text is split and maps a document-level span onto
@@ -17,13 +20,15 @@ Labelled data for an article already in the project adds its reviews to that doc
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import io
 import json
 import re
 import zipfile
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from .codebook import Codebook, load_codebook
+from .database import bulk_insert, driver_value
 from .errors import ImportFailed, Invalid
 from .extensions import db
 from .models import (
@@ -64,7 +70,7 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MAX_TITLE = 500
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedSpan:
     paragraph: int
     start: int
@@ -75,7 +81,7 @@ class ParsedSpan:
     provenance: str | None = None  # gold only
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedReview:
     reviewer: str
     status: str
@@ -83,7 +89,7 @@ class ParsedReview:
     annotations: list[ParsedSpan]
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedDocument:
     title: str
     paragraphs: list[str]
@@ -146,11 +152,8 @@ class ImportResult:
 
 
 def content_hash(paragraphs: Sequence[str]) -> str:
-    digest = hashlib.sha256()
-    for text in paragraphs:
-        digest.update(text.encode("utf-8"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
+    """SHA-256 of the paragraphs, each in UTF-8 and followed by a NUL byte."""
+    return hashlib.sha256("\x00".join([*paragraphs, ""]).encode("utf-8")).hexdigest()
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -270,20 +273,49 @@ class ParagraphMap:
         return offset
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def _not_utf8(where: str, data: bytes, exc: UnicodeDecodeError, offset: int = 0) -> ImportFailed:
+    return ImportFailed(
+        f"{where}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+        f"{offset + exc.start} cannot be read); save it as UTF-8 and import it again."
+    )
+
+
+def _has_nul(name: str) -> ImportFailed:
+    return ImportFailed(f"{name}: the file contains NUL bytes; it looks like a binary file.")
+
+
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 (a BOM is ignored) or a clear refusal naming the file."""
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data.startswith(BOM):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ImportFailed(
-            f"{name}: the file is not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
-            f"{exc.start} cannot be read); save it as UTF-8 and import it again."
-        ) from None
+        raise _not_utf8(name, data, exc) from None
     if "\x00" in text:
-        raise ImportFailed(f"{name}: the file contains NUL bytes; it looks like a binary file.")
+        raise _has_nul(name)
     return text
+
+
+def text_lines(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
+    """(number, text) of each line of a UTF-8 file read line by line (``\\n`` ends a line;
+    numbers count from 1): the streaming ``decode_text``. A BOM at the start is ignored; bytes
+    that are not UTF-8 are refused naming the file, the line and the position in the file."""
+    position = 0  # bytes before this line (after a BOM), where decode_text would count
+    for number, raw in enumerate(lines, start=1):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[3:]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(f"{name}, line {number}", raw, exc, position) from None
+        if "\x00" in line:
+            raise _has_nul(name)
+        position += len(raw)
+        yield number, line
 
 
 def _parse_date(value: Any, where: str) -> dt.date | None:
@@ -379,15 +411,17 @@ def parse_span(
     """One span of a JSONL review or gold list, checked against the text and the codebook."""
     if not isinstance(item, dict):
         raise ImportFailed(f"{where}: a span must be an object.")
-    unknown = set(item) - (GOLD_KEYS if gold else SPAN_KEYS)
-    if unknown:
-        raise ImportFailed(f"{where}: unknown span field {sorted(unknown)[0]!r}.")
+    keys = GOLD_KEYS if gold else SPAN_KEYS
+    if not keys.issuperset(item):
+        raise ImportFailed(f"{where}: unknown span field {sorted(set(item) - keys)[0]!r}.")
     for key in ("paragraph", "start", "end", "label"):
         if key not in item:
             raise ImportFailed(f"{where}: the span has no {key}.")
-    paragraph = _int(item["paragraph"], "paragraph", where)
-    start = _int(item["start"], "start", where)
-    end = _int(item["end"], "end", where)
+    paragraph, start, end = item["paragraph"], item["start"], item["end"]
+    if not type(paragraph) is type(start) is type(end) is int:  # else name the fault
+        paragraph = _int(paragraph, "paragraph", where)
+        start = _int(start, "start", where)
+        end = _int(end, "end", where)
     if not 0 <= paragraph < len(paragraphs):
         raise ImportFailed(
             f"{where}: paragraph {paragraph} does not exist (the document has "
@@ -537,16 +571,13 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
     return doc
 
 
-def parse_jsonl(
-    data: bytes, name: str, codebook: Codebook, reviewer: str | None = None
-) -> list[ParsedDocument]:
-    """Documents JSONL, or a doccano export when its first object looks like one (a text with
-    label or entities, no paragraphs or reviews): doccano files hold one reviewer's spans, and
-    ``reviewer`` names that reviewer (it is required for them, and unused for documents)."""
-    text = decode_text(data, name)
-    documents = []
+def iter_jsonl(
+    lines: Iterable[bytes], name: str, codebook: Codebook, reviewer: str | None = None
+) -> Iterator[ParsedDocument]:
+    """The documents of a JSONL file given as its lines of bytes (an open binary file, say),
+    one at a time: what ``parse_jsonl`` returns, without holding the file or its documents."""
     doccano: bool | None = None
-    for number, line in enumerate(text.split("\n"), start=1):
+    for number, line in text_lines(lines, name):
         if not line.strip():
             continue
         where = f"{name}, line {number}"
@@ -566,12 +597,21 @@ def parse_jsonl(
             if doccano:
                 check_reviewer_name(reviewer, name)
         if doccano:
-            documents.append(parse_doccano_object(obj, codebook, where, reviewer))
+            yield parse_doccano_object(obj, codebook, where, reviewer)
         else:
-            documents.append(parse_document_object(obj, codebook, where))
-    if not documents:
+            yield parse_document_object(obj, codebook, where)
+    if doccano is None:
         raise ImportFailed(f"{name}: the file holds no documents.")
-    return documents
+
+
+def parse_jsonl(
+    data: bytes, name: str, codebook: Codebook, reviewer: str | None = None
+) -> list[ParsedDocument]:
+    """Documents JSONL, or a doccano export when its first object looks like one (a text with
+    label or entities, no paragraphs or reviews): doccano files hold one reviewer's spans, and
+    ``reviewer`` names that reviewer (it is required for them, and unused for documents)."""
+    with gc_paused():
+        return list(iter_jsonl(io.BytesIO(data), name, codebook, reviewer))
 
 
 # --- labelled data from other tools: doccano JSONL, brat -------------------------------------
@@ -1101,6 +1141,39 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def iter_documents(
+    paths: Iterable[Path],
+    codebook: Codebook,
+    first_line_title: bool = False,
+    progress: Callable[[Path], None] | None = None,
+    reviewer: str | None = None,
+) -> Iterator[ParsedDocument]:
+    """The documents of the files ``expand_paths`` gives, one at a time (``parse_paths``
+    without holding them all): JSONL files are read line by line; ``progress`` is called
+    after each file."""
+    for path in paths:
+        if path.is_dir():
+            yield from parse_brat_folder(path, codebook)
+        elif path.suffix.lower() in JSONL_SUFFIXES:
+            yield from iter_jsonl(_file_lines(path), str(path), codebook, reviewer)
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
+            yield from parse_file(data, str(path), codebook, first_line_title, reviewer)
+        if progress:
+            progress(path)
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as stream:
+            yield from stream
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
+
+
 def parse_paths(
     paths: Sequence[Path],
     codebook: Codebook,
@@ -1110,26 +1183,28 @@ def parse_paths(
 ) -> list[ParsedDocument]:
     """Parse the files ``expand_paths`` gives (a folder among them is a brat folder);
     ``reviewer`` names the reviewer of doccano files."""
-    documents: list[ParsedDocument] = []
-    for path in paths:
-        if path.is_dir():
-            documents.extend(parse_brat_folder(path, codebook))
-            if progress:
-                progress(path)
-            continue
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
-        documents.extend(parse_file(data, str(path), codebook, first_line_title, reviewer))
-        if progress:
-            progress(path)
-    return documents
+    with gc_paused():
+        return list(iter_documents(paths, codebook, first_line_title, progress, reviewer))
 
 
-def _chunks(rows: list[dict], size: int = 5000) -> Iterable[list[dict]]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
+# An import is checked and written a chunk at a time (in one transaction): up to so many
+# documents, or fewer when they hold so many paragraphs and spans, which bounds the memory.
+CHUNK_DOCUMENTS = 500
+CHUNK_ROWS = 10_000
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk parse or import: it would walk the many
+    objects of a batch again and again (and they hold no cycles). Turned back on after,
+    unless it was off before."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def import_documents(
@@ -1138,7 +1213,8 @@ def import_documents(
     skip_existing: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Write parsed documents into a project in one transaction.
+    """Write parsed documents into a project in one transaction; ``progress`` gets the percent
+    of the documents written so far.
 
     The same article (same paragraphs, or the same external id) already in the project, or
     twice in the batch, refuses the import, or is skipped with ``skip_existing``. On any error
@@ -1156,8 +1232,32 @@ def import_documents(
     not used. That is how one doccano file per reviewer comes together into one document.
     Documents without reviews or gold keep the duplicate rule above.
     """
+    total = len(documents)
+    percent = None if progress is None else (lambda done: progress(done * 100 // total))
+    return import_stream(project, documents, skip_existing, percent)
+
+
+def import_stream(
+    project: Project,
+    documents: Iterable[ParsedDocument],
+    skip_existing: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """``import_documents`` for documents that come one at a time (``iter_documents``): they
+    are checked and written a chunk at a time (``CHUNK_DOCUMENTS``, ``CHUNK_ROWS``), so that
+    memory holds one chunk, all in one transaction: an error anywhere, in the documents or
+    while reading them, rolls back everything. ``progress`` gets the number of documents
+    handled so far, after each chunk."""
     try:
-        result = _import(project, documents, skip_existing, progress)
+        with gc_paused():
+            batch = _Import(project, skip_existing)
+            done = 0
+            for chunk in _chunks(documents):
+                batch.add(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done)
+            result = batch.finish()
         db.session.commit()
         return result
     except BaseException:
@@ -1165,20 +1265,34 @@ def import_documents(
         raise
 
 
+def _chunks(documents: Iterable[ParsedDocument]) -> Iterator[list[ParsedDocument]]:
+    chunk: list[ParsedDocument] = []
+    rows = 0
+    for doc in documents:
+        chunk.append(doc)
+        rows += len(doc.paragraphs) + doc.span_count
+        if len(chunk) == CHUNK_DOCUMENTS or rows >= CHUNK_ROWS:
+            yield chunk
+            chunk, rows = [], 0
+    if chunk:
+        yield chunk
+
+
 @dataclass
 class _Target:
-    """Where an article of an import lives: a document already in the project
-    (``document_id``) or a new one of this import (``index`` into the new documents)."""
+    """Where an article of an import lives: a document already in the project, or a new one of
+    this import (``new``; its ``document_id`` is known once it is written)."""
 
     label: str  # for messages: "document 3 ('Title')" or where it came from
     document_id: int | None = None
-    index: int | None = None
+    new: bool = False
     # Reviewers (lower-case) who have a review of it -> where that review came from (None:
     # already in the project).
     reviewers: dict[str, str | None] = field(default_factory=dict)
     has_gold: bool = False
     gold_origin: str | None = None
     waiting: set[str] = field(default_factory=set)  # assigned, not started, nothing done
+    work_known: bool = False  # reviewers, waiting and has_gold read (documents already there)
 
 
 def _existing_work(
@@ -1231,215 +1345,256 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
     return None
 
 
-def _import(project, documents, skip_existing, progress) -> ImportResult:
-    result = ImportResult()
-    hashes = [d.content_hash for d in documents]
-    external_ids = [d.external_id for d in documents if d.external_id]
-    existing_hash: dict[str, tuple[int, str]] = {}
-    existing_ext: dict[str, tuple[int, str]] = {}
-    for batch in _batched(sorted(set(hashes))):
-        for id_, title, h in db.session.execute(
-            select(Document.id, Document.title, Document.content_hash)
-            .where(Document.project_id == project.id, Document.content_hash.in_(batch))
-        ):
-            existing_hash[h] = (id_, title)
-    for batch in _batched(sorted(set(external_ids))):
-        for id_, title, ext in db.session.execute(
-            select(Document.id, Document.title, Document.external_id)
-            .where(Document.project_id == project.id, Document.external_id.in_(batch))
-        ):
-            existing_ext[ext] = (id_, title)
+# Columns written by the bulk inserts, in the order of the rows built for them.
+PARAGRAPH_COLUMNS = ("document_id", "position", "text")
+REVIEW_COLUMNS = ("document_id", "reviewer_id", "status", "submitted_at", "updated_at")
+MARK_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "created_at")
+SPAN_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "start", "end", "label",
+                "attributes", "note", "created_at", "updated_at")
+GOLD_COLUMNS = ("document_id", "paragraph_index", "start", "end", "label", "attributes",
+                "note", "provenance", "created_at")
 
-    # Labelled documents whose article is already there may join it: who has reviewed it?
-    hits = sorted({existing_hash[h][0] for d, h in zip(documents, hashes, strict=True)
-                   if h in existing_hash and (d.reviews or d.gold)})
-    reviewed, waiting, has_gold = _existing_work(hits) if hits else ({}, {}, set())
-    targets: dict[str, _Target] = {}
-    for h, (id_, title) in existing_hash.items():
-        targets[h] = _Target(
-            f"document {id_} ({title!r})", document_id=id_,
-            reviewers=dict.fromkeys(reviewed.get(id_, ())), has_gold=id_ in has_gold,
-            waiting=waiting.get(id_, set()),
-        )
 
-    keep: list[tuple[ParsedDocument, str]] = []
-    attach: list[tuple[_Target, ParsedDocument]] = []
-    batch_ext: dict[str, str] = {}
-    for doc, h in zip(documents, hashes, strict=True):
-        target = targets.get(h)
-        clash = None
-        if target is not None and (doc.reviews or doc.gold):
-            clash = _attach_clash(project, target, doc)
-            if clash is None:
-                for review in doc.reviews:
-                    target.reviewers[review.reviewer.lower()] = doc.origin
-                if doc.gold:
-                    target.has_gold, target.gold_origin = True, doc.origin
-                attach.append((target, doc))
-                continue
-        elif target is not None and target.document_id is not None:
-            clash = f"the same article is already in project '{project.slug}' as " \
-                    f"{target.label}"
-        elif target is not None:
-            clash = f"the same article appears earlier in this import ({target.label})"
-        elif doc.external_id and doc.external_id in existing_ext:
-            id_, title = existing_ext[doc.external_id]
-            clash = f"external id {doc.external_id!r} is already used in project " \
-                    f"'{project.slug}' by document {id_} ({title!r})"
-        elif doc.external_id and doc.external_id in batch_ext:
-            clash = f"external id {doc.external_id!r} appears earlier in this import " \
-                    f"({batch_ext[doc.external_id]})"
-        if clash:
-            if skip_existing:
-                result.skipped.append(f"{doc.origin} ({clash})")
-                continue
-            raise ImportFailed(
-                f"{doc.origin}: {clash}. Nothing was imported"
-                + ("." if skip_existing else "; use --skip-existing to skip such documents.")
-            )
-        targets[h] = _Target(
-            doc.origin, index=len(keep),
-            reviewers=dict.fromkeys((r.reviewer.lower() for r in doc.reviews), doc.origin),
-            has_gold=bool(doc.gold), gold_origin=doc.origin if doc.gold else None,
-        )
-        if doc.external_id:
-            batch_ext[doc.external_id] = doc.origin
-        keep.append((doc, h))
+class _Import:
+    """One import, fed chunk by chunk (``add``): what it has seen so far (articles, external
+    ids, reviewers) for the duplicate rules, and the writing of each chunk."""
 
-    reviewer_ids = _reviewer_ids(
-        {r.reviewer for doc, _ in keep for r in doc.reviews}
-        | {r.reviewer for _, doc in attach for r in doc.reviews}, result
-    )
-    if not keep and not attach:
-        return result
+    def __init__(self, project: Project, skip_existing: bool):
+        self.project = project
+        self.skip_existing = skip_existing
+        self.result = ImportResult()
+        self.targets: dict[str, _Target] = {}  # content hash -> its article
+        self.existing_ext: dict[str, tuple[int, str]] = {}  # in the project before the import
+        self.batch_ext: dict[str, str] = {}  # external id -> where it came in this import
+        self.reviewer_ids: dict[str, int] = {}  # lower-case name -> user id
+        self.now = utcnow()
+        # The same timestamp on every row, as the driver takes it.
+        self.stamp = driver_value(Annotation.__table__.c.created_at, self.now)
 
-    now = utcnow()
-    doc_rows = [
-        {
-            "project_id": project.id, "title": doc.title, "source": doc.source, "url": doc.url,
-            "published": doc.published, "meta": doc.meta, "external_id": doc.external_id,
-            "content_hash": h, "paragraph_count": len(doc.paragraphs), "created_at": now,
-        }
-        for doc, h in keep
-    ]
-    ids: list[int] = []
-    for chunk in _chunks(doc_rows, 1000):
-        ids.extend(
-            db.session.scalars(
-                insert(Document).returning(Document.id, sort_by_parameter_order=True), chunk
-            ).all()
-        )
-    result.documents = ids
+    def add(self, documents: list[ParsedDocument]) -> None:
+        hashes = [d.content_hash for d in documents]
+        self._look_up(documents, hashes)
+        keep, attach = self._sort_out(documents, hashes)
+        self._add_reviewers({r.reviewer for doc, _, _ in keep for r in doc.reviews}
+                            | {r.reviewer for _, doc in attach for r in doc.reviews})
+        if keep or attach:
+            self._write(keep, attach)
 
-    # (document id, parsed document, its paragraphs are new, assignments to take over)
-    placements: list[tuple[int, ParsedDocument, bool, set[str]]] = [
-        (doc_id, doc, True, set()) for (doc, _), doc_id in zip(keep, ids, strict=True)
-    ]
-    for target, doc in attach:
-        if target.document_id is not None:
-            placements.append((target.document_id, doc, False, target.waiting))
-            if target.document_id not in result.updated_documents:
-                result.updated_documents.append(target.document_id)
-            result.added_reviews += len(doc.reviews)
-            result.added_gold += bool(doc.gold)
-        else:
-            placements.append((ids[target.index], doc, False, set()))
+    def finish(self) -> ImportResult:
+        self.result.created_reviewers.sort()
+        return self.result
 
-    paragraph_rows, review_rows, mark_rows, span_rows, gold_rows = [], [], [], [], []
-    taken_over: list[tuple[int, int, str]] = []
-    for doc_id, doc, new, assigned in placements:
-        if new:
-            paragraph_rows.extend(
-                {"document_id": doc_id, "position": i, "text": t}
-                for i, t in enumerate(doc.paragraphs)
-            )
-        for review in doc.reviews:
-            reviewer_id = reviewer_ids[review.reviewer.lower()]
-            if review.reviewer.lower() in assigned:
-                taken_over.append((doc_id, reviewer_id, review.status))
-            else:
-                review_rows.append({
-                    "document_id": doc_id, "reviewer_id": reviewer_id, "status": review.status,
-                    "submitted_at": now if review.status == "submitted" else None,
-                    "updated_at": now,
-                })
-            mark_rows.extend(
-                {"document_id": doc_id, "paragraph_index": p, "reviewer_id": reviewer_id,
-                 "created_at": now}
-                for p in review.reviewed_paragraphs
-            )
-            span_rows.extend(
-                {"document_id": doc_id, "paragraph_index": s.paragraph,
-                 "reviewer_id": reviewer_id, "start": s.start, "end": s.end, "label": s.label,
-                 "attributes": s.attributes, "note": s.note, "created_at": now,
-                 "updated_at": now}
-                for s in review.annotations
-            )
-        seen: dict[tuple, int] = {}
-        for number, s in enumerate(doc.gold, start=1):
-            place = (s.paragraph, s.label, s.start, s.end)
-            if place in seen:
+    def _look_up(self, documents: list[ParsedDocument], hashes: list[str]) -> None:
+        """Read what the project held before the import of these documents: articles with the
+        same paragraphs, documents with the same external ids, and, for labelled documents, who
+        has reviewed those articles. What earlier chunks wrote is known from ``targets`` and
+        ``batch_ext`` and never read back, so it is never taken for what the project held."""
+        project = self.project
+        for batch in _batched(sorted({h for h in hashes if h not in self.targets})):
+            for id_, title, h in db.session.execute(
+                select(Document.id, Document.title, Document.content_hash)
+                .where(Document.project_id == project.id, Document.content_hash.in_(batch))
+            ):
+                self.targets[h] = _Target(f"document {id_} ({title!r})", document_id=id_)
+        external_ids = {d.external_id for d in documents if d.external_id} \
+            - self.batch_ext.keys() - self.existing_ext.keys()
+        for batch in _batched(sorted(external_ids)):
+            for id_, title, ext in db.session.execute(
+                select(Document.id, Document.title, Document.external_id)
+                .where(Document.project_id == project.id, Document.external_id.in_(batch))
+            ):
+                self.existing_ext[ext] = (id_, title)
+        # Labelled documents whose article is already there may join it: who has reviewed it?
+        hits: dict[int, _Target] = {}
+        for doc, h in zip(documents, hashes, strict=True):
+            target = self.targets.get(h)
+            if target is not None and not target.new and not target.work_known \
+                    and (doc.reviews or doc.gold):
+                hits[target.document_id] = target
+        if hits:
+            reviewed, waiting, has_gold = _existing_work(sorted(hits))
+            for id_, target in hits.items():
+                target.reviewers = dict.fromkeys(reviewed[id_])
+                target.waiting = waiting[id_]
+                target.has_gold = id_ in has_gold
+                target.work_known = True
+
+    def _sort_out(
+        self, documents: list[ParsedDocument], hashes: list[str]
+    ) -> tuple[list[tuple[ParsedDocument, str, _Target]],
+               list[tuple[_Target, ParsedDocument]]]:
+        """The new documents (and their targets), and the labelled documents that join an
+        article already there; duplicates are refused or, with skip_existing, skipped."""
+        project, result = self.project, self.result
+        keep: list[tuple[ParsedDocument, str, _Target]] = []
+        attach: list[tuple[_Target, ParsedDocument]] = []
+        for doc, h in zip(documents, hashes, strict=True):
+            target = self.targets.get(h)
+            clash = None
+            if target is not None and (doc.reviews or doc.gold):
+                clash = _attach_clash(project, target, doc)
+                if clash is None:
+                    for review in doc.reviews:
+                        target.reviewers[review.reviewer.lower()] = doc.origin
+                    if doc.gold:
+                        target.has_gold, target.gold_origin = True, doc.origin
+                    attach.append((target, doc))
+                    continue
+            elif target is not None and not target.new:
+                clash = f"the same article is already in project '{project.slug}' as " \
+                        f"{target.label}"
+            elif target is not None:
+                clash = f"the same article appears earlier in this import ({target.label})"
+            elif doc.external_id and doc.external_id in self.existing_ext:
+                id_, title = self.existing_ext[doc.external_id]
+                clash = f"external id {doc.external_id!r} is already used in project " \
+                        f"'{project.slug}' by document {id_} ({title!r})"
+            elif doc.external_id and doc.external_id in self.batch_ext:
+                clash = f"external id {doc.external_id!r} appears earlier in this import " \
+                        f"({self.batch_ext[doc.external_id]})"
+            if clash:
+                if self.skip_existing:
+                    result.skipped.append(f"{doc.origin} ({clash})")
+                    continue
                 raise ImportFailed(
-                    f"{doc.origin}: gold span {number} repeats gold span {seen[place]} "
-                    f"(paragraph {s.paragraph}, {s.start}-{s.end}, {s.label}); a document has "
-                    f"one gold span per place and label.")
-            seen[place] = number
-        gold_rows.extend(
-            {"document_id": doc_id, "paragraph_index": s.paragraph, "start": s.start,
-             "end": s.end, "label": s.label, "attributes": s.attributes, "note": s.note,
-             "provenance": s.provenance, "created_at": now}
-            for s in doc.gold
-        )
-    for doc_id, reviewer_id, status in taken_over:
-        db.session.execute(
-            update(DocumentReview)
-            .where(DocumentReview.document_id == doc_id,
-                   DocumentReview.reviewer_id == reviewer_id)
-            .values(status=status, submitted_at=now if status == "submitted" else None,
-                    updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-    result.paragraphs = len(paragraph_rows)
-    result.spans = len(span_rows)
-    result.gold = len(gold_rows)
-    total = len(paragraph_rows) + len(review_rows) + len(mark_rows) + len(span_rows) \
-        + len(gold_rows)
-    done = 0
-    for model, rows in ((Paragraph, paragraph_rows), (DocumentReview, review_rows),
-                        (ParagraphReview, mark_rows), (Annotation, span_rows),
-                        (GoldSpan, gold_rows)):
-        for chunk in _chunks(rows):
-            db.session.execute(insert(model), chunk)
-            done += len(chunk)
-            if progress:
-                progress(done * 100 // max(total, 1))
-    return result
+                    f"{doc.origin}: {clash}. Nothing was imported"
+                    + ("." if self.skip_existing
+                       else "; use --skip-existing to skip such documents.")
+                )
+            target = self.targets[h] = _Target(
+                doc.origin, new=True,
+                reviewers=dict.fromkeys((r.reviewer.lower() for r in doc.reviews), doc.origin),
+                has_gold=bool(doc.gold), gold_origin=doc.origin if doc.gold else None,
+            )
+            if doc.external_id:
+                self.batch_ext[doc.external_id] = doc.origin
+            keep.append((doc, h, target))
+        return keep, attach
+
+    def _add_reviewers(self, names: set[str]) -> None:
+        """Ids of the named reviewers (case-insensitive); missing ones are created, no
+        password."""
+        by_lower: dict[str, str] = {}
+        for name in sorted(names):
+            if name.lower() not in self.reviewer_ids:
+                by_lower.setdefault(name.lower(), name)
+        for batch in _batched(sorted(by_lower)):
+            for id_, lower in db.session.execute(
+                select(User.id, func.lower(User.username))
+                .where(func.lower(User.username).in_(batch))
+            ):
+                self.reviewer_ids[lower] = id_
+        for lower, name in by_lower.items():
+            if lower not in self.reviewer_ids:
+                user = User(username=name, role="reviewer", password_hash=None)
+                db.session.add(user)
+                db.session.flush()
+                self.reviewer_ids[lower] = user.id
+                self.result.created_reviewers.append(name)
+
+    def _write(self, keep: list[tuple[ParsedDocument, str, _Target]],
+               attach: list[tuple[_Target, ParsedDocument]]) -> None:
+        result, now = self.result, self.now
+        if keep:
+            documents = Document.__table__
+            ids = db.session.scalars(
+                insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
+                [{"project_id": self.project.id, "title": doc.title, "source": doc.source,
+                  "url": doc.url, "published": doc.published, "meta": doc.meta,
+                  "external_id": doc.external_id, "content_hash": h,
+                  "paragraph_count": len(doc.paragraphs), "created_at": now}
+                 for doc, h, _ in keep],
+            ).all()
+            for (_, _, target), id_ in zip(keep, ids, strict=True):
+                target.document_id = id_
+            result.documents.extend(ids)
+
+        # (document id, parsed document, its paragraphs are new, assignments to take over)
+        placements: list[tuple[int, ParsedDocument, bool, set[str]]] = [
+            (target.document_id, doc, True, set()) for doc, _, target in keep
+        ]
+        for target, doc in attach:
+            if not target.new:
+                placements.append((target.document_id, doc, False, target.waiting))
+                if target.document_id not in result.updated_documents:
+                    result.updated_documents.append(target.document_id)
+                result.added_reviews += len(doc.reviews)
+                result.added_gold += bool(doc.gold)
+            else:
+                placements.append((target.document_id, doc, False, set()))
+        for _, doc, _, _ in placements:
+            _check_gold_places(doc)
+
+        stamp = self.stamp
+        review_rows = []
+        for doc_id, doc, _, assigned in placements:
+            for review in doc.reviews:
+                reviewer_id = self.reviewer_ids[review.reviewer.lower()]
+                submitted = review.status == "submitted"
+                if review.reviewer.lower() in assigned:
+                    db.session.execute(
+                        update(DocumentReview)
+                        .where(DocumentReview.document_id == doc_id,
+                               DocumentReview.reviewer_id == reviewer_id)
+                        .values(status=review.status, submitted_at=now if submitted else None,
+                                updated_at=now)
+                        .execution_options(synchronize_session=False)
+                    )
+                else:
+                    review_rows.append((doc_id, reviewer_id, review.status,
+                                        stamp if submitted else None, stamp))
+        # The other rows are made as they are written (on PostgreSQL the server inserts them
+        # meanwhile); paragraphs first: the rest refers to them.
+        reviews = [(doc_id, self.reviewer_ids[review.reviewer.lower()], review)
+                   for doc_id, doc, _, _ in placements for review in doc.reviews]
+        dumps = json.dumps  # the JSON columns' text, as SQLAlchemy writes it
+        counts = {
+            Paragraph: sum(len(doc.paragraphs) for _, doc, new, _ in placements if new),
+            DocumentReview: len(review_rows),
+            ParagraphReview: sum(len(review.reviewed_paragraphs) for *_, review in reviews),
+            Annotation: sum(len(review.annotations) for *_, review in reviews),
+            GoldSpan: sum(len(doc.gold) for _, doc, _, _ in placements),
+        }
+        for model, columns, rows in (
+            (Paragraph, PARAGRAPH_COLUMNS,
+             ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
+              for i, text in enumerate(doc.paragraphs))),
+            (DocumentReview, REVIEW_COLUMNS, review_rows),
+            (ParagraphReview, MARK_COLUMNS,
+             ((doc_id, p, reviewer_id, stamp) for doc_id, reviewer_id, review in reviews
+              for p in review.reviewed_paragraphs)),
+            (Annotation, SPAN_COLUMNS,
+             ((doc_id, s.paragraph, reviewer_id, s.start, s.end, s.label, dumps(s.attributes),
+               s.note, stamp, stamp)
+              for doc_id, reviewer_id, review in reviews for s in review.annotations)),
+            (GoldSpan, GOLD_COLUMNS,
+             ((doc_id, s.paragraph, s.start, s.end, s.label, dumps(s.attributes), s.note,
+               s.provenance, stamp)
+              for doc_id, doc, _, _ in placements for s in doc.gold)),
+        ):
+            if counts[model]:
+                bulk_insert(model.__table__, columns, rows)
+        result.paragraphs += counts[Paragraph]
+        result.spans += counts[Annotation]
+        result.gold += counts[GoldSpan]
+
+
+def _check_gold_places(doc: ParsedDocument) -> None:
+    """A document has one gold span per place and label."""
+    seen: dict[tuple, int] = {}
+    for number, s in enumerate(doc.gold, start=1):
+        place = (s.paragraph, s.label, s.start, s.end)
+        if place in seen:
+            raise ImportFailed(
+                f"{doc.origin}: gold span {number} repeats gold span {seen[place]} "
+                f"(paragraph {s.paragraph}, {s.start}-{s.end}, {s.label}); a document has "
+                f"one gold span per place and label.")
+        seen[place] = number
 
 
 def _batched(values: list, size: int = 500) -> Iterable[list]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
-
-
-def _reviewer_ids(names: set[str], result: ImportResult) -> dict[str, int]:
-    """Ids of the named reviewers (case-insensitive); missing ones are created, no password."""
-    by_lower: dict[str, str] = {}
-    for name in sorted(names):
-        by_lower.setdefault(name.lower(), name)
-    ids: dict[str, int] = {}
-    for batch in _batched(sorted(by_lower)):
-        for id_, lower in db.session.execute(
-            select(User.id, func.lower(User.username)).where(func.lower(User.username).in_(batch))
-        ):
-            ids[lower] = id_
-    for lower, name in by_lower.items():
-        if lower not in ids:
-            user = User(username=name, role="reviewer", password_hash=None)
-            db.session.add(user)
-            db.session.flush()
-            ids[lower] = user.id
-            result.created_reviewers.append(name)
-    return ids
 
 
 def import_paths(
@@ -1449,8 +1604,9 @@ def import_paths(
     skip_existing: bool = False,
     reviewer: str | None = None,
 ) -> ImportResult:
-    """Parse and import files (no progress display): the programmatic entry point."""
+    """Parse and import files (no progress display): the programmatic entry point. The
+    files are read and written as they come (``iter_documents``, ``import_stream``)."""
     codebook = load_codebook(project.codebook)
-    documents = parse_paths(expand_paths(paths), codebook, first_line_title,
-                            reviewer=reviewer)
-    return import_documents(project, documents, skip_existing=skip_existing)
+    documents = iter_documents(expand_paths(paths), codebook, first_line_title,
+                               reviewer=reviewer)
+    return import_stream(project, documents, skip_existing=skip_existing)
