@@ -118,6 +118,12 @@ def _reviewer_filter(options: ExportOptions) -> dict[int, str] | None:
     return dict(rows)
 
 
+def _rows(result) -> Iterator:
+    """A result's rows, fetched a thousand at a time rather than one call per row."""
+    for part in result.partitions(1000):
+        yield from part
+
+
 def iter_documents(project: Project, options: ExportOptions) -> Iterator[DocumentExport]:
     """The selected documents with their reviews and gold, a batch of queries at a time.
 
@@ -161,13 +167,13 @@ def iter_documents(project: Project, options: ExportOptions) -> Iterator[Documen
                 if review is not None:
                     review[1].append(index)
             current_key, current = None, None
-            for doc_id, uid, paragraph, start, end, label, attributes, note in execute(
+            for doc_id, uid, paragraph, start, end, label, attributes, note in _rows(execute(
                 select(a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
                        a.label, cast(a.attributes, Text), a.note)
                 .where(a.document_id.in_(batch))
                 .order_by(a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
                           a.id)
-            ):
+            )):
                 if (doc_id, uid) != current_key:  # rows come grouped by document and reviewer
                     current_key = (doc_id, uid)
                     review = reviews[doc_id].get(uid)
