@@ -510,6 +510,8 @@ def clean_note(note: Any) -> str:
         raise Invalid("note must be text.", "note")
     if len(note) > MAX_NOTE:
         raise Invalid(f"note is longer than {MAX_NOTE} characters.", "note")
+    if "\x00" in note:
+        raise Invalid("note contains a NUL character, which cannot be stored.", "note")
     return note
 
 

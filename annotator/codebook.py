@@ -57,6 +57,9 @@ class Attribute:
         if self.type == "text":
             if not isinstance(value, str):
                 raise Invalid(f"{where}: attribute '{self.key}' must be text.", field_name)
+            if "\x00" in value:
+                raise Invalid(f"{where}: attribute '{self.key}' contains a NUL character, "
+                              f"which cannot be stored.", field_name)
             if len(value) > MAX_TEXT_VALUE:
                 raise Invalid(
                     f"{where}: attribute '{self.key}' is longer than {MAX_TEXT_VALUE} characters.",

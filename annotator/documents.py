@@ -587,6 +587,9 @@ def iter_jsonl(
             raise ImportFailed(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
             ) from None
+        if "\\u0000" in line:
+            raise ImportFailed(f"{where}: the line holds a NUL character (\\u0000), which no "
+                               f"text can contain here; remove it.")
         if doccano is None:
             doccano = looks_like_doccano(obj)
             if doccano and reviewer is None:

@@ -160,6 +160,10 @@ def test_blind_project_hides_others_spans_admin_sees(client, auth, doc):
     ({"paragraph": 0, "start": 0, "end": 3, "label": "framing", "client_id": ""}, 422,
      "client_id", "client_id"),
     ([1, 2], 400, None, "JSON object"),
+    ({"paragraph": 0, "start": 0, "end": 3, "label": "framing", "note": "a\x00b"}, 422, "note",
+     "NUL"),
+    ({"paragraph": 0, "start": 0, "end": 3, "label": "framing",
+      "attributes": {"target": "US\x00"}}, 422, "attributes.target", "NUL"),
 ])
 def test_invalid_spans_refused_with_json_error(app, client, auth, doc, payload, status, field,
                                                message):

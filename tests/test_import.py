@@ -208,6 +208,16 @@ def test_one_bad_span_refuses_the_whole_import(app, make_project, write_file, ba
         assert _count(User) == 0  # reviewers are not created either
 
 
+def test_nul_character_in_jsonl_refused_with_line(app, make_project, write_file):
+    make_project()
+    path = write_file("nul.jsonl", '{"title": "a", "paragraphs": ["x"]}\n'
+                      '{"title": "b", "paragraphs": ["y"], "meta": {"k": "v\\u0000"}}\n')
+    with app.app_context():
+        with pytest.raises(ImportFailed, match=r"nul.jsonl, line 2: the line holds a NUL"):
+            import_paths(_project(), [path])
+        assert _nothing_written()
+
+
 def test_broken_json_line_named(app, make_project, write_file):
     make_project()
     path = write_file("docs.jsonl", '{"title": "a", "paragraphs": ["x"]}\n{"title": \n')
