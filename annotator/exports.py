@@ -243,20 +243,32 @@ def write_csv(project: Project, options: ExportOptions) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    # A document's first three fields are the same on all its rows: they are written (quoted
+    # as needed) once per document, then before each row of the other fields. The csv module
+    # quotes each field on its own, so the text is that of whole rows written one by one.
+    # (The same line terminator: it decides which fields are quoted.)
+    head = io.StringIO()
+    head_writer = csv.writer(head, lineterminator="\r\n")
+    write, writerow = buffer.write, writer.writerow
     for doc in iter_documents(project, options):
+        head_writer.writerow((doc.id, doc.external_id or "", doc.title))
+        prefix = head.getvalue()[:-2] + ","
+        head.seek(0)
+        head.truncate()
         texts = doc.paragraphs
-        ext = doc.external_id or ""
         rows = [
-            (doc.id, ext, doc.title, s.paragraph, s.start, s.end, s.label,
-             texts[s.paragraph][s.start:s.end], name, s.attributes)
+            (s.paragraph, s.start, s.end, s.label, texts[s.paragraph][s.start:s.end], name,
+             s.attributes)
             for name, (_, _, spans) in doc.reviews.items() for s in spans
         ]
         rows.extend(
-            (doc.id, ext, doc.title, s.paragraph, s.start, s.end, s.label,
-             texts[s.paragraph][s.start:s.end], "gold", s.attributes)
+            (s.paragraph, s.start, s.end, s.label, texts[s.paragraph][s.start:s.end], "gold",
+             s.attributes)
             for s, _ in doc.gold
         )
-        writer.writerows(rows)
+        for row in rows:
+            write(prefix)
+            writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
