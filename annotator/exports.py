@@ -524,7 +524,8 @@ def write_brat(project: Project, options: ExportOptions) -> Iterator[bytes]:
     kinds = {(label.key, a.key): a.type for label in codebook.labels.values()
              for a in label.attributes.values()}
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED,
+                         compresslevel=1) as archive:
         archive.writestr("annotation.conf", brat_conf(project))
         for doc in iter_documents(project, options):
             # encoded once for every reviewer's copy (writestr would encode each one)
