@@ -102,15 +102,20 @@ def dashboard(slug: str):
                            form=ActionForm())
 
 
-@bp.post("/projects/<slug>/team/assign")
-@login_required
-def assign(slug: str):
+def _admin_action(slug: str):
+    """The project of a dashboard action: admins only, with the form's CSRF token."""
     project = _project_or_404(slug)
     if not current_user.is_admin:
         abort(403, "Only admins share documents out.")
-    form = ActionForm()
-    if not form.validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
+    return project
+
+
+@bp.post("/projects/<slug>/team/assign")
+@login_required
+def assign(slug: str):
+    project = _admin_action(slug)
     names = request.form.getlist("reviewer")
     try:
         added = assign_documents(project, names)
@@ -127,12 +132,7 @@ def assign(slug: str):
 @bp.post("/projects/<slug>/team/reassign")
 @login_required
 def reassign_view(slug: str):
-    project = _project_or_404(slug)
-    if not current_user.is_admin:
-        abort(403, "Only admins reassign documents.")
-    form = ActionForm()
-    if not form.validate_on_submit():
-        abort(400)
+    project = _admin_action(slug)
     try:
         document = db.session.get(Document, int(request.form.get("document", "0")))
     except ValueError:
