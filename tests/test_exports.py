@@ -7,13 +7,11 @@ import re
 import zipfile
 
 import pytest
-from sqlalchemy import select
 
 from annotator.agreement.report import build_report
 from annotator.documents import import_paths
 from annotator.exports import ExportOptions, export
-from annotator.extensions import db
-from annotator.models import Project
+from tests.helpers import project_by_slug as _project
 
 pytestmark = pytest.mark.both_engines
 
@@ -68,10 +66,6 @@ def project(app, make_project, write_file):
     with app.app_context():
         import_paths(_project("src"), [write_file("src.jsonl", DOCS)])
     return "src"
-
-
-def _project(slug):
-    return db.session.scalar(select(Project).where(Project.slug == slug))
 
 
 def _run(app, slug, fmt, **options):

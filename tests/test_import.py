@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from annotator.codebook import default_codebook, load_codebook
 from annotator.documents import (
@@ -20,26 +20,18 @@ from annotator.models import (
     Document,
     DocumentReview,
     GoldSpan,
-    Paragraph,
     ParagraphReview,
-    Project,
     User,
 )
+from tests.helpers import nothing_written
+from tests.helpers import project_by_slug as _project
+from tests.helpers import row_count as _count
 
 pytestmark = pytest.mark.both_engines
 
 
-def _project(slug="news"):
-    return db.session.scalar(select(Project).where(Project.slug == slug))
-
-
-def _count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def _nothing_written():
-    return all(_count(m) == 0 for m in (Document, Paragraph, Annotation, DocumentReview,
-                                        ParagraphReview, GoldSpan))
+    return nothing_written(include_users=False)
 
 
 def test_sample_article_comes_in_as_65_paragraphs_with_its_mess(app, make_project, sample_path):

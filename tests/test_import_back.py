@@ -22,9 +22,11 @@ from annotator.models import (
     GoldSpan,
     Paragraph,
     ParagraphReview,
-    Project,
     User,
 )
+from tests.helpers import nothing_written as _nothing_written
+from tests.helpers import project_by_slug as _project
+from tests.helpers import row_count as _count
 
 pytestmark = pytest.mark.both_engines
 
@@ -76,19 +78,6 @@ DOCS = [
 ]
 
 TEXT = "First paragraph here.\n\nSecond one, with more.\n"
-
-
-def _project(slug):
-    return db.session.scalar(select(Project).where(Project.slug == slug))
-
-
-def _count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _nothing_written():
-    return all(_count(m) == 0 for m in (Document, Paragraph, Annotation, DocumentReview,
-                                        ParagraphReview, GoldSpan, User))
 
 
 @pytest.fixture

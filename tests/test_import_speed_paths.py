@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from annotator import documents as importer
 from annotator.codebook import load_codebook
@@ -29,9 +29,11 @@ from annotator.models import (
     GoldSpan,
     Paragraph,
     ParagraphReview,
-    Project,
     User,
 )
+from tests.helpers import nothing_written as _nothing_written
+from tests.helpers import project_by_slug as _project
+from tests.helpers import row_count as _count
 
 pytestmark = pytest.mark.both_engines
 
@@ -77,19 +79,6 @@ DATED = {"title": "Dated", "source": "RT", "url": "https://example.org/a?b=1&c=\
          "published": "2021-07-26", "external_id": "ext-1", "paragraphs": ["Only one."],
          "reviews": [{"reviewer": "carol", "status": "in_progress", "annotations": []}]}
 BARE = {"text": "No title, no source, no url.\n\nSecond paragraph.", "meta": {}}
-
-
-def _project(slug="news"):
-    return db.session.scalar(select(Project).where(Project.slug == slug))
-
-
-def _count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def _nothing_written():
-    return all(_count(m) == 0 for m in (Document, Paragraph, Annotation, DocumentReview,
-                                        ParagraphReview, GoldSpan, User))
 
 
 def _jsonl(objs):
