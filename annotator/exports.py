@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from itertools import accumulate, groupby
-from operator import itemgetter
+from itertools import accumulate, groupby, pairwise, repeat
+from operator import add, itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import Text, cast, func, select
@@ -91,6 +91,7 @@ _by_document = itemgetter(0)
 _by_review = itemgetter(0, 1)
 _span_columns = itemgetter(2, 3, 4, 5, 6, 7)  # of (document, reviewer, *SpanRow)
 _gold_columns = itemgetter(1, 2, 3, 4, 5, 6)  # of (document, *SpanRow, provenance)
+_paragraph_of = itemgetter(0)  # of a SpanRow
 _second = itemgetter(1)
 _third = itemgetter(2)
 
@@ -166,7 +167,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str] | None):
+def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str] | None,
+                details: bool):
     """One batch's documents, paragraph texts, review statuses, reviewed paragraphs, spans
     and gold, each from one query whose rows come ordered by document (and reviewer) and are
     cut into groups with ``itertools.groupby``; the spans are made from them with ``map``, so
@@ -192,9 +194,11 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
             .where(dr.document_id.in_(batch), dr.status != "not_started")
         marks_query = select(pr.document_id, pr.reviewer_id, pr.paragraph_index) \
             .where(pr.document_id.in_(batch))
-        spans_query = select(a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
-                             a.label, cast(a.attributes, Text), a.note) \
-            .where(a.document_id.in_(batch))
+        span_columns = [a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end,
+                        a.label]
+        if details:
+            span_columns += [cast(a.attributes, Text), a.note]
+        spans_query = select(*span_columns).where(a.document_id.in_(batch))
         if options.submitted_only:
             status_query = status_query.where(dr.status == "submitted")
         if allowed is not None:
@@ -208,12 +212,16 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
             for key, rows in groupby(_tuples(marks_query.order_by(
                 pr.document_id, pr.reviewer_id, pr.paragraph_index)), _by_review)
         }
-        spans = {
-            key: list(map(_span_row, map(_span_columns, rows)))
-            for key, rows in groupby(_tuples(spans_query.order_by(
-                a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end, a.id
-            )), _by_review)
-        }
+        groups = groupby(_tuples(spans_query.order_by(
+            a.document_id, a.reviewer_id, a.paragraph_index, a.start, a.end, a.id
+        )), _by_review)
+        if details:
+            spans = {key: list(map(_span_row, map(_span_columns, rows))) for key, rows in groups}
+        else:  # the columns of the group's rows, and no attributes and note
+            spans = {
+                key: list(map(_span_row, zip(*columns[2:], repeat("{}"), repeat(""))))
+                for key, columns in ((key, list(zip(*rows, strict=True))) for key, rows in groups)
+            }
     gold = {
         doc_id: [(_span_row(_gold_columns(row)), row[7]) for row in rows]
         for doc_id, rows in groupby(_tuples(
@@ -226,15 +234,18 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
     return docs, texts, reviews, reviewed, spans, gold
 
 
-def iter_documents(project: Project, options: ExportOptions) -> Iterator[DocumentExport]:
-    """The selected documents with their reviews and gold, read a batch at a time."""
+def iter_documents(project: Project, options: ExportOptions, details: bool = True
+                   ) -> Iterator[DocumentExport]:
+    """The selected documents with their reviews and gold, read a batch at a time. Without
+    ``details``, the reviewers' spans come without their attributes and note (``"{}"`` and
+    ``""``): for the formats that write neither."""
     ids = _document_ids(project, options)
     allowed = _reviewer_filter(options)
     names = dict(db.session.execute(select(User.id, User.username)).all())
     for i in range(0, len(ids), BATCH):
         with _collector_paused():
             docs, texts, reviews, reviewed, spans, gold = _read_batch(
-                ids[i:i + BATCH], options, allowed)
+                ids[i:i + BATCH], options, allowed, details)
         for doc in docs:
             doc_id = doc[0]
             doc_reviews = {
@@ -326,40 +337,49 @@ def write_csv(project: Project, options: ExportOptions) -> Iterator[str]:
 
 # --- conll ----------------------------------------------------------------------------------
 
-def bio_columns(text: str, spans: Iterable[SpanRow], labels: Sequence[str]) -> list[list[str]]:
-    """Per token of the paragraph, one B-/I-/O tag per label. A token is inside a span when
-    they share a character; each label's overlapping spans are merged first; the first token
-    of a merged span is B."""
-    tokens = [(m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
-    columns = [["O"] * len(labels) for _ in tokens]
-    by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for s in spans:
-        by_label[s.label].append((s.start, s.end))
-    for li, label in enumerate(labels):
-        intervals = sorted(by_label.get(label, ()))
-        merged: list[list[int]] = []
-        for start, end in intervals:
-            if merged and start < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], end)
-            else:
-                merged.append([start, end])
-        for start, end in merged:
-            first = True
-            for ti, (ts, te) in enumerate(tokens):
-                if ts < end and start < te:
-                    columns[ti][li] = ("B-" if first else "I-") + label
-                    first = False
-    return [[text[ts:te], *cols] for (ts, te), cols in zip(tokens, columns, strict=True)]
+class _ConllTags:
+    """What follows a token on its line: ``blank`` with every tag O, and per label ``tails``
+    (with only that label's B, with only its I); the others are made as they are needed."""
+
+    __slots__ = ("labels", "index", "blank", "tails", "_made")
+
+    def __init__(self, labels: Sequence[str]):
+        self.labels = list(labels)
+        self.index = {label: li for li, label in enumerate(labels)}
+        self.blank = "\tO" * len(labels) + "\n"
+        self.tails = []
+        for li, label in enumerate(labels):
+            before, after = "\tO" * li, "\tO" * (len(labels) - li - 1) + "\n"
+            self.tails.append((f"{before}\tB-{label}{after}", f"{before}\tI-{label}{after}"))
+        self._made: dict[tuple, tuple[str, str]] = {}
+
+    def mixed(self, covering: tuple[tuple[int, bool], ...]) -> tuple[str, str]:
+        """The tails of a run of tokens under spans of several labels: ``covering`` holds
+        (label index, whether the run's first token begins a span of it), in the order of the
+        spans (a later span of a label wins); the tail of the run's first token, then of the
+        others (I for every label there)."""
+        made = self._made.get(covering)
+        if made is None:
+            first, rest = ["O"] * len(self.labels), ["O"] * len(self.labels)
+            for li, begins in covering:
+                label = self.labels[li]
+                first[li] = ("B-" if begins else "I-") + label
+                rest[li] = "I-" + label
+            made = self._made[covering] = ("\t" + "\t".join(first) + "\n",
+                                           "\t" + "\t".join(rest) + "\n")
+        return made
 
 
 class _ConllParagraph:
-    """A paragraph's tokens, and its lines with every tag O, made once per document and
-    shared by its reviewers' blocks (and gold's): a block's lines differ from them only at the
-    tokens its spans touch."""
+    """A paragraph's tokens and its block with every tag O, made once per document and shared
+    by its reviewers' blocks (and gold's): a block differs from it only at the tokens its spans
+    touch, so it is made of the blank block's text between the runs of tokens that spans touch
+    and, for each run, its lines made with one ``join``."""
 
-    __slots__ = ("starts", "ends", "words", "lines", "blank")
+    __slots__ = ("starts", "ends", "words", "blank", "_offsets")
 
-    def __init__(self, text: str, n_labels: int):
+    def __init__(self, text: str, tail: str):
+        """``tail``: what follows a token on its line when all its tags are O."""
         # [gap, token, gap, token, ..., gap]: the tokens of TOKEN_RE.finditer and, from the
         # running lengths, where each starts and ends (all in C)
         parts = TOKEN_SPLIT_RE.split(text)
@@ -367,97 +387,115 @@ class _ConllParagraph:
         self.words = parts[1::2]
         self.starts = bounds[0:-1:2]
         self.ends = bounds[1::2]
-        tail = "\tO" * n_labels + "\n"
-        self.lines = [word + tail for word in self.words]
-        self.blank = "".join(self.lines) + "\n"
+        # every token on its line with ``tail`` (its tags all O), then the blank line
+        self.blank = (tail.join(self.words) + tail if self.words else "") + "\n"
+        self._offsets: list[int] | None = None
 
-    def block(self, spans: Sequence[SpanRow], labels: Sequence[str],
-              tails: Sequence[tuple[str, str]]) -> str:
-        """The paragraph's lines for these spans, as ``bio_columns`` tags them. ``tails``:
-        per label, what follows the token on a line with only that label's B, and I."""
-        by_label: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    def offsets(self, tail_length: int) -> list[int]:
+        """Where each token's line starts in ``blank`` (and, last, where the blank line does):
+        the lengths of the tokens before it plus one tail per token."""
+        if self._offsets is None:
+            self._offsets = list(map(add, accumulate(map(len, self.words), initial=0),
+                                     range(0, (len(self.words) + 1) * tail_length,
+                                           tail_length)))
+        return self._offsets
+
+    def token_ranges(self, spans: Iterable[SpanRow], index: dict[str, int]
+                     ) -> list[tuple[int, int, int]]:
+        """(first token, end token, label index) of each span after merging each label's
+        overlapping spans, in this order: a token is in a span when they share a character.
+        ``spans`` come ordered by start."""
+        merged: list[list] = []
+        current: dict[str, list] = {}  # label -> its merged span that is still open
         for s in spans:
-            by_label[s.label].append((s.start, s.end))
-        ranges = []  # (first token, end token, label index) of each merged span
-        for li, label in enumerate(labels):
-            intervals = by_label.get(label)
-            if not intervals:
-                continue
-            intervals.sort()
-            merged: list[list[int]] = []
-            for start, end in intervals:
-                if merged and start < merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], end)
-                else:
-                    merged.append([start, end])
-            for start, end in merged:
-                # the tokens sharing a character with [start, end): ends and starts
-                # increase along the paragraph
-                lo = bisect_right(self.ends, start)
-                hi = bisect_left(self.starts, end)
-                if lo < hi:
-                    ranges.append((lo, hi, li))
+            last = current.get(s.label)
+            if last is not None and s.start < last[2]:
+                if s.end > last[2]:
+                    last[2] = s.end
+            elif s.label in index:
+                current[s.label] = last = [index[s.label], s.start, s.end]
+                merged.append(last)
+        ranges = []
+        starts, ends = self.starts, self.ends
+        for li, start, end in merged:
+            # the tokens sharing a character with [start, end): ends and starts increase
+            # along the paragraph
+            lo = bisect_right(ends, start)
+            hi = bisect_left(starts, end)
+            if lo < hi:
+                ranges.append((lo, hi, li))
+        ranges.sort()
+        return ranges
+
+    def block(self, spans: Iterable[SpanRow], tags: _ConllTags) -> str:
+        """The paragraph's lines for these spans: per token, one B-/I-/O tag per label, B on
+        the first token of a merged span (and on a token that a later span of the label shares
+        with an earlier one: one ending and the next starting in it)."""
+        ranges = self.token_ranges(spans, tags.index)
         if not ranges:
             return self.blank
-        lines = self.lines.copy()
-        words = self.words
-        # a touched token's line is the token and the tail of its label's B or I (a later
-        # span of a label retags a token it shares with an earlier one: B) ...
+        words, blank, offsets = self.words, self.blank, self.offsets(len(tags.blank))
+        tails = tags.tails
+        pieces = []
+        done = 0  # the tokens before it are written
         for lo, hi, li in ranges:
+            if lo < done:  # ranges that share tokens
+                return self._overlapping(ranges, tags)
             begin, inside = tails[li]
-            lines[lo] = words[lo] + begin
+            pieces.append(blank[offsets[done]:offsets[lo]])
+            pieces.append(words[lo] + begin)
             if hi - lo > 1:
-                lines[lo + 1:hi] = [word + inside for word in words[lo + 1:hi]]
-        # ... but for the tokens under spans of several labels, whose lines are made from
-        # every label's tag
-        for ti in _shared_tokens(ranges):
-            row = ["O"] * len(labels)
-            for lo, hi, li in ranges:
-                if lo <= ti < hi:
-                    row[li] = ("B-" if ti == lo else "I-") + labels[li]
-            lines[ti] = words[ti] + "\t" + "\t".join(row) + "\n"
-        return "".join(lines) + "\n"
+                pieces.append(inside.join(words[lo + 1:hi]) + inside)
+            done = hi
+        pieces.append(blank[offsets[done]:])
+        return "".join(pieces)
 
-
-def _shared_tokens(ranges: list[tuple[int, int, int]]) -> set[int]:
-    """The tokens in token ranges of two different labels."""
-    shared: set[int] = set()
-    for i, (lo, hi, li) in enumerate(ranges):
-        for lo2, hi2, li2 in ranges[i + 1:]:
-            if li2 != li and lo2 < hi and lo < hi2:
-                shared.update(range(max(lo, lo2), min(hi, hi2)))
-    return shared
-
-
-def _conll_tails(labels: Sequence[str]) -> list[tuple[str, str]]:
-    tails = []
-    for li, label in enumerate(labels):
-        before, after = "\tO" * li, "\tO" * (len(labels) - li - 1) + "\n"
-        tails.append((f"{before}\tB-{label}{after}", f"{before}\tI-{label}{after}"))
-    return tails
+    def _overlapping(self, ranges: list[tuple[int, int, int]], tags: _ConllTags) -> str:
+        """``block`` where token ranges overlap (spans of different labels on the same tokens,
+        or two spans of a label ending and starting in one token), in runs of tokens between
+        the tokens where a range begins or ends: within a run every token has the tags of the
+        run's second token, and the first token differs at most by some B."""
+        words, blank, offsets = self.words, self.blank, self.offsets(len(tags.blank))
+        cuts = sorted({cut for lo, hi, _ in ranges for cut in (lo, hi)})
+        pieces = [blank[:offsets[cuts[0]]]]
+        for cut, next_cut in pairwise(cuts):
+            # by start: of two spans of a label on this token, the later one's B wins
+            covering = [(li, lo == cut) for lo, hi, li in ranges if lo <= cut < hi]
+            if not covering:
+                pieces.append(blank[offsets[cut]:offsets[next_cut]])
+                continue
+            if len(covering) == 1:
+                li, begins = covering[0]
+                begin, inside = tags.tails[li]
+                first = begin if begins else inside
+            else:
+                first, inside = tags.mixed(tuple(covering))
+            pieces.append(words[cut] + first)
+            if next_cut - cut > 1:
+                pieces.append(inside.join(words[cut + 1:next_cut]) + inside)
+        pieces.append(blank[offsets[cuts[-1]]:])
+        return "".join(pieces)
 
 
 def write_conll(project: Project, options: ExportOptions) -> Iterator[str]:
-    labels = load_codebook(project.codebook).label_keys
-    tails = _conll_tails(labels)
-    yield "# columns = token " + " ".join(labels) + "\n\n"
-    for doc in iter_documents(project, options):
+    tags = _ConllTags(load_codebook(project.codebook).label_keys)
+    yield "# columns = token " + " ".join(tags.labels) + "\n\n"
+    for doc in iter_documents(project, options, details=False):
         blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
         if doc.gold:
             blocks.append(("gold", [s for s, _ in doc.gold]))
         if not blocks:
             continue
-        paragraphs = [_ConllParagraph(text, len(labels)) for text in doc.paragraphs]
+        paragraphs = [_ConllParagraph(text, tags.blank) for text in doc.paragraphs]
         head = f"# document = {doc.id}\n# title = {' '.join(doc.title.split())}\n"
         out = []
         for name, spans in blocks:
             out.append(f"{head}# reviewer = {name}\n")
-            by_par: dict[int, list[SpanRow]] = defaultdict(list)
-            for s in spans:
-                by_par[s.paragraph].append(s)
+            # spans come ordered by paragraph
+            by_par = {index: list(group) for index, group in groupby(spans, _paragraph_of)}
             for index, paragraph in enumerate(paragraphs):
                 mine = by_par.get(index)
-                out.append(paragraph.block(mine, labels, tails) if mine else paragraph.blank)
+                out.append(paragraph.block(mine, tags) if mine else paragraph.blank)
         yield "".join(out)
 
 
@@ -474,7 +512,7 @@ def _starts(paragraphs: Sequence[str]) -> list[int]:
 def write_doccano(project: Project, options: ExportOptions) -> Iterator[str]:
     """One line per document and reviewer (and gold), offsets into the paragraphs joined by a
     blank line."""
-    for doc in iter_documents(project, options):
+    for doc in iter_documents(project, options, details=False):
         starts = _starts(doc.paragraphs)
         text = _dumps(DOC_SEPARATOR.join(doc.paragraphs))
         blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
