@@ -12,13 +12,12 @@ import gc
 import io
 import json
 import re
-import zipfile
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from itertools import accumulate, groupby, pairwise, repeat
 from operator import add, itemgetter
 from typing import NamedTuple
@@ -38,6 +37,7 @@ from .models import (
     Project,
     User,
 )
+from .zipstream import ZipStream, prepare
 
 FORMATS = ("jsonl", "csv", "conll", "brat", "doccano")
 MEDIA_TYPES = {
@@ -50,6 +50,7 @@ MEDIA_TYPES = {
 EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "conll": "conll", "brat": "zip",
               "doccano": "jsonl"}
 BATCH = 250  # documents per round of queries
+BRAT_COMPRESSION = 1  # zlib level of the brat zip (1 fastest, 9 smallest)
 DOC_SEPARATOR = "\n\n"  # paragraphs joined for doccano and brat (INTERFACE.md)
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 TOKEN_SPLIT_RE = re.compile(r"(\w+|[^\w\s])")  # TOKEN_RE, the tokens kept by re.split
@@ -529,30 +530,6 @@ def write_doccano(project: Project, options: ExportOptions) -> Iterator[str]:
 
 # --- brat -----------------------------------------------------------------------------------
 
-class _Sink(io.RawIOBase):
-    """A write-only stream whose bytes are taken out as they come (zip streaming)."""
-
-    def __init__(self):
-        self.chunks: list[bytes] = []
-        self.position = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.chunks.append(bytes(data))
-        self.position += len(data)
-        return len(data)
-
-    def tell(self) -> int:
-        return self.position
-
-    def take(self) -> bytes:
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
-
-
 def brat_conf(project: Project) -> str:
     codebook = load_codebook(project.codebook)
     lines = ["[entities]", *codebook.label_keys, "", "[relations]", "", "[events]", "",
@@ -567,62 +544,84 @@ def brat_conf(project: Project) -> str:
     return "\n".join(lines) + "\n"
 
 
-def brat_ann(paragraphs: Sequence[str], spans: Sequence[SpanRow], kinds: dict) -> str:
+def _attribute_lines(by_label: dict[str, dict[str, str]], label: str, attributes: str
+                     ) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """A span's stored attributes as brat holds them: (key, value part) of its A lines (a
+    choice without spaces, or a boolean that is true), and the JSON of the others (or None)."""
+    kinds = by_label.get(label, {})
+    lines, rest = [], {}
+    for key, value in _loads(attributes).items():
+        kind = kinds.get(key)
+        if kind == "choice" and " " not in value:
+            lines.append((key, f" {value}"))
+        elif kind == "boolean" and value is True:
+            lines.append((key, ""))
+        else:
+            rest[key] = value
+    return tuple(lines), (_dumps(rest) if rest else None)
+
+
+def _brat_kinds(project: Project) -> dict[str, dict[str, str]]:
+    """label -> attribute -> its type."""
+    codebook = load_codebook(project.codebook)
+    return {label.key: {a.key: a.type for a in label.attributes.values()}
+            for label in codebook.labels.values()}
+
+
+def brat_ann(paragraphs: Sequence[str], starts: Sequence[int], spans: Sequence[SpanRow],
+             split: Callable[[str, str], tuple]) -> str:
     """Standoff for one document: T lines, A lines for choice and boolean attributes, and
-    AnnotatorNotes holding the note and the other attributes as JSON (so nothing is lost)."""
-    starts = _starts(paragraphs)
-    by_label: dict[str, dict[str, str]] = defaultdict(dict)  # label -> attribute -> type
-    for (label, key), kind in kinds.items():
-        by_label[label][key] = kind
+    AnnotatorNotes holding the note and the other attributes as JSON (so nothing is lost).
+
+    ``starts``: where each paragraph starts in the document's text; ``split``:
+    ``_attribute_lines`` for the codebook's attributes (with a cache: spans repeat their
+    attributes)."""
     lines = []
     append = lines.append
     a_index = 0
-    for i, s in enumerate(spans, start=1):
-        offset = starts[s.paragraph]
-        text = paragraphs[s.paragraph][s.start:s.end].replace("\n", " ")
-        append(f"T{i}\t{s.label} {offset + s.start} {offset + s.end}\t{text}")
-        if s.attributes in ("{}", ""):
-            if s.note:
-                append(f"#{i}\tAnnotatorNotes T{i}\t{_dumps({'note': s.note})}")
-            continue
-        label_kinds = by_label.get(s.label, {})
-        rest = {}
-        for key, value in _loads(s.attributes).items():
-            kind = label_kinds.get(key)
-            if kind == "choice" and " " not in value:
+    for i, (paragraph, start, end, label, attributes, note) in enumerate(spans, start=1):
+        offset = starts[paragraph]
+        text = paragraphs[paragraph][start:end]
+        if "\n" in text:
+            text = text.replace("\n", " ")
+        append(f"T{i}\t{label} {offset + start} {offset + end}\t{text}")
+        rest = None
+        if attributes != "{}":
+            a_lines, rest = split(label, attributes)
+            for key, value in a_lines:
                 a_index += 1
-                append(f"A{a_index}\t{key} T{i} {value}")
-            elif kind == "boolean" and value is True:
-                a_index += 1
-                append(f"A{a_index}\t{key} T{i}")
-            else:
-                rest[key] = value
-        if rest or s.note:
-            payload = {"note": s.note, "attributes": rest} if rest else {"note": s.note}
-            append(f"#{i}\tAnnotatorNotes T{i}\t{_dumps(payload)}")
+                append(f"A{a_index}\t{key} T{i}{value}")
+        if rest is not None:
+            append(f'#{i}\tAnnotatorNotes T{i}\t{{"note": {_quote(note)}, "attributes": {rest}}}')
+        elif note:
+            append(f'#{i}\tAnnotatorNotes T{i}\t{{"note": {_quote(note)}}}')
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def write_brat(project: Project, options: ExportOptions) -> Iterator[bytes]:
-    """A zip of REVIEWER/DOCID.txt and .ann (and gold/), plus annotation.conf."""
-    codebook = load_codebook(project.codebook)
-    kinds = {(label.key, a.key): a.type for label in codebook.labels.values()
-             for a in label.attributes.values()}
-    sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED,
-                         compresslevel=1) as archive:
-        archive.writestr("annotation.conf", brat_conf(project))
-        for doc in iter_documents(project, options):
-            # encoded once for every reviewer's copy (writestr would encode each one)
-            text = DOC_SEPARATOR.join(doc.paragraphs).encode("utf-8")
-            blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
-            if doc.gold:
-                blocks.append(("gold", [s for s, _ in doc.gold]))
-            for name, spans in blocks:
-                archive.writestr(f"{name}/{doc.id}.txt", text)
-                archive.writestr(f"{name}/{doc.id}.ann", brat_ann(doc.paragraphs, spans, kinds))
-            yield sink.take()
-    yield sink.take()
+    """A zip of REVIEWER/DOCID.txt and .ann (and gold/), plus annotation.conf.
+
+    A document's text is compressed once for all its copies; spans' attributes are split into
+    brat's A lines once per distinct value (a bounded cache)."""
+    by_label = _brat_kinds(project)
+    split = lru_cache(maxsize=16384)(partial(_attribute_lines, by_label))
+    archive = ZipStream(level=BRAT_COMPRESSION)
+    yield archive.add("annotation.conf", brat_conf(project).encode("utf-8"))
+    for doc in iter_documents(project, options):
+        blocks = [(name, spans) for name, (_, _, spans) in doc.reviews.items()]
+        if doc.gold:
+            blocks.append(("gold", [s for s, _ in doc.gold]))
+        if not blocks:
+            continue
+        text = prepare(DOC_SEPARATOR.join(doc.paragraphs).encode("utf-8"), BRAT_COMPRESSION)
+        starts = _starts(doc.paragraphs)
+        out = []
+        for name, spans in blocks:
+            out.append(archive.add(f"{name}/{doc.id}.txt", text))
+            ann = brat_ann(doc.paragraphs, starts, spans, split)
+            out.append(archive.add(f"{name}/{doc.id}.ann", ann.encode("utf-8")))
+        yield b"".join(out)
+    yield archive.finish()
 
 
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "conll": write_conll, "brat": write_brat,
