@@ -404,7 +404,7 @@ class _ConllParagraph:
     def token_ranges(self, spans: Iterable[SpanRow], index: dict[str, int]
                      ) -> list[tuple[int, int, int]]:
         """(first token, end token, label index) of each span after merging each label's
-        overlapping spans, in this order: a token is in a span when they share a character.
+        overlapping spans, sorted: a token is in a span when they share a character.
         ``spans`` come ordered by start."""
         merged: list[list] = []
         current: dict[str, list] = {}  # label -> its merged span that is still open
