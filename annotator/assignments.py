@@ -139,8 +139,28 @@ def assign_documents(project: Project, reviewers: Sequence[str]) -> dict[str, in
     now = utcnow()
     doc_ids = list(db.session.scalars(
         select(Document.id).where(Document.project_id == project.id).order_by(Document.id)))
+    new = plan_assignments(doc_ids, on_doc, load, order, k)
+    for uid, documents in new.items():
+        added[names[uid]] = len(documents)
+        rows.extend({"document_id": doc_id, "reviewer_id": uid, "status": "not_started",
+                     "assigned_at": now, "updated_at": now} for doc_id in sorted(documents))
+    if rows:
+        db.session.execute(DocumentReview.__table__.insert(), rows)
+    db.session.commit()
+    return added
+
+
+def plan_assignments(doc_ids: Sequence[int], on_doc: dict[int, set[int]], load: dict[int, int],
+                     order: dict[int, int], k: int) -> dict[int, set[int]]:
+    """The new assignments (reviewer -> documents) that give every document ``k`` reviewers
+    (or all the reviewers there are) from those of ``load`` (reviewer -> documents they have
+    now), the least loaded first and ties by ``order``; then evened out (``_balance``): the
+    most loaded reviewer ends with as few documents as any plan could give them.
+
+    ``on_doc`` (document -> its reviewers) and ``load`` are updated to the plan's end."""
+    new: dict[int, set[int]] = {uid: set() for uid in load}
     for doc_id in doc_ids:
-        present = on_doc.get(doc_id, set())
+        present = on_doc.setdefault(doc_id, set())
         need = k - len(present)
         if need <= 0:
             continue
@@ -148,13 +168,70 @@ def assign_documents(project: Project, reviewers: Sequence[str]) -> dict[str, in
                          key=lambda uid: (load[uid], order[uid]))[:need]
         for uid in choices:
             load[uid] += 1
-            added[names[uid]] += 1
-            rows.append({"document_id": doc_id, "reviewer_id": uid, "status": "not_started",
-                         "assigned_at": now, "updated_at": now})
-    if rows:
-        db.session.execute(DocumentReview.__table__.insert(), rows)
-    db.session.commit()
-    return added
+            present.add(uid)
+            new[uid].add(doc_id)
+    _balance(new, on_doc, load, order)
+    return new
+
+
+def _balance(new: dict[int, set[int]], on_doc: dict[int, set[int]], load: dict[int, int],
+             order: dict[int, int]) -> None:
+    """Even out the loads by moving new assignments (never those made before).
+
+    Taking documents in order and each to the least loaded reviewers can leave a reviewer two
+    or more documents above another when earlier assignments stand in the way (the least
+    loaded one is already on the last documents). While that is so, a chain of moves takes
+    one document off the most loaded reviewer: it goes to a reviewer not on it, who hands one
+    of their new documents on, and so on, until one reaches a reviewer at least two below
+    (breadth first: the shortest chain). Every chain lowers the sum of the squared loads, so
+    this ends; it stops where no chain exists. Then no plan has a lower maximum: a better one
+    would differ from this one by such a chain.
+    """
+    reviewers = sorted(load, key=lambda uid: order[uid])
+    while True:
+        for top in sorted(reviewers, key=lambda uid: (-load[uid], order[uid])):
+            if load[top] - min(load.values()) < 2:
+                return
+            path = _chain(top, new, on_doc, load, reviewers)
+            if path is not None:
+                for doc_id, giver, taker in path:
+                    new[giver].remove(doc_id)
+                    new[taker].add(doc_id)
+                    on_doc[doc_id].remove(giver)
+                    on_doc[doc_id].add(taker)
+                load[top] -= 1
+                load[path[-1][2]] += 1
+                break
+        else:
+            return
+
+
+def _chain(top: int, new: dict[int, set[int]], on_doc: dict[int, set[int]],
+           load: dict[int, int], reviewers: list[int]) -> list[tuple[int, int, int]] | None:
+    """The shortest chain of moves (document, from, to) from ``top`` to a reviewer at least
+    two documents below it, or None."""
+    came: dict[int, tuple[int, int] | None] = {top: None}
+    frontier = [top]
+    while frontier:
+        following = []
+        for giver in frontier:
+            for doc_id in sorted(new[giver]):
+                if len(came) == len(reviewers):
+                    break
+                for taker in reviewers:
+                    if taker in came or taker in on_doc[doc_id]:
+                        continue
+                    came[taker] = (giver, doc_id)
+                    if load[taker] <= load[top] - 2:
+                        path = []
+                        while came[taker] is not None:
+                            giver_, doc_ = came[taker]
+                            path.append((doc_, giver_, taker))
+                            taker = giver_
+                        return path[::-1]
+                    following.append(taker)
+        frontier = following
+    return None
 
 
 def reassign(document: Document, from_name: str, to_name: str) -> None:

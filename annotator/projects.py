@@ -27,6 +27,9 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+UNCHANGED = object()  # update_project: a setting not given
+
+
 def create_project(
     slug: str,
     name: str | None = None,
@@ -37,11 +40,7 @@ def create_project(
     validate_slug(slug)
     if db.session.scalar(select(Project.id).where(Project.slug == slug)) is not None:
         raise Conflict(f"There is already a project '{slug}'.", "slug")
-    if reviewers_per_document is not None and (
-            isinstance(reviewers_per_document, bool) or not isinstance(reviewers_per_document, int)
-            or reviewers_per_document < 1):
-        raise Invalid("Reviewers per document must be a whole number of at least 1.",
-                      "reviewers_per_document")
+    _check_reviewers_per_document(reviewers_per_document)
     name = (name or slug).strip()
     if not name or len(name) > 200:
         raise Invalid("The name must have 1 to 200 characters.", "name")
@@ -51,6 +50,12 @@ def create_project(
     db.session.add(project)
     db.session.commit()
     return project
+
+
+def _check_reviewers_per_document(k: Any) -> None:
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise Invalid("Reviewers per document must be a whole number of at least 1.",
+                      "reviewers_per_document")
 
 
 # --- administration (the admin pages) --------------------------------------------------------
@@ -174,13 +179,22 @@ def update_project(
     name: str | None = None,
     blind: bool | None = None,
     codebook: Any = None,
+    reviewers_per_document: int | None | object = UNCHANGED,
 ) -> Project:
-    """Change a project's name, mode or codebook (each only when given).
+    """Change a project's name, mode, codebook or reviewers per document (each only when
+    given; reviewers per document None: no assignment, every reviewer may take every
+    document).
 
     A new codebook must not orphan stored spans: removing a label, an attribute or a choice
     that spans use (or changing an attribute's type so their values no longer fit) is refused
     with Conflict, naming each and the number of spans. Nothing changes on any error.
+
+    A new number of reviewers per document applies to the assignments made from then on: a
+    document with fewer reviewers gets more; assignments already made are kept, also where
+    a document now has more than the number (nobody's work is taken away).
     """
+    if reviewers_per_document is not UNCHANGED:
+        _check_reviewers_per_document(reviewers_per_document)
     if name is not None:
         name = name.strip()
         if not name or len(name) > 200:
@@ -199,5 +213,7 @@ def update_project(
         project.blind = bool(blind)
     if data is not None:
         project.codebook = data
+    if reviewers_per_document is not UNCHANGED:
+        project.reviewers_per_document = reviewers_per_document
     db.session.commit()
     return project

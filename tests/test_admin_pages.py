@@ -834,3 +834,33 @@ def test_upload_doccano_needs_the_reviewer_field(app, client, make_user, make_pr
     again = upload("b.jsonl", line, reviewer="ben")
     html = again.get_data(as_text=True)
     assert "Added 1 review to 1 document" in html and "Documents imported or given reviews" in html
+
+
+def test_settings_change_reviewers_per_document(app, admin, annotated):
+    page = text(admin.get("/admin/projects/news/settings"))
+    assert re.search(r'<input[^>]*name="reviewers_per_document"[^>]*value=""', page)
+    project = get_project(app, "news")
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, reviewers_per_document="2"))
+    assert response.status_code == 302
+    assert get_project(app, "news").reviewers_per_document == 2
+    page = text(admin.get("/admin/projects/news/settings"))
+    assert re.search(r'<input[^>]*name="reviewers_per_document"[^>]*value="2"', page)
+    assert "2 reviewers per document" in text(admin.get("/projects/news/team"))
+    # emptied: no assignment
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, reviewers_per_document=""))
+    assert response.status_code == 302
+    assert get_project(app, "news").reviewers_per_document is None
+    assert "every reviewer may take every document" in text(admin.get("/projects/news/team"))
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-3", "1.5"])
+def test_settings_refuse_a_bad_reviewers_per_document(app, admin, annotated, value):
+    project = get_project(app, "news")
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, reviewers_per_document=value, name="Changed"))
+    assert response.status_code == 422
+    assert "Reviewers per document must be a whole number of at least 1" in text(response)
+    after = get_project(app, "news")
+    assert after.reviewers_per_document is None and after.name == project.name

@@ -122,12 +122,14 @@ def project_settings(slug: str):
     if not form.is_submitted():
         form.name.data = project.name
         form.mode.data = "blind" if project.blind else "open"
+        form.reviewers_per_document.data = str(project.reviewers_per_document or "")
         form.codebook_json.data = _pretty(project.codebook)
     status = 200
     if form.validate_on_submit():
         try:
             projects.update_project(project, name=form.name.data, blind=form.mode.data == "blind",
-                                    codebook=form.codebook)
+                                    codebook=form.codebook,
+                                    reviewers_per_document=form.reviewers)
         except DomainError as exc:
             if exc.field == "codebook":
                 exc.field = "codebook_json"

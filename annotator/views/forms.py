@@ -102,6 +102,17 @@ def _codebook_from_text(text: str, where: str) -> dict:
         raise ValidationError(exc.message) from None
 
 
+def _reviewers_per_document(field) -> int | None:
+    """The field's whole number of at least 1, or None when empty."""
+    text = (field.data or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValidationError("Reviewers per document must be a whole number of at least 1, "
+                              "or empty for no assignment.")
+    return int(text)
+
+
 class ProjectCreateForm(FlaskForm):
     slug = StringField("Slug", validators=[DataRequired("Enter a slug.")])
     name = StringField("Name", validators=[
@@ -128,13 +139,7 @@ class ProjectCreateForm(FlaskForm):
             raise ValidationError(exc.message) from None
 
     def validate_reviewers_per_document(self, field):
-        text = (field.data or "").strip()
-        if not text:
-            return
-        if not text.isdigit() or int(text) < 1:
-            raise ValidationError("Reviewers per document must be a whole number of at least 1, "
-                                  "or empty for no assignment.")
-        self.reviewers = int(text)
+        self.reviewers = _reviewers_per_document(field)
 
     def validate_codebook_file(self, field):
         if self.codebook_source.data != "upload":
@@ -162,10 +167,15 @@ class ProjectSettingsForm(FlaskForm):
     name = StringField("Name", validators=[
         DataRequired("Enter a name."), Length(max=200, message="At most 200 characters.")])
     mode = RadioField("Who sees whose spans", choices=MODES)
+    reviewers_per_document = StringField("Reviewers per document")
     codebook_json = TextAreaField("Codebook JSON", validators=[
         InputRequired("Enter the codebook JSON.")])
 
     codebook = None
+    reviewers = None
+
+    def validate_reviewers_per_document(self, field):
+        self.reviewers = _reviewers_per_document(field)
 
     def validate_codebook_json(self, field):
         self.codebook = _codebook_from_text(field.data, "Codebook")
