@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from .codebook import Codebook, load_codebook
-from .database import bulk_insert, driver_value
+from .database import bulk_insert, driver_value, refresh_statistics
 from .errors import ImportFailed, Invalid
 from .extensions import db
 from .models import (
@@ -1262,10 +1262,12 @@ def import_stream(
                     progress(done)
             result = batch.finish()
         db.session.commit()
-        return result
     except BaseException:
         db.session.rollback()
         raise
+    # the import is in: planner statistics for what it added (PostgreSQL, large imports)
+    refresh_statistics(len(result.documents) + result.paragraphs + result.spans + result.gold)
+    return result
 
 
 def _chunks(documents: Iterable[ParsedDocument]) -> Iterator[list[ParsedDocument]]:

@@ -172,9 +172,13 @@ def build_fixture(ctx: Context) -> Fixture:
         if ctx.engine == "postgresql":  # ids were given: move the sequence past them
             from sqlalchemy import text
 
+            from annotator.database import refresh_statistics
+
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('documents', 'id'), "
                                     "(SELECT max(id) FROM documents))"))
             db.session.commit()
+            # the planner's statistics, as an import of these rows leaves them
+            refresh_statistics(spans)
         db.session.remove()
     return Fixture(url, token, documents, spans, gold, time.perf_counter() - began)
 
