@@ -74,17 +74,28 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
                                rows if isinstance(rows, list) else list(rows))
 
 
-LABELLED_TABLES = ("documents", "paragraphs", "document_reviews", "paragraph_reviews",
-                   "annotations", "gold_spans")
+# The tables a bulk write grows, and the columns their queries select rows by: the statistics
+# the planner needs (the others, text and JSON, would only make ANALYZE slower).
+LABELLED_TABLES = {
+    "documents": ("id", "project_id"),
+    "paragraphs": ("document_id", "position"),
+    "document_reviews": ("document_id", "reviewer_id", "status"),
+    "paragraph_reviews": ("document_id", "reviewer_id"),
+    "annotations": ("document_id", "reviewer_id", "paragraph_index"),
+    "gold_spans": ("document_id", "paragraph_index"),
+}
 
 
-def refresh_statistics(rows_written: int, tables: Sequence[str] = LABELLED_TABLES) -> bool:
-    """After a bulk write on PostgreSQL, ANALYZE ``tables`` when the write added more than a
-    tenth of the rows the planner believes the largest of them holds (autovacuum's own rule,
-    50 rows + 10 %). Autovacuum would get there within minutes, or never where it is off; until
-    then the server plans the next queries (an export, the agreement report) for tables a
-    fraction of their size: scans of whole tables where an index fits. Call it after the
-    commit. Returns whether it analyzed."""
+def refresh_statistics(rows_written: int,
+                       tables: dict[str, Sequence[str]] = LABELLED_TABLES) -> bool:
+    """After a bulk write on PostgreSQL, ANALYZE ``tables`` (table -> the columns whose
+    statistics to gather) when the write added more than a tenth of the rows the planner
+    believes the largest of them holds (autovacuum's own rule, 50 rows + 10 %).
+
+    Autovacuum would get there within minutes, or never where it is off; until then the
+    server plans the next queries (an export, the agreement report) for tables a fraction of
+    their size: scans of whole tables where an index fits. Call it after the commit. Returns
+    whether it analyzed."""
     if dialect_name() != "postgresql" or not tables:
         return False
     try:
@@ -97,7 +108,9 @@ def refresh_statistics(rows_written: int, tables: Sequence[str] = LABELLED_TABLE
             db.session.rollback()  # it only read
             return False
         quote = db.session.get_bind().dialect.identifier_preparer.quote
-        db.session.execute(text("ANALYZE " + ", ".join(quote(t) for t in tables)))
+        db.session.execute(text("ANALYZE " + ", ".join(
+            f"{quote(table)} ({', '.join(quote(c) for c in columns)})"
+            for table, columns in tables.items())))
         db.session.commit()
         return True
     except SQLAlchemyError as error:  # statistics are a help: the write itself is in

@@ -45,7 +45,7 @@ def test_a_large_import_refreshes_the_statistics(app, make_project, write_file, 
 
 def test_a_failing_analyze_is_logged_not_raised(app, engine_name, caplog):
     with app.app_context():
-        assert refresh_statistics(10_000, ["no_such_table"]) is False
+        assert refresh_statistics(10_000, {"no_such_table": ("id",)}) is False
         failed = "ANALYZE after a bulk write failed" in caplog.text
         assert failed == (engine_name == "postgresql")  # SQLite: nothing to refresh
         assert db.session.execute(text("SELECT 1")).scalar() == 1  # the session still works
