@@ -49,9 +49,19 @@ from .annotations import (
     span_dict,
 )
 from .codebook import Codebook, load_codebook
+from .database import insert_ignoring_conflicts
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
-from .models import Annotation, Document, GoldSpan, Paragraph, ParagraphReview, User, utcnow
+from .models import (
+    Annotation,
+    Document,
+    GoldRejection,
+    GoldSpan,
+    Paragraph,
+    ParagraphReview,
+    User,
+    utcnow,
+)
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 UNANIMOUS = "unanimous"
@@ -333,11 +343,13 @@ def run_auto_gold(document: Document, replace: bool = False, user: User | None =
 
     By default the gold that auto gold made before (provenance unanimous or majority) is
     recomputed, every other gold span (adjudicated by a person, or imported with another
-    provenance) is kept, and a proposal that overlaps a kept span of the same label in its
-    paragraph is skipped. ``replace=True`` deletes every gold span first.
+    provenance) is kept, a proposal that overlaps a kept span of the same label in its
+    paragraph is skipped, and so is one where an adjudicator deleted gold of its label and
+    bounds (``delete_gold_span``: rejected). ``replace=True`` deletes every gold span and
+    forgets the rejections first: a fresh start from the reviewers' spans.
 
-    Returns ``{"proposed": [stored spans], "skipped": [proposals not stored], "kept": N,
-    "removed": N}``.
+    Returns ``{"proposed": [stored spans], "skipped": [proposals overlapping kept gold],
+    "rejected": [proposals deleted before], "kept": N, "removed": N}``.
     """
     if user is not None:
         require_admin(user)
@@ -347,20 +359,29 @@ def run_auto_gold(document: Document, replace: bool = False, user: User | None =
         select(GoldSpan).where(GoldSpan.document_id == document.id)))
     if replace:
         kept: list[GoldSpan] = []
+        db.session.execute(delete(GoldRejection)
+                           .where(GoldRejection.document_id == document.id))
+        rejections = set()
     else:
         kept = [g for g in existing if g.provenance not in AUTO_PROVENANCES]
+        rejections = {tuple(row) for row in db.session.execute(
+            select(GoldRejection.paragraph_index, GoldRejection.label, GoldRejection.start,
+                   GoldRejection.end).where(GoldRejection.document_id == document.id))}
     removed = [g.id for g in existing if g not in kept]
     if removed:
         db.session.execute(delete(GoldSpan).where(GoldSpan.id.in_(removed)))
     blockers: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
     for g in kept:
         blockers[(g.paragraph_index, g.label)].append((g.start, g.end))
-    stored, skipped = [], []
+    stored, skipped, rejected = [], [], []
     now = utcnow()
     for p in proposals:
         if any(a < p["end"] and p["start"] < b
                for a, b in blockers[(p["paragraph"], p["label"])]):
             skipped.append(p)
+            continue
+        if (p["paragraph"], p["label"], p["start"], p["end"]) in rejections:
+            rejected.append(p)
             continue
         span = GoldSpan(
             document_id=document.id, paragraph_index=p["paragraph"], start=p["start"],
@@ -375,6 +396,7 @@ def run_auto_gold(document: Document, replace: bool = False, user: User | None =
         "proposed": [{**span_dict(span, texts[span.paragraph_index]), "support": p["support"],
                       "reviewers": p["reviewers"]} for span, p in stored],
         "skipped": skipped,
+        "rejected": rejected,
         "kept": len(kept),
         "removed": len(removed),
     }
@@ -415,6 +437,7 @@ def _accept(document: Document, span: Annotation, user: User) -> tuple[GoldSpan,
                     note="", provenance=adjudicated(user), created_by_id=user.id,
                     created_at=utcnow())
     db.session.add(gold)
+    _forget_rejection(document.id, span.paragraph_index, label, span.start, span.end)
     db.session.flush()
     return gold, True
 
@@ -484,6 +507,9 @@ def accept_unanimous(document: Document, user: User, only: dict | None = None
                         attributes=offer["attributes"], note="", provenance=UNANIMOUS,
                         created_by_id=user.id, created_at=utcnow())
         db.session.add(gold)
+        # accepted by a person: the next auto run proposes it again
+        _forget_rejection(document.id, offer["paragraph"], offer["label"], offer["start"],
+                          offer["end"])
         created.append(gold)
     db.session.flush()
     db.session.commit()
@@ -529,6 +555,7 @@ def create_gold_span(document: Document, payload: Any, user: User) -> dict:
                     label=label, attributes=attributes, note=note,
                     provenance=adjudicated(user), created_by_id=user.id, created_at=utcnow())
     db.session.add(gold)
+    _forget_rejection(document.id, paragraph, label, start, end)
     db.session.commit()
     return span_dict(gold, text)
 
@@ -553,14 +580,37 @@ def update_gold_span(gold_id: int, payload: Any, user: User) -> dict:
     note = _clean_note(payload["note"]) if "note" in payload else gold.note
     _lock(document)
     _refuse_duplicate(document.id, gold.paragraph_index, label, start, end, own_id=gold.id)
+    if (gold.start, gold.end, gold.label) != (start, end, label):
+        # moved or relabelled: where it was is rejected, as if deleted
+        _reject(gold, user)
     gold.start, gold.end, gold.label = start, end, label
     gold.attributes, gold.note = attributes, note
     gold.provenance = adjudicated(user)
+    _forget_rejection(document.id, gold.paragraph_index, label, start, end)
     db.session.commit()
     return span_dict(gold, text)
 
 
 def delete_gold_span(gold_id: int, user: User) -> None:
+    """Delete a gold span, and remember its place and label as rejected: auto gold does not
+    propose it again (``run_auto_gold``). Moving or relabelling one (``update_gold_span``)
+    rejects where it was in the same way."""
     gold = _own_gold(gold_id, user)
+    _reject(gold, user)
     db.session.delete(gold)
     db.session.commit()
+
+
+def _reject(gold: GoldSpan, user: User) -> None:
+    """Remember the gold span's place and label as rejected (once)."""
+    db.session.execute(insert_ignoring_conflicts(GoldRejection).values(
+        document_id=gold.document_id, paragraph_index=gold.paragraph_index, label=gold.label,
+        start=gold.start, end=gold.end, rejected_by_id=user.id, created_at=utcnow()))
+
+
+def _forget_rejection(document_id: int, paragraph: int, label: str, start: int, end: int
+                      ) -> None:
+    """Gold set by a person where gold was rejected before: the rejection no longer holds."""
+    db.session.execute(delete(GoldRejection).where(
+        GoldRejection.document_id == document_id, GoldRejection.paragraph_index == paragraph,
+        GoldRejection.label == label, GoldRejection.start == start, GoldRejection.end == end))

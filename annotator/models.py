@@ -276,3 +276,27 @@ class GoldSpan(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GoldRejection(db.Model):
+    """A place and label where an adjudicator deleted gold: auto gold does not propose it
+    again (until a run that replaces all gold, or gold is set there by hand)."""
+
+    __tablename__ = "gold_rejections"
+    __table_args__ = (
+        _paragraph_fk(),
+        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+        UniqueConstraint("document_id", "paragraph_index", "label", "start", "end",
+                         name="uq_gold_rejections_place"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(Integer)
+    paragraph_index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(64))
+    rejected_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

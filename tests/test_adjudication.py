@@ -546,3 +546,79 @@ def test_gold_comes_out_in_the_gold_only_export(app, runner, doc):
         (0, 4, 26, "attribution", "minister said the plan", "majority"),
         (0, 51, 61, "framing", "fail badly", "adjudicated:carol"),
     ]
+
+
+# --- rejected proposals ---------------------------------------------------------------------
+
+def test_a_deleted_proposal_is_not_proposed_again(client, auth, three):
+    admin = auth("carol", role="admin")
+    base = f"/api/documents/{three}"
+    first = client.post(f"{base}/gold/auto", headers=admin).json
+    assert [(p["start"], p["end"]) for p in first["proposed"]] == [(4, 26), (28, 43)]
+    assert first["rejected"] == []
+    rejected = first["proposed"][1]
+    assert client.delete(f"/api/gold/{rejected['id']}", headers=admin).status_code == 204
+
+    again = client.post(f"{base}/gold/auto", headers=admin).json
+    assert [(p["start"], p["end"]) for p in again["proposed"]] == [(4, 26)]
+    assert [(p["start"], p["end"], p["label"]) for p in again["rejected"]] == [
+        (28, 43, "attribution")]
+    assert [(g["start"], g["end"]) for g in again["gold"]] == [(4, 26)]
+    # the rejection is per label: gold of another label there is a separate matter, and
+    # gold set there by hand lifts it
+    r = client.post(f"{base}/gold/spans", json=span(28, 43), headers=admin)
+    assert r.status_code == 201
+    assert client.delete(f"/api/gold/{r.json['id']}", headers=admin).status_code == 204
+    assert client.post(f"{base}/gold/auto", headers=admin).json["rejected"] != []
+    # replace: a fresh start from the reviewers' spans, rejections forgotten
+    fresh = client.post(f"{base}/gold/auto", json={"replace": True}, headers=admin).json
+    assert [(p["start"], p["end"]) for p in fresh["proposed"]] == [(4, 26), (28, 43)]
+    assert fresh["rejected"] == []
+
+
+def test_accepting_by_hand_lifts_a_rejection(doc):
+    """A unanimous span accepted by a person is gold with provenance unanimous, which auto
+    gold recomputes: the rejection made before must not make it vanish on the next run."""
+    document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]))
+    carol = find_user("carol")
+    first = adjudication.run_auto_gold(document, user=carol)
+    target = first["proposed"][0]
+    assert target["provenance"] == "unanimous"
+    adjudication.delete_gold_span(target["id"], carol)
+    assert [p["start"] for p in adjudication.run_auto_gold(document, user=carol)["rejected"]] \
+        == [4]
+    only = {k: target[k] for k in ("paragraph", "label", "start", "end")}
+    _, added = adjudication.accept_unanimous(document, carol, only)
+    assert added == 1
+    after = adjudication.run_auto_gold(document, user=carol)
+    assert after["rejected"] == [] and [p["start"] for p in after["proposed"]] == [4]
+    assert stored_gold(document) == [(0, 4, 26, "attribution", "unanimous")]
+
+
+def test_rejections_go_with_their_document(app, client, auth, three):
+    from annotator.models import GoldRejection
+
+    admin = auth("carol", role="admin")
+    proposed = client.post(f"/api/documents/{three}/gold/auto", headers=admin).json["proposed"]
+    client.delete(f"/api/gold/{proposed[0]['id']}", headers=admin)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(GoldRejection)) == 1
+        db.session.delete(db.session.get(Document, three))
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(GoldRejection)) == 0
+
+
+def test_an_edited_proposal_is_not_proposed_again_in_its_first_form(client, auth, three):
+    admin = auth("carol", role="admin")
+    base = f"/api/documents/{three}"
+    proposed = client.post(f"{base}/gold/auto", headers=admin).json["proposed"]
+    first = proposed[0]  # attribution 4-26
+    r = client.patch(f"/api/gold/{first['id']}", json={"label": "framing"}, headers=admin)
+    assert r.status_code == 200
+    # a note only changes nothing of the place: no rejection
+    r = client.patch(f"/api/gold/{proposed[1]['id']}", json={"note": "checked"}, headers=admin)
+    assert r.status_code == 200
+    again = client.post(f"{base}/gold/auto", headers=admin).json
+    assert [(p["start"], p["label"]) for p in again["rejected"]] == [(4, "attribution")]
+    assert sorted((g["start"], g["label"], g["provenance"]) for g in again["gold"]) == [
+        (4, "framing", "adjudicated:carol"), (28, "attribution", "adjudicated:carol")]

@@ -159,6 +159,15 @@ def test_adjudicate_page(page, live_server, login, document, screenshots):
     assert p0.locator('[data-row="gold"] .chip-gold', has_text="fail badly").count() == 0
     assert "Deleted the Framing gold span" in page.locator("#status").text_content()
 
+    # Auto gold once more: the deleted proposal and the edited one's first form stay out,
+    # and the report says so.
+    page.click("#auto-gold")
+    page.locator("#auto-summary",
+                 has_text="Left out 2 proposals deleted or changed before").wait_for()
+    assert p0.locator('[data-row="gold"] .chip-gold', has_text="fail badly").count() == 0
+    assert p0.locator('[data-row="gold"] .chip-gold', has_text="minister said").count() == 1
+    page.screenshot(path=str(screenshots / "adjudicate-4b-auto-again.png"))
+
     # A new gold span from a selection in paragraph 3's gold row ("did not respond").
     start, end = at(P2, "did not respond")
     p2.locator("[data-gold-text]").evaluate(

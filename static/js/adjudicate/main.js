@@ -537,6 +537,8 @@ function showReport(report, replace) {
   else if (report.kept) parts.push(`Kept ${report.kept} gold span${report.kept === 1 ? "" : "s"} adjudicated by people.`);
   if (report.skipped.length) parts.push(`Skipped ${report.skipped.length} proposal${report.skipped.length === 1 ? "" : "s"} overlapping them.`);
   if (report.removed && !replace) parts.push(`Recomputed ${report.removed} earlier automatic span${report.removed === 1 ? "" : "s"}.`);
+  const rejected = (report.rejected || []).length;
+  if (rejected) parts.push(`Left out ${rejected} proposal${rejected === 1 ? "" : "s"} deleted or changed before (tick “replace adjudicated spans too” to start over).`);
   if (proposed.length) parts.push("Review the new spans (outlined) below.");
   els.reportSummary.textContent = parts.join(" ");
   els.reportList.replaceChildren(...proposed.map((p) => el("li", { "data-label": p.label },
