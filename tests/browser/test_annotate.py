@@ -721,3 +721,25 @@ def test_long_article_opens_and_scrolls(page, live_server, login, seed, live_app
     print(f"\nlong article: opened in {opened * 1000:.0f} ms, 200 moves in {timing:.0f} ms")
     assert opened < 8, opened
     assert timing < 4000, timing
+
+
+@pytest.mark.parametrize("code, text", [(500, "server error — retrying"),
+                                        (503, "server busy — retrying")])
+def test_a_failing_server_is_told_apart_from_the_network(annotating, api, doc, code, text,
+                                                         screenshots):
+    page = annotating
+    page.route("**/api/documents/*/annotations", lambda route: route.fulfill(
+        status=code, content_type="application/json",
+        body='{"error": "Internal server error."}'))
+    select(page, 4, PLAIN, 0, 5)
+    page.keyboard.press("1")
+    expect(status(page)).to_have_text(text)
+    expect(page.locator("#save-detail")).to_have_text(
+        f"1 unsent change · the server answered {code}")
+    page.screenshot(path=str(screenshots / f"annotate-server-{code}.png"))
+    assert api.spans(doc) == []
+    page.unroute("**/api/documents/*/annotations")
+    page.click("#retry-now")
+    wait_saved(page)
+    expect(page.locator("#save-detail")).to_have_text("")
+    assert brief(api.spans(doc)) == [(4, 0, 5, "framing", "Plain")]

@@ -60,7 +60,7 @@ export class Api {
     try {
       ({ response, data } = await call());
     } catch (err) {
-      return { retry: true, message: "the server cannot be reached" };
+      return { retry: true, cause: "network", message: "the server cannot be reached" };
     }
     const status = response.status;
     if (response.redirected && new URL(response.url).pathname === this.urls.login) {
@@ -74,11 +74,16 @@ export class Api {
       try {
         if (await this.refreshCsrf()) return this.classify(call, op, true);
       } catch {
-        return { retry: true, message: "the server cannot be reached" };
+        return { retry: true, cause: "network", message: "the server cannot be reached" };
       }
     }
     if (status === 408 || status === 429 || status >= 500) {
-      return { retry: true, message: `the server answered ${status}` };
+      // 502, 504, 408: no answer through a proxy (the server down or restarting) is the
+      // network's kind of failure; 429, 503: busy; any other 5xx: the server itself failed
+      let cause = "server";
+      if ([408, 502, 504].includes(status)) cause = "network";
+      else if (status === 429 || status === 503) cause = "busy";
+      return { retry: true, cause, message: `the server answered ${status}` };
     }
     return { fatal: true, status, message, field: data && data.field };
   }

@@ -338,14 +338,19 @@ async function resync() {
 }
 
 const STATUS_TEXT = { saved: "saved", saving: "saving", offline: "offline — retrying" };
+// while retrying: a server that answers with an error is not the network (the remedy differs)
+const RETRY_TEXT = { server: "server error — retrying", busy: "server busy — retrying" };
 
-function onStatus({ state, unsent, message }) {
-  els.status.textContent = STATUS_TEXT[state];
+function onStatus({ state, unsent, message, cause }) {
+  els.status.textContent = (state === "offline" && RETRY_TEXT[cause]) || STATUS_TEXT[state];
   els.status.dataset.state = state;
+  els.status.dataset.cause = state === "offline" ? (cause || "network") : "";
   els.status.dataset.unsent = String(unsent);
   root.dataset.saveState = state;
   if (state === "offline") {
-    els.saveDetail.textContent = `${unsent} unsent change${unsent === 1 ? "" : "s"}`;
+    const changes = `${unsent} unsent change${unsent === 1 ? "" : "s"}`;
+    // the server's own failure is named (worth telling an admin); no answer speaks for itself
+    els.saveDetail.textContent = RETRY_TEXT[cause] && message ? `${changes} · ${message}` : changes;
     els.saveDetail.title = message ? `Last attempt: ${message}` : "";
   } else {
     els.saveDetail.textContent = "";

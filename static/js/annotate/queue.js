@@ -25,7 +25,9 @@ export class SaveQueue {
    * @param {(op, data) => void} o.onSent
    * @param {(op, result) => Promise|void} o.onFailed  a change the server refused (dropped)
    * @param {() => void} o.onAuth   the session has expired
-   * @param {(state) => void} o.onStatus  {state: saved|saving|offline, unsent, message}
+   * @param {(state) => void} o.onStatus  {state: saved|saving|offline, unsent, message,
+   *        cause}: while retrying, cause says why (network: no answer, or a proxy's 502-504;
+   *        server: the server itself failed, e.g. 500)
    */
   constructor(o) {
     Object.assign(this, o);
@@ -39,6 +41,7 @@ export class SaveQueue {
     this.wake = null;
     this.storageOk = true;
     this.lastError = "";
+    this.lastCause = "";
     this.load();
   }
 
@@ -166,7 +169,8 @@ export class SaveQueue {
   report() {
     let state = "saved";
     if (this.ops.length) state = this.failures > 0 ? "offline" : "saving";
-    this.onStatus({ state, unsent: this.ops.length, message: this.lastError });
+    this.onStatus({ state, unsent: this.ops.length, message: this.lastError,
+      cause: this.lastCause });
   }
 
   /** Send now instead of waiting for the next retry (the network came back, a click). */
@@ -222,13 +226,14 @@ export class SaveQueue {
         try {
           result = await this.send(op, id);
         } catch (err) {
-          result = { retry: true, message: String(err && err.message || err) };
+          result = { retry: true, cause: "network", message: String(err && err.message || err) };
         }
         this.inflight = null;
         if (result.ok) {
           this.ops.shift();
           this.failures = 0;
           this.lastError = "";
+          this.lastCause = "";
           if (op.kind === "create" && result.data && result.data.id != null) {
             this.ids[op.key] = result.data.id;
           }
@@ -246,6 +251,7 @@ export class SaveQueue {
         if (result.retry) {
           this.failures += 1;
           this.lastError = result.message || "";
+          this.lastCause = result.cause || "network";
           this.report();
           await this.sleep(this.backoff());
           continue;
