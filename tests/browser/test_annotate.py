@@ -743,3 +743,78 @@ def test_a_failing_server_is_told_apart_from_the_network(annotating, api, doc, c
     wait_saved(page)
     expect(page.locator("#save-detail")).to_have_text("")
     assert brief(api.spans(doc)) == [(4, 0, 5, "framing", "Plain")]
+
+
+# --- several tabs ---------------------------------------------------------------------------
+
+def _stored_queues(page):
+    return page.evaluate("""() => Object.keys(localStorage)
+        .filter((k) => k.startsWith('framing-annotator:queue:'))""")
+
+
+def test_two_tabs_on_one_document_both_save(annotating, context, live_server, api, doc):
+    first = annotating
+    second = context.new_page()
+    open_document(second, live_server, doc)
+    select(first, 4, PLAIN, 0, 5)
+    first.keyboard.press("1")
+    select(second, 2, ACCENTS, 0, 2)
+    second.keyboard.press("2")
+    wait_saved(first)
+    wait_saved(second)
+    assert brief(api.spans(doc)) == [(2, 0, 2, "attribution", "Le"),
+                                     (4, 0, 5, "framing", "Plain")]
+    # offline, each tab keeps its changes under its own key: neither writes over the other
+    for page in (first, second):
+        page.route("**/api/**", lambda route: route.abort("internetdisconnected"))
+    # (changes made offline: the first tab's, then the second's)
+    start = PLAIN.index("ASCII")
+    select(first, 4, PLAIN, start, start + 5)
+    first.keyboard.press("3")
+    start = ACCENTS.index("gare")
+    select(second, 2, ACCENTS, start, start + 4)
+    second.keyboard.press("4")
+    expect(status(first)).to_have_text("offline — retrying")
+    expect(status(second)).to_have_text("offline — retrying")
+    assert len(_stored_queues(first)) == 2
+    # the first tab is closed before the network comes back: its change is not lost
+    first.close(run_before_unload=False)
+    second.unroute("**/api/**")
+    second.locator("#retry-now").dispatch_event("click")  # hidden once saved: no wait
+    wait_saved(second)
+    assert len(api.spans(doc)) == 3
+    third = context.new_page()  # the next page of the document sends what the first left
+    open_document(third, live_server, doc)
+    wait_saved(third)
+    assert brief(api.spans(doc)) == [
+        (2, 0, 2, "attribution", "Le"), (2, start, start + 4, "disclaimer", "gare"),
+        (4, 0, 5, "framing", "Plain"),
+        (4, PLAIN.index("ASCII"), PLAIN.index("ASCII") + 5, "expert-opinion", "ASCII")]
+    assert _stored_queues(third) == []
+    second.close()
+    third.close()
+
+
+def test_a_closed_tabs_unsent_changes_are_sent_by_the_next_page(annotating, context,
+                                                                 live_server, api, doc):
+    page = annotating
+    page.route("**/api/**", lambda route: route.abort("internetdisconnected"))
+    start = PLAIN.index("troops")
+    select(page, 4, PLAIN, start, start + 6)
+    page.keyboard.press("1")
+    paragraph(page, 3).click()
+    page.keyboard.press("Enter")  # paragraph 4 reviewed
+    expect(status(page)).to_have_text("offline — retrying")
+    assert len(_stored_queues(page)) == 1
+    page.close(run_before_unload=False)  # the tab is closed with its changes unsent
+    assert api.spans(doc) == []
+
+    later = context.new_page()
+    open_document(later, live_server, doc)
+    wait_saved(later)
+    assert brief(api.spans(doc)) == [(4, start, start + 6, "framing", "troops")]
+    assert api.review(doc)["reviewed_paragraphs"] == [3]
+    expect(paragraph(later, 4).locator("mark")).to_have_text("troops")
+    expect(paragraph(later, 3)).to_have_attribute("data-reviewed", "true")
+    assert _stored_queues(later) == []
+    later.close()

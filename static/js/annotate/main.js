@@ -365,9 +365,16 @@ function onAuth() {
   window.location.assign(`${data.urls.login}?next=${encodeURIComponent(next)}`);
 }
 
+// Each tab keeps its own stored queue (tabs would otherwise write over each other's copy);
+// what a tab left unsent (closed, or reloaded) is taken over by the next page of the document
+// that opens (``adoptLeftovers``). A Web Lock named after a tab's queue says the tab is alive.
+// Without Web Locks (a page served over plain HTTP to another machine), tabs share one queue.
+const QUEUE_BASE = `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`;
+const locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
+
 if (!data.viewing_other) {
   queue = new SaveQueue({
-    storageKey: `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`,
+    storageKey: locks ? `${QUEUE_BASE}:tab:${newKey()}` : QUEUE_BASE,
     send: (op, id) => api.send(op, id),
     onSent,
     onFailed,
@@ -375,6 +382,55 @@ if (!data.viewing_other) {
     onStatus,
     retryMaxMs: data.retry_max_ms,
   });
+}
+
+if (queue && locks) queue.held = true;
+
+/** The stored queues of this user and document that no live tab holds (and the old shared
+ *  one), taken out of storage: their operations are this page's to send now. */
+async function adoptLeftovers() {
+  if (!queue || !locks) return [];
+  await new Promise((resolve) => {
+    locks.request(queue.storageKey, () => {
+      resolve();
+      return new Promise(() => {}); // held as long as the page lives
+    });
+  });
+  const state = await locks.query();
+  const live = new Set([...(state.held || []), ...(state.pending || [])].map((l) => l.name));
+  const keys = [];
+  for (let i = 0; i < window.localStorage.length; i += 1) {
+    const key = window.localStorage.key(i);
+    if (key && key !== queue.storageKey && !live.has(key)
+        && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`))) keys.push(key);
+  }
+  const found = [];
+  for (const key of keys) {
+    // taken under its lock: two pages opening at once do not both take it
+    await locks.request(key, { ifAvailable: true }, (lock) => {
+      if (!lock) return;
+      const raw = window.localStorage.getItem(key);
+      window.localStorage.removeItem(key);
+      try {
+        if (raw) found.push(JSON.parse(raw));
+      } catch (err) {
+        console.warn("A stored queue could not be read:", err);
+      }
+    });
+  }
+  return found;
+}
+
+/** Lay the taken-over operations on the page, as the page's own unsent ones are. */
+function showAdopted(ops) {
+  const touched = new Set(byParagraph.keys());
+  for (const op of ops) applyOp(op);
+  for (const p of byParagraph.keys()) touched.add(p);
+  for (const p of touched) render(p);
+  renderReviewed();
+  updateProgress();
+  updateSidebar();
+  if (readonly && !root.classList.contains("is-readonly")) setReadonly();
 }
 
 // --- changes --------------------------------------------------------------------------------
@@ -903,13 +959,23 @@ updateProgress();
 if (readonly) setReadonly();
 setCurrent(current);
 paraEls[current].scrollIntoView({ block: "nearest" });
+const leftovers = adoptLeftovers().catch((err) => {
+  console.warn("Could not take over the changes other tabs left:", err);
+  return [];
+});
 renderAll(() => {
-  root.dataset.ready = "true";
-  performance.mark("annotate-ready");
-  if (queue) {
-    queue.report();
-    queue.run();
-  } else {
-    onStatus({ state: "saved", unsent: 0, message: "" });
-  }
+  leftovers.then((saved) => {
+    if (queue) {
+      let ops = [];
+      for (const stored of saved) ops = ops.concat(queue.adopt(stored));
+      if (ops.length) showAdopted(ops);
+      queue.held = false;
+      queue.report();
+      queue.run();
+    } else {
+      onStatus({ state: "saved", unsent: 0, message: "" });
+    }
+    root.dataset.ready = "true";
+    performance.mark("annotate-ready");
+  });
 });

@@ -38,6 +38,7 @@ export class SaveQueue {
     this.failures = 0;
     this.running = false;
     this.stopped = false;
+    this.held = false; // not sent yet (while other tabs' leftovers are taken over)
     this.wake = null;
     this.storageOk = true;
     this.lastError = "";
@@ -81,6 +82,25 @@ export class SaveQueue {
   }
 
   get size() { return this.ops.length; }
+
+  /**
+   * Take over the operations another queue left unsent (a tab closed, or this tab before a
+   * reload: its stored copy, as ``persist`` writes it). They go before this queue's own, which
+   * are newer; call it while nothing is in flight (``held``). Returns the operations taken.
+   */
+  adopt(saved) {
+    if (this.inflight) throw new Error("adopt() while an operation is in flight");
+    if (!saved || saved.v !== VERSION || !Array.isArray(saved.ops) || !saved.ops.length) return [];
+    const ops = saved.ops.map((op) => ({ ...op, attempts: op.attempts || 0 }));
+    for (const [key, id] of Object.entries(saved.ids || {})) {
+      if (this.ids[key] == null) this.ids[key] = id;
+    }
+    this.ops = [...ops, ...this.ops];
+    this.seq = 0;
+    for (const op of this.ops) op.seq = ++this.seq;
+    this.changed();
+    return ops;
+  }
 
   /** Server id of a span key, when known. */
   idOf(key) {
@@ -198,7 +218,7 @@ export class SaveQueue {
   }
 
   async run() {
-    if (this.running || this.stopped) return;
+    if (this.running || this.stopped || this.held) return;
     this.running = true;
     try {
       while (this.ops.length && !this.stopped) {
