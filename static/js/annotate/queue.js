@@ -26,8 +26,8 @@ export class SaveQueue {
    * @param {(op, result) => Promise|void} o.onFailed  a change the server refused (dropped)
    * @param {() => void} o.onAuth   the session has expired
    * @param {(state) => void} o.onStatus  {state: saved|saving|offline, unsent, message,
-   *        cause}: while retrying, cause says why (network: no answer, or a proxy's 502-504;
-   *        server: the server itself failed, e.g. 500)
+   *        cause}: while retrying, cause says why (network: no answer, or a proxy's 502 or
+   *        504; busy: 429 or 503; server: the server itself failed, e.g. 500)
    */
   constructor(o) {
     Object.assign(this, o);
