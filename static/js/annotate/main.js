@@ -384,7 +384,13 @@ if (!data.viewing_other) {
   });
 }
 
-if (queue && locks) queue.held = true;
+if (queue && locks) {
+  queue.held = true;
+  // changes another tab left may be taken over: not "saved" until that is settled
+  const stored = Object.keys(window.localStorage).some((key) => key !== queue.storageKey
+    && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`)));
+  if (stored) onStatus({ state: "saving", unsent: 0, message: "" });
+}
 
 /** The stored queues of this user and document that no live tab holds (and the old shared
  *  one), taken out of storage: their operations are this page's to send now. */
