@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
@@ -47,6 +49,22 @@ def driver_value(column: Column, value: Any) -> Any:
     once. Not for JSON: ``bulk_insert`` takes JSON as text."""
     process = column.type._cached_bind_processor(db.session.get_bind().dialect)
     return value if process is None else process(value)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a bulk parse, import or export read: it would
+    walk the many objects of a batch again and again (rows, spans: they hold no cycles), and
+    now and then every object of the process, to find nothing. Reference counting still frees
+    everything; the collector is back on after (unless it was off before). Keep the stretch
+    short and never yield to a caller inside it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -20,7 +20,6 @@ Labelled data for an article already in the project adds its reviews to that doc
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import hashlib
 import io
 import json
@@ -28,7 +27,6 @@ import re
 import zipfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,7 +34,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from .codebook import Codebook, load_codebook
-from .database import bulk_insert, driver_value, refresh_statistics
+from .database import bulk_insert, driver_value, gc_paused, refresh_statistics
 from .errors import ImportFailed, Invalid
 from .extensions import db
 from .models import (
@@ -1194,20 +1192,6 @@ def parse_paths(
 # documents, or fewer when they hold so many paragraphs and spans, which bounds the memory.
 CHUNK_DOCUMENTS = 500
 CHUNK_ROWS = 10_000
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a bulk parse or import: it would walk the many
-    objects of a batch again and again (and they hold no cycles). Turned back on after,
-    unless it was off before."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def import_documents(

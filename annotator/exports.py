@@ -8,14 +8,12 @@ stream it. Attributes are read as their stored JSON text and written as is, neve
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import json
 import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import accumulate, groupby, pairwise, repeat
@@ -26,6 +24,7 @@ from sqlalchemy import Text, cast, func, select
 from sqlalchemy import text as sql
 
 from .codebook import load_codebook
+from .database import gc_paused
 from .errors import Invalid
 from .extensions import db
 from .models import (
@@ -151,25 +150,6 @@ def _tuples(statement) -> list[tuple]:
         result.close()
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a stretch of work that makes no cycles.
-
-    Reading a batch makes some hundred thousand tuples (rows, spans) that stay alive to the
-    end of the batch; every few hundred of them the collector would walk the young ones, and
-    now and then every object of the process (the app, SQLAlchemy, ...): a third of the
-    reading time, to find nothing. Reference counting still frees everything; the collector
-    is back on (if it was) when the stretch ends, and the stretch never yields.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str] | None,
                 details: bool):
     """One batch's documents, paragraph texts, review statuses, reviewed paragraphs, spans
@@ -250,7 +230,7 @@ def iter_documents(project: Project, options: ExportOptions, details: bool = Tru
         # on disk, at three times the time (for this transaction only)
         db.session.execute(sql(f"SET LOCAL work_mem = '{EXPORT_WORK_MEM}'"))
     for i in range(0, len(ids), BATCH):
-        with _collector_paused():
+        with gc_paused():
             docs, texts, reviews, reviewed, spans, gold = _read_batch(
                 ids[i:i + BATCH], options, allowed, details)
         for doc in docs:

@@ -281,16 +281,16 @@ def test_a_download_cut_off_leaves_the_session_working(app, project, monkeypatch
 def test_the_collector_pause_restores_what_it_found():
     import gc
 
-    from annotator.exports import _collector_paused
+    from annotator.database import gc_paused
 
     assert gc.isenabled()
-    with pytest.raises(RuntimeError), _collector_paused():
+    with pytest.raises(RuntimeError), gc_paused():
         assert not gc.isenabled()
         raise RuntimeError("a failed read")
     assert gc.isenabled()
     gc.disable()
     try:
-        with _collector_paused():
+        with gc_paused():
             pass
         assert not gc.isenabled()  # it was off: it stays off
     finally:
