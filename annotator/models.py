@@ -180,26 +180,38 @@ def _paragraph_fk() -> ForeignKeyConstraint:
     )
 
 
-class Annotation(db.Model):
+class _SpanPlace:
+    """Where a span lies and what it is labelled: a paragraph (by document and position,
+    through the composite foreign key), code-point offsets into its text, a label. Tables of
+    spans take these columns (first, after the id) and ``_span_place_args`` in their
+    ``__table_args__``."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-6)
+    document_id: Mapped[int] = mapped_column(Integer, sort_order=-5)
+    paragraph_index: Mapped[int] = mapped_column(Integer, sort_order=-4)
+    start: Mapped[int] = mapped_column(Integer, sort_order=-3)
+    end: Mapped[int] = mapped_column(Integer, sort_order=-2)
+    label: Mapped[str] = mapped_column(String(64), sort_order=-1)
+
+
+def _span_place_args(*more) -> tuple:
+    return (_paragraph_fk(),
+            CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+            *more)
+
+
+class Annotation(_SpanPlace, db.Model):
     """One reviewer's span in one paragraph."""
 
     __tablename__ = "annotations"
-    __table_args__ = (
-        _paragraph_fk(),
-        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+    __table_args__ = _span_place_args(
         UniqueConstraint("reviewer_id", "client_id"),
         Index("ix_annotations_document_reviewer", "document_id", "reviewer_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(Integer)
-    paragraph_index: Mapped[int] = mapped_column(Integer)
     reviewer_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(100))
@@ -251,24 +263,16 @@ class ParagraphReview(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class GoldSpan(db.Model):
+class GoldSpan(_SpanPlace, db.Model):
     """An adjudicated span; ``provenance`` is unanimous, majority or adjudicated:NAME."""
 
     __tablename__ = "gold_spans"
-    __table_args__ = (
-        _paragraph_fk(),
-        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+    __table_args__ = _span_place_args(
         # One gold span per place and label; it also serves the per-document look-ups.
         UniqueConstraint("document_id", "paragraph_index", "label", "start", "end",
                          name="uq_gold_spans_place"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(Integer)
-    paragraph_index: Mapped[int] = mapped_column(Integer)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     provenance: Mapped[str] = mapped_column(String(100))
@@ -278,24 +282,17 @@ class GoldSpan(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class GoldRejection(db.Model):
-    """A place and label where an adjudicator deleted gold: auto gold does not propose it
-    again (until a run that replaces all gold, or gold is set there by hand)."""
+class GoldRejection(_SpanPlace, db.Model):
+    """A place and label where an adjudicator deleted (or moved, or relabelled) gold: auto
+    gold does not propose it again (until a run that replaces all gold, or gold is set there
+    by hand)."""
 
     __tablename__ = "gold_rejections"
-    __table_args__ = (
-        _paragraph_fk(),
-        CheckConstraint('"start" >= 0 AND "end" > "start"', name="offsets"),
+    __table_args__ = _span_place_args(
         UniqueConstraint("document_id", "paragraph_index", "label", "start", "end",
                          name="uq_gold_rejections_place"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(Integer)
-    paragraph_index: Mapped[int] = mapped_column(Integer)
-    start: Mapped[int] = mapped_column(Integer)
-    end: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(64))
     rejected_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
