@@ -36,6 +36,14 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
+def require_user(username: str) -> User:
+    """The user of that name (any case), or NotFound naming it."""
+    user = find_user(username)
+    if user is None:
+        raise NotFound(f"There is no reviewer '{username}'.")
+    return user
+
+
 def validate_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.", "password")

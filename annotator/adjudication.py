@@ -37,8 +37,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
+from .accounts import require_user
 from .annotations import (
     _check_offsets,
     _clean_note,
@@ -465,10 +466,7 @@ def accept_paragraph(document: Document, paragraph: Any, reviewer_name: Any, use
                       f"{document.paragraph_count} paragraphs, numbered from 0.", "paragraph")
     if not isinstance(reviewer_name, str) or not reviewer_name.strip():
         raise Invalid("reviewer must be a reviewer's name.", "reviewer")
-    reviewer = db.session.scalar(
-        select(User).where(func.lower(User.username) == reviewer_name.strip().lower()))
-    if reviewer is None:
-        raise NotFound(f"There is no reviewer '{reviewer_name}'.")
+    reviewer = require_user(reviewer_name.strip())
     spans = list(db.session.scalars(
         select(Annotation).where(Annotation.document_id == document.id,
                                  Annotation.paragraph_index == paragraph,

@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .accounts import require_user
 from .assignments import require_assignment
 from .codebook import Codebook, load_codebook
 from .database import dialect_name
@@ -379,11 +380,7 @@ def list_annotations(document: Document | int, user: User,
             if own is None or own.status != "submitted":
                 raise Forbidden("Submit your own work on this document first; then you can "
                                 "compare it with the other reviewers' spans.")
-        owner = db.session.scalar(
-            select(User).where(func.lower(User.username) == reviewer.lower())
-        )
-        if owner is None:
-            raise NotFound(f"There is no reviewer '{reviewer}'.")
+        owner = require_user(reviewer)
         document_id, owner_id, owner_name = document.id, owner.id, owner.username
     rows = db.session.execute(_SPANS, {"b_document_id": document_id,
                                        "b_owner_id": owner_id}).all()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
+from .accounts import require_user
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import Annotation, Document, DocumentReview, ParagraphReview, Project, User, utcnow
@@ -111,12 +112,7 @@ def assign_documents(project: Project, reviewers: Sequence[str]) -> dict[str, in
     if not k:
         raise Invalid("Set the project's reviewers per document first.",
                       "reviewers_per_document")
-    users = []
-    for name in reviewers:
-        user = db.session.scalar(select(User).where(func.lower(User.username) == name.lower()))
-        if user is None:
-            raise NotFound(f"There is no reviewer '{name}'.")
-        users.append(user)
+    users = [require_user(name) for name in reviewers]
     if len({u.id for u in users}) < k:
         raise Invalid(f"Each document needs {k} different reviewers; name at least {k}.",
                       "reviewers")
@@ -236,13 +232,7 @@ def _chain(top: int, new: dict[int, set[int]], on_doc: dict[int, set[int]],
 
 def reassign(document: Document, from_name: str, to_name: str) -> None:
     """Move an assignment that has not been started to another reviewer."""
-    users = {}
-    for name in (from_name, to_name):
-        user = db.session.scalar(select(User).where(func.lower(User.username) == name.lower()))
-        if user is None:
-            raise NotFound(f"There is no reviewer '{name}'.")
-        users[name] = user
-    source, target = users[from_name], users[to_name]
+    source, target = require_user(from_name), require_user(to_name)
     row = db.session.scalar(select(DocumentReview).where(
         DocumentReview.document_id == document.id, DocumentReview.reviewer_id == source.id))
     if row is None:
