@@ -309,6 +309,18 @@ async function onFailed(op, result) {
   await resync();
 }
 
+/** Draw again after the spans changed wholesale: the paragraphs that had spans (``touched``)
+ *  or have them now, the open editor, the review marks and the progress. */
+function redraw(touched) {
+  for (const p of byParagraph.keys()) touched.add(p);
+  for (const p of touched) render(p);
+  if (editor.isOpen && !spans.has(editor.key)) editor.close({ restoreFocus: false });
+  else if (editor.isOpen) editor.refresh(spans.get(editor.key), excerpt(spans.get(editor.key), 400));
+  renderReviewed();
+  updateProgress();
+  updateSidebar();
+}
+
 /** Reload the truth from the server and lay the still unsent changes over it. */
 async function resync() {
   try {
@@ -324,13 +336,7 @@ async function resync() {
     const wasReadonly = readonly;
     if (r.data.status === "submitted") readonly = true;
     for (const op of queue.ops) applyOp(op);
-    for (const p of byParagraph.keys()) touched.add(p);
-    for (const p of touched) render(p);
-    if (editor.isOpen && !spans.has(editor.key)) editor.close({ restoreFocus: false });
-    else if (editor.isOpen) editor.refresh(spans.get(editor.key), excerpt(spans.get(editor.key), 400));
-    renderReviewed();
-    updateProgress();
-    updateSidebar();
+    redraw(touched);
     if (readonly && !wasReadonly) setReadonly("This document has been submitted: it is read-only.");
   } catch (err) {
     console.warn("Could not reload the spans:", err);
@@ -384,12 +390,16 @@ if (!data.viewing_other) {
   });
 }
 
+/** The stored queues of this user and document but this page's own (the old shared one too). */
+function otherStoredQueues() {
+  return Object.keys(window.localStorage).filter((key) => key !== queue.storageKey
+    && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`)));
+}
+
 if (queue && locks) {
   queue.held = true;
   // changes another tab left may be taken over: not "saved" until that is settled
-  const stored = Object.keys(window.localStorage).some((key) => key !== queue.storageKey
-    && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`)));
-  if (stored) onStatus({ state: "saving", unsent: 0, message: "" });
+  if (otherStoredQueues().length) onStatus({ state: "saving", unsent: 0, message: "" });
 }
 
 /** The stored queues of this user and document that no live tab holds (and the old shared
@@ -404,12 +414,7 @@ async function adoptLeftovers() {
   });
   const state = await locks.query();
   const live = new Set([...(state.held || []), ...(state.pending || [])].map((l) => l.name));
-  const keys = [];
-  for (let i = 0; i < window.localStorage.length; i += 1) {
-    const key = window.localStorage.key(i);
-    if (key && key !== queue.storageKey && !live.has(key)
-        && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`))) keys.push(key);
-  }
+  const keys = otherStoredQueues().filter((key) => !live.has(key));
   const found = [];
   for (const key of keys) {
     // taken under its lock: two pages opening at once do not both take it
@@ -431,11 +436,7 @@ async function adoptLeftovers() {
 function showAdopted(ops) {
   const touched = new Set(byParagraph.keys());
   for (const op of ops) applyOp(op);
-  for (const p of byParagraph.keys()) touched.add(p);
-  for (const p of touched) render(p);
-  renderReviewed();
-  updateProgress();
-  updateSidebar();
+  redraw(touched);
   if (readonly && !root.classList.contains("is-readonly")) setReadonly();
 }
 
