@@ -30,8 +30,6 @@ Spans that a reviewer put in a paragraph he has not reviewed are left out, as in
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -63,8 +61,8 @@ from .models import (
     User,
     utcnow,
 )
+from .tokens import token_range, tokens
 
-TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 UNANIMOUS = "unanimous"
 MAJORITY = "majority"
 # Gold that auto gold made and can make again from the reviewers' spans: it is recomputed when
@@ -89,11 +87,6 @@ class ReviewerSpan:
     start: int
     end: int
     attributes: dict[str, Any]
-
-
-def tokens(text: str) -> list[tuple[int, int]]:
-    """The (start, end) of every token of a paragraph, in order."""
-    return [m.span() for m in TOKEN_RE.finditer(text)]
 
 
 def _reviewers_by_paragraph(document: Document) -> dict[int, list[int]]:
@@ -121,12 +114,6 @@ def _reviewed_spans(document: Document, reviewers: dict[int, list[int]]
             found[row.paragraph_index].append(ReviewerSpan(
                 row.id, row.reviewer_id, row.label, row.start, row.end, row.attributes or {}))
     return found
-
-
-def _token_range(starts: Sequence[int], ends: Sequence[int], start: int, end: int
-                 ) -> tuple[int, int]:
-    """Indices [first, last) of the tokens that share a character with [start, end)."""
-    return bisect_right(ends, start), bisect_left(starts, end)
 
 
 # --- attribute votes -------------------------------------------------------------------------
@@ -216,7 +203,7 @@ def _coverage(label_spans: Sequence[ReviewerSpan], starts: Sequence[int],
     """Per token, how many reviewers have a span (of one label) containing it."""
     per_reviewer: dict[int, list[int]] = defaultdict(lambda: [0] * (len(starts) + 1))
     for s in label_spans:
-        first, stop = _token_range(starts, ends, s.start, s.end)
+        first, stop = token_range(starts, ends, s.start, s.end)
         if first < stop:
             marks = per_reviewer[s.reviewer_id]
             marks[first] += 1

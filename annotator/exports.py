@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,6 +36,7 @@ from .models import (
     Project,
     User,
 )
+from .tokens import TOKEN_SPLIT_RE
 from .zipstream import ZipStream, prepare
 
 FORMATS = ("jsonl", "csv", "conll", "brat", "doccano")
@@ -53,8 +53,6 @@ BATCH = 250  # documents per round of queries
 EXPORT_WORK_MEM = "32MB"  # PostgreSQL's memory for each sort of an export's queries
 BRAT_COMPRESSION = 1  # zlib level of the brat zip (1 fastest, 9 smallest)
 DOC_SEPARATOR = "\n\n"  # paragraphs joined for doccano and brat (INTERFACE.md)
-TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-TOKEN_SPLIT_RE = re.compile(r"(\w+|[^\w\s])")  # TOKEN_RE, the tokens kept by re.split
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 # _dumps of a str, in C without the encoder's dispatch: the same text, for the per-span fields.
 _quote = json.encoder.encode_basestring
@@ -367,7 +365,7 @@ class _ConllParagraph:
 
     def __init__(self, text: str, tail: str):
         """``tail``: what follows a token on its line when all its tags are O."""
-        # [gap, token, gap, token, ..., gap]: the tokens of TOKEN_RE.finditer and, from the
+        # [gap, token, gap, token, ..., gap]: the tokens of tokens.TOKEN_RE.finditer and, from the
         # running lengths, where each starts and ends (all in C)
         parts = TOKEN_SPLIT_RE.split(text)
         bounds = list(accumulate(map(len, parts)))

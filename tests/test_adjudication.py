@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from annotator import adjudication
+from annotator import adjudication, tokens
 from annotator.accounts import find_user
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.extensions import db
@@ -76,7 +76,7 @@ def stored_gold(document):
 # --- tokens and the auto-gold rule ----------------------------------------------------------
 
 def test_tokens_are_words_and_punctuation():
-    assert adjudication.tokens("He said: no.") == [(0, 2), (3, 7), (7, 8), (9, 11), (11, 12)]
+    assert tokens.tokens("He said: no.") == [(0, 2), (3, 7), (7, 8), (9, 11), (11, 12)]
 
 
 def test_two_of_three_make_a_majority_span_with_bounds_at_token_edges(doc):

@@ -18,11 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator import create_app
-from annotator.agreement.report import build_report, tokenize
+from annotator.agreement.report import build_report
 from annotator.documents import import_paths
 from annotator.extensions import db
 from annotator.models import Project
 from annotator.projects import create_project
+from annotator.tokens import token_arrays as tokenize
 from tests.agreement_reference import differences, reference_report
 
 # A codebook with every attribute type, and a label nobody uses.

@@ -5,7 +5,7 @@ Everything is computed from a handful of bulk queries and numpy arrays:
 
 - paragraphs are laid end to end on one character axis (one separator character between
   them, so that no token or span crosses a paragraph), spans become intervals on that axis;
-- tokens (``\\w+|[^\\w\\s]``) are found by classifying every code point at once;
+- tokens (``tokens.token_arrays``) are found by classifying every code point at once;
 - a reviewer's coverage of tokens comes from prefix sums over the token axis;
 - Krippendorff's coincidences, Cohen's tables, F1 counts and the unitizing components are
   summed per document, so that the bootstrap resamples documents by multiplying a matrix of
@@ -37,6 +37,7 @@ from ..models import (
     Project,
     User,
 )
+from ..tokens import token_arrays
 from . import metrics
 
 SEPARATOR = "\n"  # between paragraphs on the character axis: white space, never a token
@@ -189,54 +190,6 @@ def load_project_data(
         data.gold_end = np.asarray(cols[3], dtype=np.int64)
         data.gold_label = np.array([label_index[k] for k in cols[4]], dtype=np.int64)
     return data
-
-
-# --- tokens -------------------------------------------------------------------------------
-
-_ASCII_WORD = np.array([chr(c).isalnum() or chr(c) == "_" for c in range(128)])
-_ASCII_SPACE = np.array([chr(c).isspace() for c in range(128)])
-# The same tables with a 129th entry for every code point beyond ASCII (looked up after
-# clipping to 128, then corrected one by one).
-_WORD_TABLE = np.append(_ASCII_WORD, False)
-_SPACE_TABLE = np.append(_ASCII_SPACE, False)
-
-
-def tokenize(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets (code points) of ``re.finditer(r"\\w+|[^\\w\\s]", text)``.
-
-    ``\\w`` in Python's ``re`` is ``str.isalnum()`` or ``_``, and ``\\s`` is
-    ``str.isspace()``; every code point is classified at once and word runs are found by
-    comparing each code point with the one before it.
-    """
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    if codes.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
-    clipped = np.minimum(codes, 128)
-    is_word = _WORD_TABLE[clipped]
-    is_space = _SPACE_TABLE[clipped]
-    others = np.flatnonzero(clipped == 128)
-    if others.size:
-        values, inverse = np.unique(codes[others], return_inverse=True)
-        chars = [chr(v) for v in values.tolist()]
-        is_word[others] = np.array([c.isalnum() for c in chars])[inverse]
-        is_space[others] = np.array([c.isspace() for c in chars])[inverse]
-    punct = ~(is_word | is_space)
-    # A token starts at a word character after a non-word one, or at a punctuation mark,
-    # and ends likewise: both in text order, so the i-th start and i-th end are one token.
-    edge = np.empty(codes.size + 1, dtype=bool)
-    edge[0] = is_word[0]
-    np.not_equal(is_word[1:], is_word[:-1], out=edge[1:-1])
-    edge[-1] = is_word[-1]
-    word_edges = np.flatnonzero(edge)  # alternately the start and the end of a word run
-    starts_mask = np.zeros(codes.size + 1, dtype=bool)
-    ends_mask = np.zeros(codes.size + 1, dtype=bool)
-    starts_mask[word_edges[0::2]] = True
-    ends_mask[word_edges[1::2]] = True
-    starts_mask[:-1] |= punct
-    ends_mask[1:] |= punct
-    return (np.flatnonzero(starts_mask).astype(np.int64),
-            np.flatnonzero(ends_mask).astype(np.int64))
 
 
 # --- helpers on arrays --------------------------------------------------------------------
@@ -471,7 +424,7 @@ class ReportBuilder:
     # tokens and their coverage
     def _tokens(self):
         d = self.data
-        ts, te = tokenize(d.text)
+        ts, te = token_arrays(d.text)
         tok_par = np.searchsorted(d.par_start, ts, side="right") - 1 if ts.size else ts
         self.all_tokens = (ts, te, tok_par)
         keep = self.units[tok_par] if ts.size else np.zeros(0, dtype=bool)
