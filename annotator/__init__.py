@@ -64,8 +64,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .views import init_app as init_views
 
     app.register_blueprint(api_bp)
-    from .adjudication_api import bp as adjudication_api_bp
-    app.register_blueprint(adjudication_api_bp)
     init_views(app)
 
     from .cli import register_commands

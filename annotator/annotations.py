@@ -16,7 +16,6 @@ that take ``document: Document | int`` accept the id as well: then they also ans
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -29,7 +28,6 @@ from sqlalchemy import (
     cast,
     delete,
     func,
-    insert,
     literal_column,
     null,
     select,
@@ -38,89 +36,42 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .accounts import require_user
-from .assignments import require_assignment
+from .access import (
+    can_see_others_in,
+    can_see_project_id,
+    get_document,
+    is_self,
+    no_document,
+    require_assigned,
+    require_spans_access,
+)
 from .codebook import Codebook, load_codebook
 from .database import dialect_name
-from .errors import BadRequest, Conflict, DomainError, Forbidden, Invalid, NotFound
+from .errors import Conflict, DomainError, Forbidden, NotFound
 from .extensions import db
 from .models import (
     Annotation,
     Document,
     DocumentReview,
-    GoldSpan,
     Paragraph,
     ParagraphReview,
     Project,
     User,
     utcnow,
 )
+from .spans import (
+    MAX_INT,
+    check_offsets_in,
+    clean_client_id,
+    clean_note,
+    require_fields,
+    require_object,
+    span_body,
+    whole_number,
+)
 
-MAX_NOTE = 10000
-MAX_CLIENT_ID = 100
 SPAN_FIELDS = {"paragraph", "start", "end", "label", "attributes", "note", "client_id"}
 PATCH_FIELDS = {"start", "end", "label", "attributes", "note"}
-# The largest value an INTEGER column holds: a paragraph number beyond it is never looked up.
-_MAX_INT = 2**31 - 1
-
-
-# --- access ---------------------------------------------------------------------------------
-
-def can_see_project(user: User, project: Project) -> bool:
-    return can_see_project_id(user, project.id)
-
-
-def can_see_project_id(user: User, project_id: int) -> bool:
-    """``can_see_project`` for a project known by its id (the rule lives here): checks that
-    hold a document's ``project_id`` need not load the project."""
-    # Every account of this instance works on every project; admins manage them.
-    return user.is_authenticated and user.is_active
-
-
-def can_see_others(user: User, project: Project) -> bool:
-    """Admins see every reviewer's spans; reviewers only in open (non-blind) projects."""
-    return _can_see_others(user, project.blind)
-
-
-def _can_see_others(user: User, blind: bool) -> bool:
-    return user.is_admin or not blind
-
-
-def get_project(slug: str, user: User) -> Project:
-    project = db.session.scalar(select(Project).where(Project.slug == slug))
-    if project is None or not can_see_project(user, project):
-        raise NotFound(f"There is no project '{slug}'.")
-    return project
-
-
-def get_document(document_id: int, user: User) -> Document:
-    document = db.session.get(Document, document_id)
-    if document is None or not can_see_project_id(user, document.project_id):
-        raise _no_document(document_id)
-    return document
-
-
-def _no_document(document_id: int) -> NotFound:
-    return NotFound(f"There is no document {document_id}.")
-
-
-def require_agreement_access(user: User, project: Project) -> None:
-    """Agreement figures: admins, and reviewers of open (non-blind) projects."""
-    if not (user.is_admin or not project.blind):
-        raise Forbidden("This project is blind: only admins see its agreement.")
-
-
-def require_admin(user: User) -> None:
-    if not user.is_admin:
-        raise Forbidden("Only an admin can do this.")
-
-
-def _require_assigned(document_id: int, user: User, reviewers_per_document: int | None,
-                      has_review: bool) -> None:
-    """``require_assignment`` on facts already read (an assignment is the caller's review
-    row); only a refusal goes to ``require_assignment``, which raises its ``Forbidden``."""
-    if reviewers_per_document and not user.is_admin and not has_review:
-        require_assignment(db.session.get(Document, document_id), user)
 
 
 # --- the statements of the hot paths --------------------------------------------------------
@@ -299,7 +250,7 @@ def document_body(document_id: int, user: User) -> dict:
     """A document as GET /api/documents/ID answers it: its fields, project and paragraphs."""
     rows = db.session.execute(_DOCUMENT_BODY, {"b_document_id": document_id}).all()
     if not rows or rows[0].position != -1 or not can_see_project_id(user, rows[0].project_id):
-        raise _no_document(document_id)
+        raise no_document(document_id)
     row, texts = rows[0], [paragraph.text for paragraph in rows[1:]]
     return {
         "id": document_id,
@@ -314,80 +265,29 @@ def document_body(document_id: int, user: User) -> dict:
     }
 
 
-def span_dict(span: Annotation | GoldSpan, text: str, reviewer: str | None = None) -> dict:
-    if isinstance(span, Annotation):
-        return annotation_dict(
-            span, text, reviewer if reviewer is not None else span.reviewer.username)
-    return {
-        "id": span.id,
-        "document_id": span.document_id,
-        "paragraph": span.paragraph_index,
-        "start": span.start,
-        "end": span.end,
-        "label": span.label,
-        "text": text[span.start:span.end],
-        "attributes": span.attributes or {},
-        "note": span.note or "",
-        "provenance": span.provenance,
-    }
-
-
 def annotation_dict(span: Annotation | Row, text: str, reviewer: str) -> dict:
     """A reviewer's span as the API answers it; ``span`` an Annotation or a row of its
     columns (``_SPAN_COLUMNS``), ``text`` its paragraph."""
-    return _annotation_body(span, text[span.start:span.end], reviewer)
-
-
-def _annotation_body(span: Annotation | Row, span_text: str, reviewer: str) -> dict:
-    return {
-        "id": span.id,
-        "document_id": span.document_id,
-        "paragraph": span.paragraph_index,
-        "start": span.start,
-        "end": span.end,
-        "label": span.label,
-        "text": span_text,
-        "attributes": span.attributes or {},
-        "note": span.note or "",
-        "reviewer": reviewer,
-        "client_id": span.client_id,
-        "created_at": _iso(span.created_at),
-        "updated_at": _iso(span.updated_at),
-    }
-
-
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        return value.isoformat() + "Z"
-    return value.isoformat().replace("+00:00", "Z")
+    return span_body(span, text[span.start:span.end], reviewer)
 
 
 def list_annotations(document: Document | int, user: User,
                      reviewer: str | None = None) -> list[dict]:
     """The caller's spans, or another reviewer's where the caller may see them."""
-    if reviewer is None or reviewer.lower() == user.username.lower():
+    if is_self(user, reviewer):
         document_id = document if isinstance(document, int) else document.id
         owner_id, owner_name = user.id, user.username
     else:
         if isinstance(document, int):
             document = get_document(document, user)
-        if not can_see_others(user, document.project):
-            raise Forbidden("This project is blind: you can see only your own spans.")
-        if not user.is_admin:
-            own = _review(document.id, user.id)
-            if own is None or own.status != "submitted":
-                raise Forbidden("Submit your own work on this document first; then you can "
-                                "compare it with the other reviewers' spans.")
-        owner = require_user(reviewer)
+        owner = require_spans_access(document, user, reviewer)
         document_id, owner_id, owner_name = document.id, owner.id, owner.username
     rows = db.session.execute(_SPANS, {"b_document_id": document_id,
                                        "b_owner_id": owner_id}).all()
     if isinstance(document, int) and (
             not rows or not can_see_project_id(user, rows[0].project_id)):
-        raise _no_document(document_id)
-    return [_annotation_body(row, row.text, owner_name) for row in rows if row.id is not None]
+        raise no_document(document_id)
+    return [span_body(row, row.text, owner_name) for row in rows if row.id is not None]
 
 
 def page_spans_json(document_id: int, reviewer_id: int) -> str:
@@ -416,17 +316,10 @@ def review_state(document: Document | int, user: User) -> dict:
                                               "b_user_id": user.id}).all()
     if isinstance(document, int) and (
             not rows or not can_see_project_id(user, rows[0].project_id)):
-        raise _no_document(document_id)
+        raise no_document(document_id)
     status = rows[0].status if rows and rows[0].status is not None else "not_started"
     reviewed = [row.paragraph_index for row in rows if row.paragraph_index is not None]
     return {"status": status, "reviewed_paragraphs": reviewed}
-
-
-def _review(document_id: int, user_id: int) -> DocumentReview | None:
-    return db.session.scalar(
-        select(DocumentReview).where(DocumentReview.document_id == document_id,
-                                     DocumentReview.reviewer_id == user_id)
-    )
 
 
 def _document_context(document_id: int, user: User, paragraph: int | None = None,
@@ -442,7 +335,7 @@ def _document_context(document_id: int, user: User, paragraph: int | None = None
     row = db.session.execute(
         _document_context_statement(paragraph is not None, codebook), params).first()
     if row is None or not can_see_project_id(user, row.project_id):
-        raise _no_document(document_id)
+        raise no_document(document_id)
     return row
 
 
@@ -459,74 +352,6 @@ def _codebook(text: str) -> Codebook:
         codebook = _codebooks[text] = load_codebook(json.loads(text))
     return codebook
 
-
-# --- validation -----------------------------------------------------------------------------
-
-def whole_number(payload: dict, key: str) -> int:
-    value = payload.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(f"{key} must be a whole number.", key)
-    return value
-
-
-def check_offsets(document: Document, paragraph: int, start: int, end: int) -> str:
-    """The paragraph's text, once the paragraph and the offsets are known to fit in it."""
-    return _check_offsets_in(document.id, document.paragraph_count, paragraph, start, end)
-
-
-def _check_offsets_in(document_id: int, paragraph_count: int, paragraph: int, start: int,
-                      end: int, text: str | None = None) -> str:
-    """``check_offsets`` on facts at hand: the paragraph's ``text`` when already read."""
-    if not 0 <= paragraph < paragraph_count:
-        raise Invalid(
-            f"Paragraph {paragraph} does not exist; the document has "
-            f"{paragraph_count} paragraphs, numbered from 0.",
-            "paragraph",
-        )
-    if text is None:
-        text = db.session.get(Paragraph, (document_id, paragraph)).text
-    if not 0 <= start < len(text):
-        raise Invalid(
-            f"start {start} is outside paragraph {paragraph}, which has {len(text)} characters "
-            f"(offsets count Unicode code points).",
-            "start",
-        )
-    if not start < end <= len(text):
-        raise Invalid(
-            f"end {end} must be after start {start} and at most {len(text)}, the length of "
-            f"paragraph {paragraph} in Unicode code points.",
-            "end",
-        )
-    return text
-
-
-def clean_note(note: Any) -> str:
-    if note is None:
-        return ""
-    if not isinstance(note, str):
-        raise Invalid("note must be text.", "note")
-    if len(note) > MAX_NOTE:
-        raise Invalid(f"note is longer than {MAX_NOTE} characters.", "note")
-    if "\x00" in note:
-        raise Invalid("note contains a NUL character, which cannot be stored.", "note")
-    return note
-
-
-def require_object(payload: Any, allowed: set[str]) -> dict:
-    if not isinstance(payload, dict):
-        raise BadRequest("The request body must be a JSON object.")
-    unknown = set(payload) - allowed
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Invalid(f"Unknown field '{name}'; allowed: {', '.join(sorted(allowed))}.", name)
-    return payload
-
-
-# The names the adjudication module (and its tests) import.
-_whole_number = whole_number
-_check_offsets = check_offsets
-_clean_note = clean_note
-_require_object = require_object
 
 _SUBMITTED = "You have submitted this document; its spans can no longer change."
 
@@ -559,15 +384,11 @@ def create_annotation(document: Document | int, user: User, payload: Any) -> tup
     document_id = document if isinstance(document, int) else document.id
     paragraph = payload.get("paragraph") if isinstance(payload, dict) else None
     if isinstance(paragraph, bool) or not isinstance(paragraph, int) \
-            or not 0 <= paragraph <= _MAX_INT:
+            or not 0 <= paragraph <= MAX_INT:
         paragraph = -1  # refused by the checks below; no paragraph to read
     context = _document_context(document_id, user, paragraph, codebook=True)
     payload = require_object(payload, SPAN_FIELDS)
-    client_id = payload.get("client_id")
-    if client_id is not None and (
-            not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID):
-        raise Invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.",
-                      "client_id")
+    client_id = clean_client_id(payload.get("client_id"))
     try:
         values, text = _new_span(document_id, context, user, payload)
     except DomainError:
@@ -596,19 +417,17 @@ def _new_span(document_id: int, context: Row, user: User, payload: dict
               ) -> tuple[dict, str]:
     """The checks of a new span, in the order of their messages; returns the row's values
     and the paragraph's text."""
-    for key in ("paragraph", "start", "end", "label"):
-        if key not in payload:
-            raise Invalid(f"{key} is required.", key)
+    require_fields(payload)
     paragraph = whole_number(payload, "paragraph")
     start = whole_number(payload, "start")
     end = whole_number(payload, "end")
-    text = _check_offsets_in(document_id, context.paragraph_count, paragraph, start, end,
+    text = check_offsets_in(document_id, context.paragraph_count, paragraph, start, end,
                              context.text)
     codebook = _codebook(context.codebook)
     label = codebook.label(payload["label"]).key
     attributes = codebook.clean_attributes(label, payload.get("attributes"))
     note = clean_note(payload.get("note"))
-    _require_assigned(document_id, user, context.reviewers_per_document,
+    require_assigned(document_id, user, context.reviewers_per_document,
                       context.status is not None)
     if context.status == "submitted":
         raise Conflict(_SUBMITTED)
@@ -648,7 +467,7 @@ def _span_context(span_id: int, user: User, full: bool) -> Row:
     if row is None:
         raise NotFound(f"There is no span {span_id}.")
     if row.reviewer_id != user.id:
-        if not _can_see_others(user, row.blind):
+        if not can_see_others_in(user, row.blind):
             # In a blind project another reviewer's span does not exist for the caller.
             raise NotFound(f"There is no span {span_id}.")
         raise Forbidden("You can change only your own spans.")
@@ -662,7 +481,7 @@ def update_annotation(span_id: int, user: User, payload: Any) -> dict:
     span = _span_context(span_id, user, full=True)
     start = whole_number(payload, "start") if "start" in payload else span.start
     end = whole_number(payload, "end") if "end" in payload else span.end
-    text = _check_offsets_in(span.document_id, span.paragraph_count, span.paragraph_index,
+    text = check_offsets_in(span.document_id, span.paragraph_count, span.paragraph_index,
                              start, end, span.text)
     codebook = _codebook(span.codebook)
     label = codebook.label(payload["label"]).key if "label" in payload else span.label
@@ -702,7 +521,7 @@ def set_paragraph_reviewed(document: Document | int, user: User, index: int,
     if not 0 <= index < context.paragraph_count:
         raise NotFound(f"Paragraph {index} does not exist; the document has "
                        f"{context.paragraph_count} paragraphs, numbered from 0.")
-    _require_assigned(document_id, user, context.reviewers_per_document,
+    require_assigned(document_id, user, context.reviewers_per_document,
                       context.status is not None)
     if context.status == "submitted":
         if reviewed:
@@ -730,7 +549,7 @@ def submit_document(document: Document | int, user: User) -> dict:
     """
     document_id = document if isinstance(document, int) else document.id
     context = _document_context(document_id, user)
-    _require_assigned(document_id, user, context.reviewers_per_document,
+    require_assigned(document_id, user, context.reviewers_per_document,
                       context.status is not None)
     if context.status != "submitted":
         now = utcnow()
@@ -745,78 +564,3 @@ def submit_document(document: Document | int, user: User) -> dict:
     state = review_state(document_id, user)
     db.session.commit()
     return state
-
-
-# --- gold -----------------------------------------------------------------------------------
-
-def list_gold(document: Document) -> list[dict]:
-    texts = paragraph_texts(document.id)
-    spans = db.session.scalars(
-        select(GoldSpan).where(GoldSpan.document_id == document.id)
-        .order_by(GoldSpan.paragraph_index, GoldSpan.start, GoldSpan.end, GoldSpan.id)
-    )
-    return [span_dict(s, texts[s.paragraph_index]) for s in spans]
-
-
-def replace_gold(document: Document, user: User, payload: Any, limit: int) -> list[dict]:
-    """Replace the document's gold spans with the given list (admins only)."""
-    require_admin(user)
-    if isinstance(payload, dict) and set(payload) == {"gold"}:
-        payload = payload["gold"]
-    if not isinstance(payload, list):
-        raise BadRequest('The body must be a JSON list of gold spans (or {"gold": [...]}).')
-    if len(payload) > limit:
-        raise Invalid(f"At most {limit} gold spans can be sent at once.")
-    codebook = load_codebook(document.project.codebook)
-    texts = paragraph_texts(document.id)
-    rows = [_gold_row(document, codebook, texts, item, i, user) for i, item in
-            enumerate(payload)]
-    seen: dict[tuple, int] = {}
-    for number, row in enumerate(rows, start=1):
-        place = (row["paragraph_index"], row["label"], row["start"], row["end"])
-        if place in seen:
-            raise Invalid(f"gold span {number} repeats gold span {seen[place]}: a document has "
-                          f"one gold span per place and label.")
-        seen[place] = number
-    db.session.execute(delete(GoldSpan).where(GoldSpan.document_id == document.id))
-    if rows:
-        db.session.execute(insert(GoldSpan), rows)
-    db.session.commit()
-    return list_gold(document)
-
-
-def _gold_row(document: Document, codebook: Codebook, texts: Sequence[str], item: Any,
-              i: int, user: User) -> dict:
-    where = f"gold span {i + 1}"
-    if not isinstance(item, dict):
-        raise BadRequest(f"{where} must be an object.")
-    allowed = {"paragraph", "start", "end", "label", "attributes", "note", "provenance",
-               "text", "id", "document_id"}
-    unknown = set(item) - allowed
-    if unknown:
-        name = sorted(unknown)[0]
-        raise Invalid(f"{where}: unknown field '{name}'.", name)
-    for key in ("paragraph", "start", "end", "label"):
-        if key not in item:
-            raise Invalid(f"{where}: {key} is required.", key)
-    paragraph = _whole_number(item, "paragraph")
-    start, end = _whole_number(item, "start"), _whole_number(item, "end")
-    if not 0 <= paragraph < len(texts):
-        raise Invalid(f"{where}: paragraph {paragraph} does not exist.", "paragraph")
-    text = texts[paragraph]
-    if not 0 <= start < end <= len(text):
-        raise Invalid(f"{where}: offsets {start}-{end} are out of range for paragraph "
-                      f"{paragraph} ({len(text)} code points).", "start")
-    if "text" in item and item["text"] != text[start:end]:
-        raise Invalid(f"{where}: text does not match paragraph {paragraph} at {start}-{end}.",
-                      "text")
-    label = codebook.label(item["label"], where).key
-    attributes = codebook.clean_attributes(label, item.get("attributes"), where)
-    provenance = item.get("provenance") or f"adjudicated:{user.username}"
-    if not isinstance(provenance, str) or len(provenance) > 100:
-        raise Invalid(f"{where}: provenance must be text of at most 100 characters.",
-                      "provenance")
-    return {"document_id": document.id, "paragraph_index": paragraph, "start": start,
-            "end": end, "label": label, "attributes": attributes,
-            "note": _clean_note(item.get("note")), "provenance": provenance,
-            "created_by_id": user.id, "created_at": utcnow()}

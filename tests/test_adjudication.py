@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from annotator import adjudication, tokens
+from annotator import gold as gold_spans
+from annotator import tokens
 from annotator.accounts import find_user
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.extensions import db
@@ -85,7 +86,7 @@ def test_two_of_three_make_a_majority_span_with_bounds_at_token_edges(doc):
     document = doc(review("alice", [span(4, 26)]),
                    review("bob", [span(6, 24)]),
                    review("dave", [span(13, 17)]))
-    proposed = adjudication.auto_gold(document)
+    proposed = gold_spans.auto_gold(document)
     assert spans_of(proposed) == [(0, 4, 26, "attribution", "majority")]
     assert proposed[0]["text"] == "minister said the plan"
     assert stored_gold(document) == [(0, 4, 26, "attribution", "majority")]
@@ -93,26 +94,26 @@ def test_two_of_three_make_a_majority_span_with_bounds_at_token_edges(doc):
 
 def test_one_of_three_proposes_nothing(doc):
     document = doc(review("alice", [span(4, 26)]), review("bob", []), review("dave", []))
-    assert adjudication.auto_gold(document) == []
+    assert gold_spans.auto_gold(document) == []
     assert stored_gold(document) == []
 
 
 def test_two_of_four_is_a_tie_not_a_majority(doc):
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]),
                    review("dave", []), review("erin", []))
-    assert adjudication.auto_gold(document) == []
+    assert gold_spans.auto_gold(document) == []
     # Three of four is more than half: "said the plan"; "minister" stays at two of four.
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]),
                    review("dave", [span(13, 26)]), review("erin", []),
                    paragraphs=(TEXT, "Another one."))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 13, 26, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 13, 26, "attribution",
                                                             "majority")]
 
 
 def test_every_reviewer_alike_is_unanimous(doc):
     document = doc(review("alice", [span(28, 43)]), review("bob", [span(28, 43)]),
                    review("dave", [span(28, 43)]))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 28, 43, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 28, 43, "attribution",
                                                             "unanimous")]
 
 
@@ -121,24 +122,24 @@ def test_unanimous_means_token_for_token_agreement(doc):
     # but the reviewers do not agree on where it ends: majority, not unanimous.
     document = doc(review("alice", [span(28, 43)]), review("bob", [span(28, 43)]),
                    review("dave", [span(28, 50)]))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 28, 43, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 28, 43, "attribution",
                                                             "majority")]
     # Two spans of one reviewer that together cover the same tokens agree token for token.
     document = doc(review("alice", [span(28, 37), span(38, 43)]), review("bob", [span(28, 43)]),
                    paragraphs=(TEXT, "Third document."))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 28, 43, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 28, 43, "attribution",
                                                             "unanimous")]
 
 
 def test_unanimous_keeps_the_reviewers_exact_bounds_inside_a_token(doc):
     # Everyone cut "officials" to "official": the proposal keeps their bounds.
     document = doc(review("alice", [span(28, 36)]), review("bob", [span(28, 36)]))
-    proposed = adjudication.auto_gold(document)
+    proposed = gold_spans.auto_gold(document)
     assert spans_of(proposed) == [(0, 28, 36, "attribution", "unanimous")]
     # With different cuts, the bounds are the token edges.
     document = doc(review("alice", [span(28, 36)]), review("bob", [span(28, 37)]),
                    paragraphs=(TEXT, "Yet another."))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 28, 37, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 28, 37, "attribution",
                                                             "unanimous")]
 
 
@@ -147,7 +148,7 @@ def test_runs_of_majority_tokens_and_labels_are_separate(doc):
         review("alice", [span(4, 17), span(51, 61, "framing"), span(28, 43)]),
         review("bob", [span(4, 12), span(51, 62, "framing")]),
         review("dave", [span(13, 17), span(28, 43)]))
-    assert spans_of(adjudication.auto_gold(document)) == [
+    assert spans_of(gold_spans.auto_gold(document)) == [
         (0, 4, 17, "attribution", "majority"),  # minister (a, b) + said (a, d)
         (0, 28, 43, "attribution", "majority"),
         (0, 51, 61, "framing", "majority"),  # "fail badly" (a, b); the "." only bob
@@ -161,7 +162,7 @@ def test_attributes_by_majority_of_the_overlapping_spans(doc):
         review("bob", [span(4, 26, source_type="official", source=" the Minister ",
                             named="unnamed")]),
         review("dave", [span(4, 17, source_type="expert")]))
-    [proposal] = adjudication.auto_gold(document)
+    [proposal] = gold_spans.auto_gold(document)
     # official 2/3; source "the minister" 2/3 (trimmed, case-folded); named 1 each of 3.
     assert proposal["attributes"] == {"source_type": "official", "source": "The minister"}
 
@@ -169,7 +170,7 @@ def test_attributes_by_majority_of_the_overlapping_spans(doc):
 def test_attribute_ties_are_left_out(doc):
     document = doc(review("alice", [span(4, 26, source_type="official")]),
                    review("bob", [span(4, 26, source_type="expert")]))
-    [proposal] = adjudication.auto_gold(document)
+    [proposal] = gold_spans.auto_gold(document)
     assert proposal["attributes"] == {}
 
 
@@ -182,18 +183,18 @@ def test_unreviewed_paragraphs_and_spans_are_ignored(doc):
                    review("bob", second, reviewed=[0]),
                    review("dave", [], reviewed=[0, 1]),
                    paragraphs=paragraphs)
-    assert adjudication.auto_gold(document) == []
-    assert adjudication.unanimous_spans(document) == []
+    assert gold_spans.auto_gold(document) == []
+    assert gold_spans.unanimous_offers(document) == []
     # A paragraph reviewed by one reviewer only proposes nothing, even when he tagged it.
     document = doc(review("alice", second, reviewed=[1]), review("bob", [], reviewed=[0]),
                    paragraphs=(TEXT, TEXT + " Again."))
-    assert adjudication.auto_gold(document) == []
+    assert gold_spans.auto_gold(document) == []
 
 
 def test_submitted_documents_count_every_paragraph(doc):
     document = doc(review("alice", [span(4, 26)], reviewed=[], status="submitted"),
                    review("bob", [span(4, 26)], reviewed=[], status="submitted"))
-    assert spans_of(adjudication.auto_gold(document)) == [(0, 4, 26, "attribution",
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 4, 26, "attribution",
                                                             "unanimous")]
 
 
@@ -203,7 +204,7 @@ def test_adjudicated_gold_is_kept_unless_replace(doc):
             {**span(0, 3, "framing"), "provenance": "expert panel"}]
     document = doc(review("alice", [span(4, 26), span(28, 43)]),
                    review("bob", [span(4, 26), span(28, 43)]), gold=gold)
-    result = adjudication.run_auto_gold(document)
+    result = gold_spans.run_auto_gold(document)
     assert (result["kept"], result["removed"]) == (2, 1)
     # 4-26 overlaps carol's 4-12 of the same label: skipped; 28-43 is added.
     assert [(s["start"], s["end"]) for s in result["skipped"]] == [(4, 26)]
@@ -213,9 +214,9 @@ def test_adjudicated_gold_is_kept_unless_replace(doc):
         (0, 28, 43, "attribution", "unanimous"),
     ]
     # Running again changes nothing.
-    adjudication.auto_gold(document)
+    gold_spans.auto_gold(document)
     assert len(stored_gold(document)) == 3
-    adjudication.auto_gold(document, replace=True)
+    gold_spans.auto_gold(document, replace=True)
     assert stored_gold(document) == [(0, 4, 26, "attribution", "unanimous"),
                                      (0, 28, 43, "attribution", "unanimous")]
 
@@ -223,8 +224,8 @@ def test_adjudicated_gold_is_kept_unless_replace(doc):
 def test_auto_gold_needs_an_admin(doc, make_user):
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]))
     with pytest.raises(Forbidden):
-        adjudication.auto_gold(document, user=find_user("alice"))
-    assert adjudication.auto_gold(document, user=carol())[0]["provenance"] == "unanimous"
+        gold_spans.auto_gold(document, user=find_user("alice"))
+    assert gold_spans.auto_gold(document, user=carol())[0]["provenance"] == "unanimous"
 
 
 # --- unanimous spans and accepting --------------------------------------------------------------
@@ -232,15 +233,15 @@ def test_auto_gold_needs_an_admin(doc, make_user):
 def test_unanimous_spans(doc):
     document = doc(review("alice", [span(4, 26, source_type="official"), span(28, 43)]),
                    review("bob", [span(4, 26, source_type="official"), span(28, 44)]))
-    [offer] = adjudication.unanimous_spans(document)
+    [offer] = gold_spans.unanimous_offers(document)
     assert (offer["paragraph"], offer["start"], offer["end"], offer["label"]) == \
         (0, 4, 26, "attribution")
     assert offer["attributes"] == {"source_type": "official"}
     assert len(offer["annotation_ids"]) == 2 and offer["in_gold"] is False
-    accepted, created = adjudication.accept_unanimous(document, carol())
+    accepted, created = gold_spans.accept_unanimous(document, carol())
     assert created == 1 and spans_of(accepted) == [(0, 4, 26, "attribution", "unanimous")]
-    assert adjudication.unanimous_spans(document)[0]["in_gold"] is True
-    assert adjudication.accept_unanimous(document, carol())[1] == 0
+    assert gold_spans.unanimous_offers(document)[0]["in_gold"] is True
+    assert gold_spans.accept_unanimous(document, carol())[1] == 0
 
 
 def _annotation(document, reviewer, start):
@@ -253,10 +254,10 @@ def test_accept_span_copies_it_and_is_idempotent(doc):
     document = doc(review("alice", [span(4, 26, source_type="official")]),
                    review("bob", [span(4, 17, source_type="expert")]))
     first = _annotation(document, "alice", 4)
-    gold, created = adjudication.accept_span(document, first.id, carol())
+    gold, created = gold_spans.accept_span(document, first.id, carol())
     assert created and gold["provenance"] == "adjudicated:carol"
     assert (gold["start"], gold["end"], gold["attributes"]) == (4, 26, {"source_type": "official"})
-    again, created = adjudication.accept_span(document, first.id, carol())
+    again, created = gold_spans.accept_span(document, first.id, carol())
     assert not created and again["id"] == gold["id"]
     assert len(stored_gold(document)) == 1
 
@@ -264,8 +265,8 @@ def test_accept_span_copies_it_and_is_idempotent(doc):
 def test_accepting_an_auto_proposal_marks_it_adjudicated(doc):
     document = doc(review("alice", [span(4, 26, source_type="official")]),
                    review("bob", [span(4, 26)]), review("dave", []))
-    [proposal] = adjudication.auto_gold(document)
-    gold, created = adjudication.accept_span(document, _annotation(document, "alice", 4).id,
+    [proposal] = gold_spans.auto_gold(document)
+    gold, created = gold_spans.accept_span(document, _annotation(document, "alice", 4).id,
                                              carol())
     assert not created and gold["id"] == proposal["id"]
     assert gold["provenance"] == "adjudicated:carol"
@@ -276,53 +277,53 @@ def test_accept_paragraph(doc):
     document = doc(review("alice", [span(4, 26), span(51, 61, "framing"),
                                     {**span(0, 7), "paragraph": 1}]),
                    review("bob", []))
-    accepted, created = adjudication.accept_paragraph(document, 0, "Alice", carol())
+    accepted, created = gold_spans.accept_paragraph(document, 0, "Alice", carol())
     assert created == 2
     assert spans_of(accepted) == [(0, 4, 26, "attribution", "adjudicated:carol"),
                                   (0, 51, 61, "framing", "adjudicated:carol")]
-    assert adjudication.accept_paragraph(document, 0, "alice", carol())[1] == 0
+    assert gold_spans.accept_paragraph(document, 0, "alice", carol())[1] == 0
     with pytest.raises(Invalid):
-        adjudication.accept_paragraph(document, 0, "bob", carol())
+        gold_spans.accept_paragraph(document, 0, "bob", carol())
     with pytest.raises(Invalid):
-        adjudication.accept_paragraph(document, 7, "alice", carol())
+        gold_spans.accept_paragraph(document, 7, "alice", carol())
 
 
 def test_create_update_delete_gold(doc):
     document = doc(review("alice", []), review("bob", []))
-    gold = adjudication.create_gold_span(document, span(4, 12, source_type="official"),
+    gold = gold_spans.create_gold_span(document, span(4, 12, source_type="official"),
                                          carol())
     assert gold["text"] == "minister" and gold["provenance"] == "adjudicated:carol"
     with pytest.raises(Conflict):
-        adjudication.create_gold_span(document, span(4, 12), carol())
+        gold_spans.create_gold_span(document, span(4, 12), carol())
     with pytest.raises(Invalid) as error:
-        adjudication.create_gold_span(document, span(4, 99), carol())
+        gold_spans.create_gold_span(document, span(4, 99), carol())
     assert error.value.field == "end"
     with pytest.raises(Invalid) as error:
-        adjudication.create_gold_span(document, span(4, 12, source_type="nobody"), carol())
+        gold_spans.create_gold_span(document, span(4, 12, source_type="nobody"), carol())
     assert error.value.field == "attributes.source_type"
 
-    changed = adjudication.update_gold_span(gold["id"], {"end": 17, "note": "with the cue"},
+    changed = gold_spans.update_gold_span(gold["id"], {"end": 17, "note": "with the cue"},
                                             carol())
     assert (changed["text"], changed["note"]) == ("minister said", "with the cue")
     assert changed["attributes"] == {"source_type": "official"}
-    relabelled = adjudication.update_gold_span(gold["id"], {"label": "framing"}, carol())
+    relabelled = gold_spans.update_gold_span(gold["id"], {"label": "framing"}, carol())
     assert relabelled["label"] == "framing" and relabelled["attributes"] == {}
     with pytest.raises(Invalid):
-        adjudication.update_gold_span(gold["id"], {"start": 20, "end": 10}, carol())
+        gold_spans.update_gold_span(gold["id"], {"start": 20, "end": 10}, carol())
     with pytest.raises(Invalid):
-        adjudication.update_gold_span(gold["id"], {"paragraph": 1}, carol())
+        gold_spans.update_gold_span(gold["id"], {"paragraph": 1}, carol())
 
-    other = adjudication.create_gold_span(document, span(0, 3, "framing"), carol())
+    other = gold_spans.create_gold_span(document, span(0, 3, "framing"), carol())
     with pytest.raises(Conflict):
-        adjudication.update_gold_span(other["id"], {"start": 4, "end": 17}, carol())
-    adjudication.delete_gold_span(other["id"], carol())
+        gold_spans.update_gold_span(other["id"], {"start": 4, "end": 17}, carol())
+    gold_spans.delete_gold_span(other["id"], carol())
     assert stored_gold(document) == [(0, 4, 17, "framing", "adjudicated:carol")]
 
 
 def test_edits_by_an_admin_become_adjudicated(doc):
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]))
-    [proposal] = adjudication.auto_gold(document)
-    edited = adjudication.update_gold_span(proposal["id"], {"note": "checked"}, carol())
+    [proposal] = gold_spans.auto_gold(document)
+    edited = gold_spans.update_gold_span(proposal["id"], {"note": "checked"}, carol())
     assert edited["provenance"] == "adjudicated:carol"
 
 
@@ -330,14 +331,14 @@ def test_reviewers_cannot_change_gold(doc):
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]))
     alice = find_user("alice")
     annotation = _annotation(document, "alice", 4)
-    gold = adjudication.create_gold_span(document, span(0, 3), carol())
+    gold = gold_spans.create_gold_span(document, span(0, 3), carol())
     for call in (
-        lambda: adjudication.accept_span(document, annotation.id, alice),
-        lambda: adjudication.accept_paragraph(document, 0, "alice", alice),
-        lambda: adjudication.accept_unanimous(document, alice),
-        lambda: adjudication.create_gold_span(document, span(4, 12), alice),
-        lambda: adjudication.update_gold_span(gold["id"], {"note": "x"}, alice),
-        lambda: adjudication.delete_gold_span(gold["id"], alice),
+        lambda: gold_spans.accept_span(document, annotation.id, alice),
+        lambda: gold_spans.accept_paragraph(document, 0, "alice", alice),
+        lambda: gold_spans.accept_unanimous(document, alice),
+        lambda: gold_spans.create_gold_span(document, span(4, 12), alice),
+        lambda: gold_spans.update_gold_span(gold["id"], {"note": "x"}, alice),
+        lambda: gold_spans.delete_gold_span(gold["id"], alice),
     ):
         with pytest.raises(Forbidden):
             call()
@@ -534,9 +535,9 @@ def test_page_data_holds_rows_gold_and_offers(client, make_document, project):
 def test_gold_comes_out_in_the_gold_only_export(app, runner, doc):
     document = doc(review("alice", [span(4, 26), span(51, 61, "framing")]),
                    review("bob", [span(4, 26)]), review("dave", [span(4, 17)]))
-    adjudication.auto_gold(document)
+    gold_spans.auto_gold(document)
     framing = _annotation(document, "alice", 51)
-    adjudication.accept_span(document, framing.id, carol())
+    gold_spans.accept_span(document, framing.id, carol())
     result = runner.invoke(args=["export", "news", "--format", "jsonl", "--gold-only"])
     assert result.exit_code == 0, result.output
     [line] = result.output.strip().splitlines()
@@ -581,16 +582,16 @@ def test_accepting_by_hand_lifts_a_rejection(doc):
     gold recomputes: the rejection made before must not make it vanish on the next run."""
     document = doc(review("alice", [span(4, 26)]), review("bob", [span(4, 26)]))
     carol = find_user("carol")
-    first = adjudication.run_auto_gold(document, user=carol)
+    first = gold_spans.run_auto_gold(document, user=carol)
     target = first["proposed"][0]
     assert target["provenance"] == "unanimous"
-    adjudication.delete_gold_span(target["id"], carol)
-    assert [p["start"] for p in adjudication.run_auto_gold(document, user=carol)["rejected"]] \
+    gold_spans.delete_gold_span(target["id"], carol)
+    assert [p["start"] for p in gold_spans.run_auto_gold(document, user=carol)["rejected"]] \
         == [4]
     only = {k: target[k] for k in ("paragraph", "label", "start", "end")}
-    _, added = adjudication.accept_unanimous(document, carol, only)
+    _, added = gold_spans.accept_unanimous(document, carol, only)
     assert added == 1
-    after = adjudication.run_auto_gold(document, user=carol)
+    after = gold_spans.run_auto_gold(document, user=carol)
     assert after["rejected"] == [] and [p["start"] for p in after["proposed"]] == [4]
     assert stored_gold(document) == [(0, 4, 26, "attribution", "unanimous")]
 
@@ -622,3 +623,22 @@ def test_an_edited_proposal_is_not_proposed_again_in_its_first_form(client, auth
     assert [(p["start"], p["label"]) for p in again["rejected"]] == [(4, "attribution")]
     assert sorted((g["start"], g["label"], g["provenance"]) for g in again["gold"]) == [
         (4, "framing", "adjudicated:carol"), (28, "attribution", "adjudicated:carol")]
+
+
+def test_put_gold_goes_through_the_one_write_path(client, auth, three):
+    """PUT of the gold is a person's gold like any other: a span it sets lifts a rejection
+    at its place, and a span it drops is rejected as if deleted (it used to do neither)."""
+    admin = auth("carol", role="admin")
+    base = f"/api/documents/{three}"
+    proposed = client.post(f"{base}/gold/auto", headers=admin).json["proposed"]
+    first, second = proposed  # attribution 4-26 and 28-43
+    assert client.delete(f"/api/gold/{second['id']}", headers=admin).status_code == 204
+    assert [p["start"] for p in client.post(f"{base}/gold/auto", headers=admin)
+            .json["rejected"]] == [28]
+    # PUT sets 28-43 again and drops 4-26
+    r = client.put(f"{base}/gold", json=[{**span(28, 43), "provenance": "majority"}],
+                   headers=admin)
+    assert r.status_code == 200, r.json
+    again = client.post(f"{base}/gold/auto", headers=admin).json
+    assert [(p["start"], p["end"]) for p in again["rejected"]] == [(4, 26)]
+    assert [(g["start"], g["end"]) for g in again["gold"]] == [(28, 43)]

@@ -4,7 +4,7 @@ each reviewer's spans beneath it; accept, edit, delete gold spans, and run auto 
 The server renders the paragraphs as escaped text (the page reads without JavaScript) and a
 JSON block with the reviewers' spans (``agreement.compare.compare_document``), the gold, the
 unanimous spans and the API addresses; the ES modules in ``static/js/adjudicate/`` draw the
-highlights and send every action through the JSON API (``annotator/adjudication_api.py``).
+highlights and send every action through the JSON API (``annotator/api/gold.py``).
 Label colours come from the per-project stylesheet of the annotate blueprint, as the
 Content-Security-Policy forbids inline styles.
 """
@@ -16,10 +16,10 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import annotations as spans
-from ..adjudication import unanimous_spans
+from ..access import get_admin_document
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
+from ..gold import list_gold, unanimous_offers
 from ..models import Document, Project
 
 bp = Blueprint("adjudicate", __name__)
@@ -30,8 +30,7 @@ _SENTINEL = 987654321  # an id in URL templates handed to the page; the script r
 @bp.get("/documents/<int:document_id>/adjudicate")
 @login_required
 def page(document_id: int):
-    document = spans.get_document(document_id, current_user)
-    spans.require_admin(current_user)
+    document = get_admin_document(document_id, current_user)
     project = document.project
     compared = compare_document(document)
     codebook = load_codebook(project.codebook).data
@@ -41,8 +40,8 @@ def page(document_id: int):
         "labels": codebook["labels"],
         "reviewers": compared["reviewers"],
         "paragraphs": [_paragraph(p) for p in compared["paragraphs"]],
-        "gold": spans.list_gold(document),
-        "unanimous": unanimous_spans(document),
+        "gold": list_gold(document),
+        "unanimous": unanimous_offers(document),
         "urls": _urls(document),
     }
     return render_template(
@@ -74,12 +73,11 @@ def _urls(document: Document) -> dict[str, str]:
 
     return {
         "gold": url_for("api.get_gold", document_id=document.id),
-        "auto": url_for("adjudication_api.auto", document_id=document.id),
-        "accept": url_for("adjudication_api.accept", document_id=document.id),
-        "accept_unanimous": url_for("adjudication_api.accept_unanimous",
-                                    document_id=document.id),
-        "create": url_for("adjudication_api.create_gold", document_id=document.id),
-        "span": template("adjudication_api.update_gold"),
+        "auto": url_for("api.gold_auto", document_id=document.id),
+        "accept": url_for("api.gold_accept", document_id=document.id),
+        "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
+        "create": url_for("api.create_gold", document_id=document.id),
+        "span": template("api.update_gold"),
     }
 
 

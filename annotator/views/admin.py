@@ -25,7 +25,7 @@ from wtforms import Field
 from .. import accounts, projects
 from ..codebook import default_codebook, load_codebook
 from ..documents import import_documents, parse_file
-from ..errors import DomainError, ImportFailed, NotFound
+from ..errors import DomainError, ImportFailed
 from ..extensions import login_manager
 from ..models import User
 from .forms import (
@@ -63,20 +63,6 @@ def _show_error(form: FlaskForm, error: DomainError, fallback: Field) -> None:
 
 def _pretty(codebook: dict) -> str:
     return json.dumps(codebook, indent=2, ensure_ascii=False)
-
-
-def _user(user_id: int) -> User:
-    try:
-        return accounts.get_user(user_id)
-    except NotFound:
-        abort(404)
-
-
-def _project(slug: str):
-    try:
-        return projects.find_project(slug)
-    except NotFound:
-        abort(404)
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -117,7 +103,7 @@ def project_new():
 
 @bp.route("/projects/<slug>/settings", methods=["GET", "POST"])
 def project_settings(slug: str):
-    project = _project(slug)
+    project = projects.find_project(slug)
     form = ProjectSettingsForm()
     if not form.is_submitted():
         form.name.data = project.name
@@ -154,7 +140,7 @@ def _web_message(message: str) -> str:
 
 @bp.route("/projects/<slug>/import", methods=["GET", "POST"])
 def project_import(slug: str):
-    project = _project(slug)
+    project = projects.find_project(slug)
     form = ImportForm()
     error = None
     if form.validate_on_submit():
@@ -219,12 +205,12 @@ def _render_user(user: User, status: int = 200, password_form: PasswordForm | No
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
-    return _render_user(_user(user_id))
+    return _render_user(accounts.get_user(user_id))
 
 
 @bp.post("/users/<int:user_id>/password")
 def user_password(user_id: int):
-    user = _user(user_id)
+    user = accounts.get_user(user_id)
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -239,12 +225,12 @@ def user_password(user_id: int):
 
 @bp.post("/users/<int:user_id>/disable")
 def user_disable(user_id: int):
-    return _set_active(_user(user_id), False)
+    return _set_active(accounts.get_user(user_id), False)
 
 
 @bp.post("/users/<int:user_id>/enable")
 def user_enable(user_id: int):
-    return _set_active(_user(user_id), True)
+    return _set_active(accounts.get_user(user_id), True)
 
 
 def _set_active(user: User, active: bool):
@@ -261,7 +247,7 @@ def _set_active(user: User, active: bool):
 
 @bp.post("/users/<int:user_id>/tokens")
 def token_create(user_id: int):
-    user = _user(user_id)
+    user = accounts.get_user(user_id)
     form = TokenForm()
     if not form.validate_on_submit():
         return _render_user(user, INVALID, token_form=form)
@@ -271,12 +257,9 @@ def token_create(user_id: int):
 
 @bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
 def token_revoke(user_id: int, token_id: int):
-    user = _user(user_id)
+    user = accounts.get_user(user_id)
     if ActionForm().validate_on_submit():
-        try:
-            token = accounts.revoke_token(user, token_id)
-        except NotFound:
-            abort(404)
+        token = accounts.revoke_token(user, token_id)
         label = f" “{token.name}”" if token.name else ""
         flash(f"Revoked the API token{label} of '{user.username}'; it no longer works.",
               "success")

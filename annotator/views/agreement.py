@@ -19,7 +19,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import annotations as spans
+from ..access import get_document, get_project, require_agreement_access
 from ..agreement import charts
 from ..agreement.compare import compare_document
 from ..agreement.formats import report_csv
@@ -166,8 +166,8 @@ def label_stylesheet(project: Project) -> str | None:
 
 
 def _agreement_project(slug: str) -> Project:
-    project = spans.get_project(slug, current_user)
-    spans.require_agreement_access(current_user, project)
+    project = get_project(slug, current_user)
+    require_agreement_access(current_user, project)
     return project
 
 
@@ -372,9 +372,9 @@ def download_csv(slug: str):
 @bp.get("/documents/<int:document_id>/compare")
 @login_required
 def compare(document_id: int):
-    document = spans.get_document(document_id, current_user)
+    document = get_document(document_id, current_user)
     project = document.project
-    spans.require_agreement_access(current_user, project)
+    require_agreement_access(current_user, project)
     data = compare_document(document)
     codebook = load_codebook(project.codebook).data
     labels = {label["key"]: label for label in codebook["labels"]}

@@ -19,9 +19,8 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import annotations as spans
-from ..accounts import find_user
-from ..assignments import require_assignment
+from .. import annotations
+from ..access import get_document, get_project, is_self, require_assignment, require_spans_access
 from ..codebook import load_codebook
 from ..models import Document, User
 
@@ -36,12 +35,12 @@ DEFAULT_RETRY_MAX_MS = 15000
 @bp.get("/documents/<int:document_id>/annotate")
 @login_required
 def annotate(document_id: int):
-    document = spans.get_document(document_id, current_user)
+    document = get_document(document_id, current_user)
     project = document.project
     owner = _owner(document, request.args.get("reviewer"))
     viewing_other = owner.id != current_user.id
-    state = spans.review_state(document, owner)
-    texts = spans.paragraph_texts(document.id)
+    state = annotations.review_state(document, owner)
+    texts = annotations.paragraph_texts(document.id)
     codebook = load_codebook(project.codebook).data
     reviewed = state["reviewed_paragraphs"]
     reviewed_set = set(reviewed)
@@ -76,7 +75,7 @@ def annotate(document_id: int):
     return render_template(
         "annotate.html", document=document, project=project, paragraphs=texts,
         reviewed=reviewed_set, current=current, data=data, owner=owner,
-        data_json=page_json(data, spans.page_spans_json(document.id, owner.id)),
+        data_json=page_json(data, annotations.page_spans_json(document.id, owner.id)),
         viewing_other=viewing_other, submitted=submitted, labels=codebook["labels"],
         css_version=codebook_version(project.codebook),
     )
@@ -84,14 +83,14 @@ def annotate(document_id: int):
 
 def _owner(document: Document, reviewer: str | None) -> User:
     """Whose spans the page shows: the caller's, or (read-only) another reviewer's."""
-    if not reviewer or reviewer.lower() == current_user.username.lower():
+    user = current_user._get_current_object()
+    if is_self(user, reviewer or None):
         # With reviewers per document, only the documents assigned to the caller (403).
-        require_assignment(document, current_user)
-        return current_user._get_current_object()
+        require_assignment(document, user)
+        return user
     # The API's rules for seeing another reviewer's spans (403 when not allowed, 404 for no
     # such reviewer).
-    spans.list_annotations(document, current_user, reviewer)
-    return find_user(reviewer)
+    return require_spans_access(document, user, reviewer)
 
 
 _SPANS = "__spans_json__"
@@ -127,7 +126,7 @@ def csrf_token():
 @bp.get("/projects/<slug>/codebook.css")
 @login_required
 def codebook_css(slug: str):
-    project = spans.get_project(slug, current_user)
+    project = get_project(slug, current_user)
     response = Response(codebook_stylesheet(project.codebook), mimetype="text/css")
     response.headers["Cache-Control"] = "private, no-cache"
     response.set_etag(codebook_version(project.codebook))

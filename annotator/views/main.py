@@ -1,12 +1,12 @@
 """The reviewer's pages: projects and their documents."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from .. import annotations as spans
+from ..access import get_document, get_project
+from ..annotations import paragraph_texts
 from ..assignments import assigned_document_ids
 from ..assignments import next_document as pick_next
-from ..errors import NotFound
 from ..progress import project_document_progress, projects_overview
 
 bp = Blueprint("main", __name__)
@@ -21,10 +21,7 @@ def index():
 @bp.get("/projects/<slug>")
 @login_required
 def project(slug: str):
-    try:
-        project = spans.get_project(slug, current_user)
-    except NotFound:
-        abort(404)
+    project = get_project(slug, current_user)
     documents = project_document_progress(project, current_user.id)
     if project.reviewers_per_document and not current_user.is_admin:
         # With reviewers per document, a reviewer's list holds the documents assigned to them.
@@ -40,11 +37,8 @@ def project(slug: str):
 @bp.get("/documents/<int:document_id>")
 @login_required
 def document(document_id: int):
-    try:
-        doc = spans.get_document(document_id, current_user)
-    except NotFound:
-        abort(404)
-    texts = spans.paragraph_texts(doc.id)
+    doc = get_document(document_id, current_user)
+    texts = paragraph_texts(doc.id)
     return render_template("document.html", document=doc, paragraphs=texts)
 
 
@@ -53,7 +47,7 @@ def document(document_id: int):
 def next_document(slug: str):
     """The caller's next document on the annotate page (as POST /api/projects/SLUG/next:
     with reviewers per document, a new assignment when none is open)."""
-    project = spans.get_project(slug, current_user)
+    project = get_project(slug, current_user)
     document = pick_next(project, current_user)
     if document is None:
         flash("There is no document left for you in this project.", "info")

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import annotations as spans
+from ..access import get_project
 from ..assignments import assign_documents, reassign, team_progress
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..exports import FORMATS
 from ..extensions import db
 from ..models import Document, DocumentReview, GoldSpan, User
@@ -32,17 +32,10 @@ FORMAT_HELP = {
 }
 
 
-def _project_or_404(slug: str):
-    try:
-        return spans.get_project(slug, current_user)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/projects/<slug>/export")
 @login_required
 def export_page(slug: str):
-    project = _project_or_404(slug)
+    project = get_project(slug, current_user)
     in_project = Document.project_id == project.id
     sources = [s for s in db.session.scalars(
         select(Document.source).where(in_project).distinct().order_by(Document.source)) if s]
@@ -92,7 +85,7 @@ def export_page(slug: str):
 @bp.get("/projects/<slug>/team")
 @login_required
 def dashboard(slug: str):
-    project = _project_or_404(slug)
+    project = get_project(slug, current_user)
     if not current_user.is_admin:
         abort(403, "Only admins see the team dashboard.")
     progress = team_progress(project)
@@ -104,7 +97,7 @@ def dashboard(slug: str):
 
 def _admin_action(slug: str):
     """The project of a dashboard action: admins only, with the form's CSRF token."""
-    project = _project_or_404(slug)
+    project = get_project(slug, current_user)
     if not current_user.is_admin:
         abort(403, "Only admins share documents out.")
     if not ActionForm().validate_on_submit():
