@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    exists,
     func,
     literal_column,
     null,
@@ -47,7 +48,7 @@ from .access import (
 )
 from .codebook import Codebook, load_codebook
 from .database import dialect_name
-from .errors import Conflict, DomainError, Forbidden, NotFound
+from .errors import Conflict, DomainError, Forbidden, Gone, NotFound
 from .extensions import db
 from .models import (
     Annotation,
@@ -56,6 +57,7 @@ from .models import (
     Paragraph,
     ParagraphReview,
     Project,
+    SpanTombstone,
     User,
     utcnow,
 )
@@ -167,6 +169,24 @@ def _document_context_statement(paragraph: bool, codebook: bool):
         columns.append(_CODEBOOK_TEXT)
     return (select(*columns).select_from(joined.outerjoin(_reviews, _own_review))
             .where(_documents.c.id == _DOCUMENT_ID))
+
+
+_tombstones = SpanTombstone.__table__
+# What a create checks beyond a write's context: whether the client_id was a deleted span's
+# (``gone``), and the id of a span of the caller with the same place and label (``existing``),
+# in the same query.
+_CREATE_CONTEXT = _document_context_statement(True, True).add_columns(
+    exists().where(_tombstones.c.reviewer_id == _USER_ID,
+                   _tombstones.c.client_id == bindparam("b_client_id")).label("gone"),
+    select(func.min(_annotations.c.id)).where(
+        _annotations.c.document_id == _DOCUMENT_ID,
+        _annotations.c.reviewer_id == _USER_ID,
+        _annotations.c.paragraph_index == bindparam("b_paragraph"),
+        _annotations.c.start == bindparam("b_start"),
+        _annotations.c.end == bindparam("b_end"),
+        _annotations.c.label == bindparam("b_label")).scalar_subquery().label("existing"),
+)
+_TOMBSTONE = _tombstones.insert()
 
 
 @cache
@@ -322,6 +342,34 @@ def review_state(document: Document | int, user: User) -> dict:
     return {"status": status, "reviewed_paragraphs": reviewed}
 
 
+def _whole_or_none(value: Any) -> int:
+    """A value bound to an INTEGER parameter before it is checked: itself when it is a whole
+    number the column can hold, else -1 (which matches nothing)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INT:
+        return -1
+    return value
+
+
+def _create_context(document_id: int, user: User, payload: dict) -> Row:
+    """``_document_context`` of a create, with ``gone`` and ``existing`` (``_CREATE_CONTEXT``),
+    read on the payload's values before they are checked (a value that cannot be a match
+    matches nothing)."""
+    client_id = payload.get("client_id")
+    label = payload.get("label")
+    row = db.session.execute(_CREATE_CONTEXT, {
+        "b_document_id": document_id, "b_user_id": user.id,
+        "b_paragraph": _whole_or_none(payload.get("paragraph")),
+        "b_start": _whole_or_none(payload.get("start")),
+        "b_end": _whole_or_none(payload.get("end")),
+        "b_label": label if isinstance(label, str) and len(label) <= 64 else "",
+        "b_client_id": client_id if isinstance(client_id, str) and 0 < len(client_id) <= 100
+        else None,
+    }).first()
+    if row is None or not can_see_project_id(user, row.project_id):
+        raise no_document(document_id)
+    return row
+
+
 def _document_context(document_id: int, user: User, paragraph: int | None = None,
                       codebook: bool = False) -> Row:
     """What a write on the document checks, in one query: ``paragraph_count``,
@@ -382,13 +430,13 @@ def create_annotation(document: Document | int, user: User, payload: Any) -> tup
     the second waits for the first's row and answers with it.
     """
     document_id = document if isinstance(document, int) else document.id
-    paragraph = payload.get("paragraph") if isinstance(payload, dict) else None
-    if isinstance(paragraph, bool) or not isinstance(paragraph, int) \
-            or not 0 <= paragraph <= MAX_INT:
-        paragraph = -1  # refused by the checks below; no paragraph to read
-    context = _document_context(document_id, user, paragraph, codebook=True)
+    given = payload if isinstance(payload, dict) else {}
+    context = _create_context(document_id, user, given)
     payload = require_object(payload, SPAN_FIELDS)
     client_id = clean_client_id(payload.get("client_id"))
+    if context.gone:
+        raise Gone(f"Your span with client_id {client_id} was deleted; it is not created "
+                   f"again.", "client_id")
     try:
         values, text = _new_span(document_id, context, user, payload)
     except DomainError:
@@ -396,6 +444,12 @@ def create_annotation(document: Document | int, user: User, payload: Any) -> tup
         if stored is None:
             raise
         return _existing_for_retry(stored, document_id, user), False
+    if context.existing is not None:
+        stored = _by_client_id(user.id, client_id) if client_id is not None else None
+        if stored is not None:  # a retry of the create that made it
+            return _existing_for_retry(stored, document_id, user), False
+        raise Conflict(f"You have tagged this passage as '{values['label']}' already "
+                       f"(span {context.existing}).", "label", existing=context.existing)
     statements = _statements()
     insert_span = statements["insert_span" if client_id is None else "insert_span_once"]
     row = db.session.execute(insert_span, values).first()
@@ -507,8 +561,14 @@ def update_annotation(span_id: int, user: User, payload: Any) -> dict:
 
 
 def delete_annotation(span_id: int, user: User) -> None:
-    _span_context(span_id, user, full=False)
+    """Delete the caller's span. Its ``client_id`` stays taken (a tombstone): a late retry of
+    the create that made it is answered 410, not with a new span."""
+    span = _span_context(span_id, user, full=False)
     db.session.execute(_DELETE_SPAN, {"b_span_id": span_id})
+    if span.client_id is not None:
+        db.session.execute(_TOMBSTONE, {"reviewer_id": user.id, "client_id": span.client_id,
+                                        "document_id": span.document_id,
+                                        "deleted_at": utcnow()})
     db.session.commit()
 
 

@@ -71,15 +71,65 @@ def create_user_command(name: str, role: str, password: str | None) -> None:
 @click.command("create-token")
 @click.argument("name")
 @click.option("--label", default="", help="A note to recognise the token by.")
+@click.option("--expires", default="never", show_default=True,
+              help="How long the token works: 90d, 12w, 6m, 1y, or never.")
 @with_appcontext
-def create_token_command(name: str, label: str) -> None:
+def create_token_command(name: str, label: str, expires: str) -> None:
     """Print a new API token for the user, alone on one line."""
-    from .accounts import create_token, find_user
+    from .accounts import create_token, parse_expiry
+
+    try:
+        click.echo(create_token(_user(name), label, parse_expiry(expires)))
+    except DomainError as exc:
+        fail(exc.message)
+
+
+@click.command("tokens")
+@click.argument("name")
+@with_appcontext
+def tokens_command(name: str) -> None:
+    """List the user's API tokens: id, note, created, last used, expiry."""
+    from .accounts import list_tokens, token_expired
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    rows = list_tokens(_user(name))
+    if not rows:
+        click.echo(f"{name} has no API tokens.")
+        return
+    click.echo(f"{'id':>6}  {'created':16}  {'last used':16}  {'expires':16}  note")
+    for token in rows:
+        expiry = when(token.expires_at) if token.expires_at else "never"
+        if token_expired(token):
+            expiry += " (expired)"
+        click.echo(f"{token.id:>6}  {when(token.created_at):16}  {when(token.last_used_at):16}"
+                   f"  {expiry:16}  {token.name}")
+
+
+@click.command("revoke-token")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token by its id (see `annotator tokens NAME`); it stops working at once."""
+    from .accounts import revoke_token
+    from .models import ApiToken
+
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        fail(f"there is no API token {token_id}.")
+    owner = token.user
+    revoke_token(owner, token_id)
+    click.echo(f"Revoked API token {token_id} of {owner.username}.")
+
+
+def _user(name: str):
+    from .accounts import find_user
 
     user = find_user(name)
     if user is None:
         fail(f"there is no user '{name}'.")
-    click.echo(create_token(user, label))
+    return user
 
 
 @click.command("create-project")
@@ -248,8 +298,8 @@ def export_command(slug, fmt, gold_only, submitted_only, reviewers, output) -> N
 
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
-                    create_project_command, import_command, demo_command, agreement_command,
-                    export_command):
+                    tokens_command, revoke_token_command, create_project_command,
+                    import_command, demo_command, agreement_command, export_command):
         app.cli.add_command(command)
 
 

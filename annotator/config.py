@@ -28,6 +28,17 @@ WTF_CSRF_TIME_LIMIT = None
 # LOGIN_LOCK_SECONDS (doubling on each further lock, up to a day).
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_SECONDS = 300
+# Failed logins from one client address: at most this many per window (then 429 until the
+# window is over), so that one client cannot lock many accounts or try many names.
+LOGIN_ADDRESS_MAX_FAILURES = 30
+LOGIN_ADDRESS_WINDOW_SECONDS = 900
+# How many proxies in front of the app set X-Forwarded-For (0: none, the client address is the
+# connection's). Set it to 1 behind one reverse proxy (nginx, Caddy): only then is the header
+# trusted, as anyone can send it.
+TRUSTED_PROXIES = 0
+
+# A browser session that has not been used for this many days ends.
+SESSION_IDLE_DAYS = 30
 
 # How passwords are hashed (werkzeug.security); the tests use a faster setting.
 PASSWORD_HASH_METHOD = "scrypt"

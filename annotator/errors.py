@@ -8,15 +8,17 @@ with the status code below, the pages into a flashed message, the CLI into a lin
 class DomainError(Exception):
     status = 422
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, **extra):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.extra = extra  # more members of the JSON answer (``existing`` of a 409)
 
     def to_dict(self) -> dict:
         body = {"error": self.message}
         if self.field:
             body["field"] = self.field
+        body.update(self.extra)
         return body
 
 
@@ -44,6 +46,12 @@ class Conflict(DomainError):
     """The request clashes with the stored state (a duplicate, a submitted document)."""
 
     status = 409
+
+
+class Gone(DomainError):
+    """What was asked for existed and was deleted for good (a deleted span's client_id)."""
+
+    status = 410
 
 
 class ImportFailed(DomainError):

@@ -63,9 +63,16 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # The key of the browser session this object was loaded for (never stored here: the
+    # sessions table holds its hash). Flask-Login keeps ``get_id()`` in the signed cookie.
+    session_key = None
+
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    def get_id(self) -> str | None:  # Flask-Login: what the session cookie names
+        return self.session_key
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -90,8 +97,37 @@ class ApiToken(db.Model):
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # None: the token works until it is revoked.
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class UserSession(db.Model):
+    """A logged-in browser. The cookie carries the key; only its SHA-256 is stored. Deleting
+    the row ends the session on every worker and server at once (logout, a password change
+    or reset, disabling the account, "log out everywhere")."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class LoginThrottle(db.Model):
+    """Failed logins from one client address in the current window, counted in the database
+    so that the limit holds across workers and servers."""
+
+    __tablename__ = "login_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Project(db.Model):
@@ -221,6 +257,20 @@ class Annotation(_SpanPlace, db.Model):
     )
 
     reviewer: Mapped[User] = relationship()
+
+
+class SpanTombstone(db.Model):
+    """The ``client_id`` of a deleted span stays taken: a late retry of its create is answered
+    410, never with a new span."""
+
+    __tablename__ = "span_tombstones"
+
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    deleted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class DocumentReview(db.Model):

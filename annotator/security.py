@@ -32,6 +32,7 @@ ERROR_MESSAGES = {
     403: "You are not allowed to do this.",
     404: "There is nothing at this address.",
     405: "This method is not allowed here.",
+    410: "This is gone for good.",
     413: "The request is too large.",
     429: "Too many requests; wait a moment and try again.",
     500: "Something went wrong on the server; the error has been logged.",
@@ -58,11 +59,11 @@ def init_app(app: Flask) -> None:
     login_manager.anonymous_user = Anonymous
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except ValueError:
-            return None
+    def load_user(session_key: str) -> User | None:
+        # The cookie names a row of user_sessions; a session ended anywhere is gone here too.
+        from .accounts import user_for_session
+
+        return user_for_session(session_key)
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -29,3 +29,18 @@ def nothing_written(include_users: bool = True) -> bool:
     if include_users:
         models.append(User)
     return all(row_count(m) == 0 for m in models)
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form of a page."""
+    import re
+
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def logout(client):
+    """Log out as a browser does: the /logout page's form, posted with its CSRF token."""
+    page = client.get("/logout")
+    if page.status_code != 200:  # not logged in
+        return page
+    return client.post("/logout", data={"csrf_token": csrf_from(page.get_data(as_text=True))})

@@ -14,6 +14,7 @@ from annotator.accounts import find_user
 from annotator.errors import Conflict, Forbidden, Invalid
 from annotator.extensions import db
 from annotator.models import Annotation, Document, GoldSpan
+from tests.helpers import logout
 
 pytestmark = pytest.mark.both_engines
 
@@ -505,7 +506,7 @@ def test_page_for_admins_only(client, make_user, three):
     make_user("erin")
     login(client, "erin")
     assert client.get(f"/documents/{three}/adjudicate").status_code == 403
-    client.get("/logout")
+    logout(client)
     login(client, "carol")
     r = client.get(f"/documents/{three}/adjudicate")
     assert r.status_code == 200

@@ -13,6 +13,7 @@ import pytest
 from annotator.agreement import charts
 from annotator.extensions import db
 from annotator.models import Project
+from tests.helpers import logout
 from tests.test_security import login
 
 pytestmark = pytest.mark.both_engines
@@ -95,7 +96,7 @@ def test_access(client, app, project, make_project, make_document):
     assert client.get("/projects/nope/agreement").status_code == 404
     assert client.get("/documents/999999/compare").status_code == 404
 
-    client.get("/logout")
+    logout(client)
     login(client, "root")  # an admin sees blind projects too
     assert client.get("/projects/blind/agreement").status_code == 200
     assert client.get(f"/documents/{blind_doc}/compare").status_code == 200

@@ -85,6 +85,45 @@ def test_client_id_makes_create_idempotent(app, client, auth, doc):
     assert _count(app, Annotation) == 2
 
 
+def test_a_deleted_spans_client_id_stays_taken(app, client, auth, doc):
+    """A late retry of a create whose span was deleted meanwhile is answered 410: the span
+    does not come back."""
+    h = auth("alice")
+    url = f"/api/documents/{doc}/annotations"
+    payload = _span(0, "Officials said", client_id="late-1")
+    span = client.post(url, json=payload, headers=h).get_json()
+    assert client.delete(f"/api/annotations/{span['id']}", headers=h).status_code == 204
+    late = client.post(url, json=payload, headers=h)
+    assert late.status_code == 410 and "late-1" in late.get_json()["error"]
+    assert late.get_json()["field"] == "client_id"
+    # whatever else the retry says
+    late = client.post(url, json=_span(1, "family", client_id="late-1"), headers=h)
+    assert late.status_code == 410
+    assert _count(app, Annotation) == 0
+    # the same place under a new client_id is a new span; bob's late-1 is his own
+    assert client.post(url, json={**payload, "client_id": "late-2"}, headers=h
+                       ).status_code == 201
+    assert client.post(url, json=payload, headers=auth("bob")).status_code == 201
+
+
+def test_an_equal_span_is_refused_with_the_existing_id(app, client, auth, doc):
+    h = auth("alice")
+    url = f"/api/documents/{doc}/annotations"
+    first = client.post(url, json=_span(0, "Officials said", client_id="a-1"), headers=h)
+    assert first.status_code == 201
+    twin = client.post(url, json=_span(0, "Officials said", client_id="a-2"), headers=h)
+    assert twin.status_code == 409
+    assert twin.get_json()["existing"] == first.get_json()["id"]
+    assert "already" in twin.get_json()["error"]
+    assert client.post(url, json=_span(0, "Officials said"), headers=h).status_code == 409
+    # a retry of the first create still gets its span; another label is another span
+    assert client.post(url, json=_span(0, "Officials said", client_id="a-1"), headers=h
+                       ).status_code == 200
+    assert client.post(url, json=_span(0, "Officials said", "attribution"), headers=h
+                       ).status_code == 201
+    assert _count(app, Annotation) == 2
+
+
 def test_change_and_delete_own_span_not_anothers(app, client, auth, doc):
     alice, bob = auth("alice"), auth("bob")
     span = client.post(f"/api/documents/{doc}/annotations",

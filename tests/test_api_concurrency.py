@@ -23,8 +23,9 @@ def doc(make_project, make_document):
     return make_document("news", PARAGRAPHS)
 
 
-def _span(client_id: str, label: str = "framing") -> dict:
-    return {"paragraph": 0, "start": 0, "end": 9, "label": label, "client_id": client_id}
+def _span(client_id: str, label: str = "framing", start: int = 0) -> dict:
+    return {"paragraph": 0, "start": start, "end": start + 9, "label": label,
+            "client_id": client_id}
 
 
 def _post_at_once(app, headers: dict, path: str, bodies: list[dict]) -> list[tuple[int, dict]]:
@@ -80,11 +81,12 @@ def test_many_races_of_one_client_id(app, auth, doc):
     headers = auth("alice")
     path = f"/api/documents/{doc}/annotations"
     for i in range(8):
-        results = _post_at_once(app, headers, path, [_span(f"race-{i}")] * 2)
+        # each race at its own place: an equal span under another client_id is a 409
+        results = _post_at_once(app, headers, path, [_span(f"race-{i}", start=i)] * 2)
         assert sorted(status for status, _ in results) == [200, 201], results
         assert results[0][1] == results[1][1]
     assert _count(app, Annotation) == 8
     # A later retry still gets its span.
-    again = app.test_client().post(path, json=_span("race-3"), headers=headers)
+    again = app.test_client().post(path, json=_span("race-3", start=3), headers=headers)
     assert again.status_code == 200 and again.get_json()["client_id"] == "race-3"
     assert _count(app, Annotation) == 8

@@ -46,6 +46,42 @@ def test_create_token_prints_the_token_alone(app, runner, client):
     assert r.exit_code == 1 and "no user 'nobody'" in r.output
 
 
+def test_tokens_expire_and_are_listed_and_revoked(app, runner, client):
+    runner.invoke(args=["create-user", "alice", "--password", "password-1"])
+    lasting = runner.invoke(args=["create-token", "alice", "--label", "cron"]).output.strip()
+    r = runner.invoke(args=["create-token", "alice", "--expires", "90d"])
+    assert r.exit_code == 0
+    expiring = r.output.strip()
+    r = runner.invoke(args=["create-token", "alice", "--expires", "soon"])
+    assert r.exit_code == 1 and "90d" in r.output
+    listed = runner.invoke(args=["tokens", "alice"])
+    assert listed.exit_code == 0
+    lines = listed.output.strip().splitlines()
+    assert len(lines) == 3 and "never" in lines[1] and "cron" in lines[1]
+    assert "never" not in lines[2]
+
+    def works(token):
+        return client.get("/api/projects", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 200
+
+    assert works(expiring) and works(lasting)
+    with app.app_context():
+        from annotator.accounts import utcnow
+        from annotator.models import ApiToken
+
+        db.session.execute(db.update(ApiToken).where(ApiToken.expires_at.is_not(None))
+                           .values(expires_at=utcnow()))
+        db.session.commit()
+    assert not works(expiring) and works(lasting)
+    assert "(expired)" in runner.invoke(args=["tokens", "alice"]).output
+    first_id = int(lines[1].split()[0])
+    r = runner.invoke(args=["revoke-token", str(first_id)])
+    assert r.exit_code == 0 and "alice" in r.output
+    assert not works(lasting)
+    r = runner.invoke(args=["revoke-token", str(first_id)])
+    assert r.exit_code == 1 and f"no API token {first_id}" in r.output
+
+
 def test_create_project_with_codebook_file(app, runner, write_file):
     r = runner.invoke(args=["create-project", "iraq-2021", "--name", "Iraq", "--open",
                             "--reviewers-per-document", "2"])

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from annotator.extensions import db
 from annotator.models import DocumentReview
+from tests.helpers import logout
 from tests.test_security import login
 
 pytestmark = pytest.mark.both_engines
@@ -50,7 +51,7 @@ def test_blind_reviewer_downloads_only_their_own(client, project):
 def test_dashboard_assigns_and_reassigns(app, client, project):
     login(client, "ann")
     assert client.get("/projects/team/team").status_code == 403
-    client.get("/logout")
+    logout(client)
     login(client, "root")
     html = client.get("/projects/team/team").get_data(as_text=True)
     assert "Team progress" in html and "2 reviewers per document" in html

@@ -4,9 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import admin, agreement, annotate, auth, main, team
+    from ..accounts import token_expired
+    from . import account, admin, agreement, annotate, auth, main, team
 
+    app.add_template_global(token_expired)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(annotate.bp)

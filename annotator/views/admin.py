@@ -214,7 +214,10 @@ def user_password(user_id: int):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.set_password(user, form.password.data)
+            # every session of the user ends; an admin resetting their own keeps this one
+            accounts.set_password(user, form.password.data,
+                                  keep_session=current_user.session_key
+                                  if user.id == current_user.id else None)
         except DomainError as exc:
             _show_error(form, exc, form.password)
         else:
@@ -251,7 +254,12 @@ def token_create(user_id: int):
     form = TokenForm()
     if not form.validate_on_submit():
         return _render_user(user, INVALID, token_form=form)
-    token = accounts.create_token(user, (form.name.data or "").strip())
+    try:
+        token = accounts.create_token(user, form.name.data or "",
+                                      accounts.parse_expiry(form.expires.data))
+    except DomainError as exc:
+        _show_error(form, exc, form.name)
+        return _render_user(user, INVALID, token_form=form)
     return _render_user(user, new_token=token)
 
 

@@ -78,9 +78,19 @@ class PasswordForm(FlaskForm):
         _check_password(field)
 
 
+class OwnPasswordForm(PasswordForm):
+    current = PasswordField("Current password", validators=[
+        DataRequired("Enter your current password."), Length(max=1024)])
+
+
+EXPIRIES = [SelectChoice("30d", "30 days"), SelectChoice("90d", "90 days"),
+            SelectChoice("1y", "1 year"), SelectChoice("never", "Never (until revoked)")]
+
+
 class TokenForm(FlaskForm):
     name = StringField("Note (what the token is for)", validators=[
         Optional(), Length(max=100, message="At most 100 characters.")])
+    expires = SelectField("Expires after", choices=EXPIRIES, default="90d")
 
 
 # --- admin: projects -------------------------------------------------------------------------
