@@ -1,6 +1,6 @@
 """The report's unitizing kernels (``annotator.agreement.kernels``) against the oracle's
-``unitizing_disagreement``: the batched int64 sums, the exact fallback beyond int64, and the
-report's use of that fallback."""
+``unitizing_disagreement`` (tests/agreement/metrics.py): the batched int64 sums, the exact
+fallback beyond int64, and the report's use of that fallback."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from annotator.agreement import kernels
 from annotator.agreement.data import ProjectData
-from annotator.agreement.metrics import unitizing_disagreement as oracle
 from annotator.agreement.report import ReportBuilder
+from tests.agreement.metrics import unitizing_disagreement as oracle
 
 CHECK = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -10,8 +10,8 @@
 - the figures (alphas, kappas, F1) from per-document sums (``DocumentSums``), for the report
   and for every bootstrap resample at once (``figures_from_sums``).
 
-Each kernel is checked against the slow, plain oracle (``agreement.metrics`` and
-``tests/agreement_reference.py``), which the application does not call.
+Each kernel is checked against the slow, plain oracle in ``tests/agreement/`` (``metrics.py``
+and ``reference.py``), which the application never calls.
 """
 
 from __future__ import annotations
@@ -227,7 +227,7 @@ def unitizing_disagreement(length: int, n_raters: int, rater: np.ndarray, start:
     (R - 1)`` and ``expected = 2 E R L / Q`` with S, E and Q of ``_continuum_sums``; so
     ``1 - observed / expected`` is DKPro's ``calculateCategoryAgreement``, and the components
     add over documents and categories. ``(0.0, 0.0)`` with fewer than two raters or an empty
-    continuum. The same as the oracle's ``metrics.unitizing_disagreement``.
+    continuum. The same as the oracle's (tests/agreement/metrics.py).
     """
     if n_raters < 2 or length <= 0:
         return 0.0, 0.0
