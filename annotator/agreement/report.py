@@ -540,10 +540,6 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
     report["bootstrap"] = {"resamples": n, "seed": seed}
 
 
-def document_count(project: Project) -> int:
-    return db.session.scalar(select(func.count()).where(Document.project_id == project.id))
-
-
 # --- caching ------------------------------------------------------------------------------
 
 _CACHE: dict[tuple, tuple[tuple, dict]] = {}
