@@ -1,9 +1,14 @@
 """A project's documents, reviews and spans, read for the agreement report in a few bulk
-queries and laid out as numpy arrays (``ProjectData``).
+queries and laid out as numpy arrays (``ProjectData``), and the fingerprint of what was read.
 
 Paragraphs are laid end to end on one character axis (one separator character between them,
 so that no token or span crosses a paragraph); spans are kept only where their reviewer
 reviewed the paragraph.
+
+``READS`` declares every table ``load_project_data`` reads and how a change to it shows; the
+loader takes its tables from it (``_table``) and ``fingerprint``, the report cache's key, is
+computed from it: a table read and not fingerprinted cannot happen by forgetting it in a second
+list (a test records the tables the loader's queries touch and compares).
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, cast, select
+from sqlalchemy import BigInteger, String, Table, Text, case, cast, func, literal, select, true
 
 from ..codebook import load_codebook
 from ..extensions import db
@@ -29,6 +35,85 @@ from ..models import (
 )
 
 SEPARATOR = "\n"  # between paragraphs on the character axis: white space, never a token
+
+
+# --- what the report reads ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Read:
+    """A table the report reads, and what its aggregates show of a change to the rows it
+    reads: the number of rows (rows added or removed), the newest ``stamp`` (a time column that
+    every insert and update sets) and the sum of a checksum per row of the ``place`` columns
+    (whole numbers; a ``String`` column, the label, by its place in the codebook): rows changed
+    in place without a stamp. ``values`` are read from the project itself (its own row)."""
+
+    model: Any
+    stamp: str | None = None
+    place: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+
+
+READS = (
+    Read(Project, values=("slug", "codebook")),
+    Read(Document, stamp="created_at", place=("id",)),  # title and text never change
+    Read(Paragraph),  # written with its document, never changed
+    Read(ParagraphReview, stamp="created_at", place=("document_id", "paragraph_index",
+                                                     "reviewer_id")),
+    Read(DocumentReview, stamp="updated_at", place=("id",)),
+    Read(Annotation, stamp="updated_at", place=("id",)),
+    # gold is moved and relabelled in place, with no time of change: its place columns
+    Read(GoldSpan, stamp="created_at", place=("id", "document_id", "paragraph_index", "start",
+                                              "end", "label")),
+    Read(User, stamp="created_at", place=("id",)),  # the names of the reviewers
+)
+_READ_TABLES = {read.model.__table__ for read in READS}
+_CHECKSUM_BASE, _CHECKSUM_MODULUS = 1_000_003, 2_147_483_647
+
+
+def _table(model) -> Table:
+    """The table of a model the report reads: only those of ``READS``."""
+    table = model.__table__
+    if table not in _READ_TABLES:
+        raise LookupError(f"{table.name} is not among the tables the report reads (READS)")
+    return table
+
+
+def fingerprint(project: Project) -> tuple:
+    """Changes whenever anything the report reads changes: per table of ``READS``, one
+    aggregate query over the project's rows (count, newest stamp, sum of the place
+    checksums)."""
+    labels = load_codebook(project.codebook).label_keys
+    codes = {key: i for i, key in enumerate(labels, start=1)}
+    in_project = select(Document.id).where(Document.project_id == project.id)
+    parts: list[Any] = []
+    for read in READS:
+        if read.values:  # the project's own row, as the loader reads it: from the object
+            parts.extend(json.dumps(getattr(project, name), sort_keys=True)
+                         for name in read.values)
+            continue
+        table = read.model.__table__
+        c = table.c
+        if "project_id" in c:
+            where = c.project_id == project.id
+        elif "document_id" in c:
+            where = c.document_id.in_(in_project)
+        else:  # users: every one (few rows)
+            where = true()
+        aggregates = [func.count()]
+        if read.place:
+            checksum = literal(0, BigInteger)
+            for name in read.place:
+                value = c[name]
+                if isinstance(value.type, String):
+                    value = case(codes, value=value, else_=0) if codes else literal(0)
+                checksum = (checksum * _CHECKSUM_BASE + cast(value, BigInteger)) \
+                    % _CHECKSUM_MODULUS
+            aggregates.append(func.sum(checksum))
+        if read.stamp is not None:
+            aggregates.append(func.max(c[read.stamp]))
+        parts.extend(str(v) for v in db.session.execute(
+            select(*aggregates).select_from(table).where(where)).one())
+    return tuple(parts)
 
 
 @dataclass
@@ -83,9 +168,9 @@ def load_project_data(
     }
     # The tables' columns (Core), not the mapped attributes: plain rows, without the ORM's
     # per-row work.
-    d_, p_, pr_, dr_, a_, g_ = (m.__table__ for m in (Document, Paragraph, ParagraphReview,
-                                                      DocumentReview, Annotation, GoldSpan))
-    d, p, pr, dr, a, g = (t.c for t in (d_, p_, pr_, dr_, a_, g_))
+    d_, p_, pr_, dr_, a_, g_, u_ = map(_table, (Document, Paragraph, ParagraphReview,
+                                                DocumentReview, Annotation, GoldSpan, User))
+    d, p, pr, dr, a, g, u = (t.c for t in (d_, p_, pr_, dr_, a_, g_, u_))
     execute = db.session.execute
     in_docs = d.project_id == project.id
     if document_ids is not None:
@@ -112,7 +197,7 @@ def load_project_data(
     user_ids = set(db.session.scalars(rows_of(pr_, pr.reviewer_id).distinct()))
     user_ids |= set(db.session.scalars(rows_of(a_, a.reviewer_id).distinct()))
     names = dict(execute(
-        select(User.id, User.username).where(User.id.in_(user_ids))
+        select(u.id, u.username).where(u.id.in_(user_ids))
     ).all()) if user_ids else {}
     if reviewers is not None:
         wanted = {r.lower() for r in reviewers}

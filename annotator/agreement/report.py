@@ -16,25 +16,16 @@ Everything is computed from a handful of bulk queries and numpy arrays:
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Sequence
 from operator import methodcaller
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import (
-    Annotation,
-    Document,
-    DocumentReview,
-    ParagraphReview,
-    Project,
-)
+from ..models import Project
 from ..tokens import token_arrays
-from .data import ProjectData, load_project_data
+from .data import ProjectData, fingerprint, load_project_data
 from .kernels import (
     DocumentSums,
     alpha_from_coincidences,
@@ -546,27 +537,6 @@ _CACHE: dict[tuple, tuple[tuple, dict]] = {}
 _CACHE_SIZE = 32
 
 
-def data_fingerprint(project: Project) -> tuple:
-    """Changes whenever anything the report reads changes: counts and newest times of the
-    project's documents, spans, reviews and review marks (one aggregate query each)."""
-    in_project = select(Document.id).where(Document.project_id == project.id)
-    parts: list[Any] = [json.dumps(project.codebook, sort_keys=True)]
-    for model, stamp in ((Document, Document.created_at),
-                         (Annotation, Annotation.updated_at),
-                         (ParagraphReview, ParagraphReview.created_at),
-                         (DocumentReview, DocumentReview.updated_at)):
-        id_col = model.id if model is Document else model.document_id
-        row = db.session.execute(
-            select(func.count(), func.max(stamp), func.sum(id_col)).where(
-                (Document.project_id == project.id) if model is Document
-                else model.document_id.in_(in_project))
-        ).one()
-        parts.extend(str(v) for v in row)
-    parts.append(str(db.session.scalar(
-        select(func.max(Annotation.id)).where(Annotation.document_id.in_(in_project)))))
-    return tuple(parts)
-
-
 def cached_report(
     project: Project,
     bootstrap: int = 0,
@@ -579,13 +549,13 @@ def cached_report(
     key = (project.id, bootstrap, seed,
            tuple(sorted(document_ids)) if document_ids is not None else None,
            tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None)
-    fingerprint = data_fingerprint(project)
+    current = fingerprint(project)  # every table the report reads (data.READS)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] == fingerprint:
+    if hit is not None and hit[0] == current:
         return hit[1]
     report = build_report(project, bootstrap=bootstrap, seed=seed, document_ids=document_ids,
                           reviewers=reviewers)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (fingerprint, report)
+    _CACHE[key] = (current, report)
     return report
