@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Annotation, Document, DocumentReview, GoldSpan, ParagraphReview, User
+from ..tokens import reviewed_paragraphs
 
 
 def compare_document(document: Document) -> dict:
@@ -18,12 +19,12 @@ def compare_document(document: Document) -> dict:
     reviewer has not reviewed are shown but flagged ``unreviewed`` (they count in no figure).
     """
     texts = [p.text for p in document.paragraphs]
-    reviewed: dict[int, set[int]] = defaultdict(set)
+    marks: dict[int, set[int]] = defaultdict(set)
     for index, uid in db.session.execute(
         select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
         .where(ParagraphReview.document_id == document.id)
     ):
-        reviewed[index].add(uid)
+        marks[index].add(uid)
     rows = db.session.execute(
         select(Annotation, User.username).join(User, User.id == Annotation.reviewer_id)
         .where(Annotation.document_id == document.id)
@@ -33,11 +34,8 @@ def compare_document(document: Document) -> dict:
         select(DocumentReview.reviewer_id, DocumentReview.status)
         .where(DocumentReview.document_id == document.id)
     ).all())
-    # Submitting a document reviews every paragraph of it.
-    for uid, status in statuses.items():
-        if status == "submitted":
-            for index in range(len(texts)):
-                reviewed[index].add(uid)
+    submitted = {uid for uid, status in statuses.items() if status == "submitted"}
+    reviewed = reviewed_paragraphs(marks, submitted, len(texts))
     reviewer_ids = {uid for ids in reviewed.values() for uid in ids} | \
         {span.reviewer_id for span, _ in rows}
     names = dict(db.session.execute(

@@ -225,7 +225,8 @@ def load_project_data(
         if uid in rev_index:
             submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
 
-    # A paragraph is reviewed by a reviewer who marked it done, or submitted the document.
+    # The reviewed-paragraph rule of tokens.py (is_reviewed: marked done, or the document
+    # submitted), on the whole (paragraphs, reviewers) matrix at once.
     if n_par:
         reviewed |= submitted[par_doc]
 
