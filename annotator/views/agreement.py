@@ -2,8 +2,9 @@
 
 Everything is rendered on the server: the figures come from ``agreement.report`` (cached),
 the charts are SVG strings from ``agreement.charts``, the compare view's data from
-``agreement.compare``. No script runs on these pages; filters are a GET form, so every view
-has an address that can be shared or bookmarked.
+``agreement.compare``, the filters and their queries from ``agreement.filters``. No script
+runs on these pages; filters are a GET form, so every view has an address that can be shared
+or bookmarked.
 
 Access: admins, and reviewers in open (non-blind) projects (``require_agreement_access``).
 """
@@ -12,29 +13,25 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from ..access import get_document, get_project, require_agreement_access
 from ..agreement import charts
 from ..agreement.compare import compare_document
+from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
 from ..agreement.report import cached_report
 from ..codebook import load_codebook
-from ..extensions import db
-from ..models import Annotation, Document, ParagraphReview, Project, User
+from ..models import Project
 
 bp = Blueprint("agreement", __name__)
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20210726  # fixed: the same data, the same intervals, a stable page
-MAX_TITLE_FILTER = 200
 OUTLIER_GAP = 0.10  # a reviewer this far below the median of the others is highlighted
-DOCUMENTS_SHOWN = 25
 
 FIGURES = (
     ("paragraph_alpha", "Paragraph α",
@@ -66,94 +63,6 @@ UNDEFINED = ("Undefined: there is nothing to compare here, e.g. nobody (or every
              "this label everywhere, or no paragraph was reviewed by two of the reviewers.")
 
 
-# --- filters -----------------------------------------------------------------------------------
-
-@dataclass
-class Filters:
-    """The GET form of the agreement page: which documents, which reviewers, intervals."""
-
-    source: str
-    title: str
-    reviewers: list[str] | None  # None: everyone
-    intervals: bool
-    all_reviewers: list[str]
-
-    @classmethod
-    def from_request(cls, all_reviewers: list[str]) -> Filters:
-        args = request.args
-        source = args.get("source", "").strip()
-        title = " ".join(args.get("title", "").split())[:MAX_TITLE_FILTER]
-        reviewers = None
-        if args.get("filtered") == "1":  # the form was sent: unchecked boxes mean excluded
-            known = {name.lower(): name for name in all_reviewers}
-            chosen = sorted({known[r.lower()] for r in args.getlist("reviewer")
-                             if r.lower() in known}, key=str.lower)
-            if len(chosen) != len(all_reviewers):
-                reviewers = chosen
-        return cls(source, title, reviewers, args.get("ci") == "1", all_reviewers)
-
-    @property
-    def documents_filtered(self) -> bool:
-        return bool(self.source or self.title)
-
-    def is_chosen(self, reviewer: str) -> bool:
-        return self.reviewers is None or reviewer in self.reviewers
-
-    def query(self, **extra: Any) -> dict[str, Any]:
-        """The query string that reproduces these filters (for links and downloads)."""
-        values: dict[str, Any] = {}
-        if self.source:
-            values["source"] = self.source
-        if self.title:
-            values["title"] = self.title
-        if self.reviewers is not None:
-            values["filtered"] = "1"
-            values["reviewer"] = self.reviewers
-        if self.intervals:
-            values["ci"] = "1"
-        values.update(extra)
-        return values
-
-    @property
-    def active(self) -> bool:
-        return self.documents_filtered or self.reviewers is not None
-
-
-def project_reviewers(project: Project) -> list[str]:
-    """Everyone who reviewed or annotated something in the project."""
-    in_project = select(Document.id).where(Document.project_id == project.id)
-    ids = select(ParagraphReview.reviewer_id).where(ParagraphReview.document_id.in_(in_project)) \
-        .union(select(Annotation.reviewer_id).where(Annotation.document_id.in_(in_project)))
-    names = db.session.scalars(select(User.username).where(User.id.in_(ids)))
-    return sorted(names, key=lambda n: (n.lower(), n))
-
-
-def project_sources(project: Project) -> list[str]:
-    return list(db.session.scalars(
-        select(Document.source).distinct()
-        .where(Document.project_id == project.id, Document.source.is_not(None),
-               Document.source != "")
-        .order_by(Document.source)))
-
-
-def filtered_document_ids(project: Project, filters: Filters) -> list[int] | None:
-    """The ids of the documents the filters select; None when they select everything."""
-    if not filters.documents_filtered:
-        return None
-    query = select(Document.id).where(Document.project_id == project.id)
-    if filters.source:
-        query = query.where(Document.source == filters.source)
-    if filters.title:
-        query = query.where(func.lower(Document.title).contains(filters.title.lower(),
-                                                                autoescape=True))
-    return list(db.session.scalars(query.order_by(Document.id)))
-
-
-def document_count(project: Project) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Document).where(Document.project_id == project.id))
-
-
 def label_stylesheet(project: Project) -> str | None:
     """The per-project stylesheet of label colours (served by the annotate blueprint, with a
     version so browsers refetch it when the codebook changes); None when it is not there."""
@@ -183,8 +92,8 @@ def _report(project: Project, filters: Filters, document_ids: list[int] | None) 
 
 def _filtered_report(slug: str) -> tuple[Project, Filters, list[int] | None, dict]:
     project = _agreement_project(slug)
-    filters = Filters.from_request(project_reviewers(project))
-    document_ids = filtered_document_ids(project, filters)
+    filters = Filters.from_args(request.args, project_reviewers(project))
+    document_ids = filters.document_ids(project)
     return project, filters, document_ids, _report(project, filters, document_ids)
 
 
