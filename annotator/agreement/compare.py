@@ -1,4 +1,6 @@
-"""One document's spans side by side, reviewer by reviewer: the compare view's data."""
+"""One document's spans side by side, reviewer by reviewer: the compare view's data
+(``compare_document``), and its paragraphs cut into highlighted segments for the page
+(``compare_paragraph``)."""
 
 from __future__ import annotations
 
@@ -90,3 +92,79 @@ def compare_document(document: Document) -> dict:
         "paragraphs": paragraphs,
         "disagreements": disagreements,
     }
+
+
+def compare_summary(data: dict, paragraphs: list[dict]) -> dict:
+    """The counts at the top of the compare view: ``data`` from ``compare_document``, its
+    ``paragraphs`` through ``compare_paragraph``."""
+    return {
+        "paragraphs": len(paragraphs),
+        "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
+        "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
+        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
+        "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
+    }
+
+
+def _label_name(labels: dict, key: str) -> str:
+    return labels[key]["name"] if key in labels else key
+
+
+def compare_paragraph(paragraph: dict, labels: dict) -> dict:
+    """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
+    highlighted segments, and for each span the reviewers who did not mark it the same."""
+    text = paragraph["text"]
+    rows = paragraph["reviewers"]
+    reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
+    keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
+            for r in rows}
+    out_rows = []
+    for row in rows:
+        row_spans = []
+        for span in row["spans"]:
+            missing = [] if span["unreviewed"] else [
+                other for other in reviewed if other != row["reviewer"]
+                and (span["label"], span["start"], span["end"]) not in keys[other]]
+            row_spans.append({**span, "missing": missing,
+                              "disagree": bool(missing) and not span["unreviewed"],
+                              "label_name": _label_name(labels, span["label"])})
+        out_rows.append({"reviewer": row["reviewer"], "reviewed": row["reviewed"],
+                         "spans": row_spans, "segments": segments(text, row_spans, labels)})
+    gold = [{**g, "missing": [], "disagree": False, "unreviewed": False,
+             "label_name": _label_name(labels, g["label"])} for g in paragraph["gold"]]
+    return {
+        "index": paragraph["index"],
+        "text": text,
+        "rows": out_rows,
+        "gold": gold,
+        "gold_segments": segments(text, gold, labels) if gold else [],
+        "reviewed_by": reviewed,
+        "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
+        "disagreement": paragraph["disagreement"],
+        "has_spans": bool(gold) or any(r["spans"] for r in rows),
+    }
+
+
+def segments(text: str, row_spans: list[dict], labels: dict) -> list[dict]:
+    """The text cut at every span boundary; each piece with the spans that cover it. A piece
+    is shown in the colour of its innermost (shortest) span."""
+    cuts = sorted({0, len(text), *(s["start"] for s in row_spans),
+                   *(s["end"] for s in row_spans)})
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a >= b:
+            continue
+        cover = [s for s in row_spans if s["start"] <= a and b <= s["end"]]
+        if not cover:
+            pieces.append({"text": text[a:b], "spans": []})
+            continue
+        inner = min(cover, key=lambda s: (s["end"] - s["start"], s["start"]))
+        tip = "; ".join(
+            f"{s['label_name']}"
+            + (f" (not marked the same by {', '.join(s['missing'])})" if s["disagree"] else "")
+            for s in cover)
+        pieces.append({
+            "text": text[a:b], "spans": cover, "label": inner["label"],
+            "disagree": any(s["disagree"] for s in cover), "multi": len(cover) > 1,
+            "title": tip})
+    return pieces

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 
 from ..access import get_document, get_project, require_agreement_access
 from ..agreement import charts
-from ..agreement.compare import compare_document
+from ..agreement.compare import compare_document, compare_paragraph, compare_summary
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
 from ..agreement.report import cached_report
@@ -289,74 +289,8 @@ def compare(document_id: int):
     labels = {label["key"]: label for label in codebook["labels"]}
     only = request.args.get("only") == "disagreement"
     paragraphs = [compare_paragraph(p, labels) for p in data["paragraphs"]]
-    summary = {
-        "paragraphs": len(paragraphs),
-        "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
-        "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
-        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
-        "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
-    }
+    summary = compare_summary(data, paragraphs)
     shown = [p for p in paragraphs if p["disagreement"]] if only else paragraphs
     return render_template("compare.html", project=project, document=document, data=data,
                            paragraphs=shown, summary=summary, only=only, labels=labels,
                            label_css=label_stylesheet(project))
-
-
-def compare_paragraph(paragraph: dict, labels: dict) -> dict:
-    """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
-    highlighted segments, and for each span the reviewers who did not mark it the same."""
-    text = paragraph["text"]
-    rows = paragraph["reviewers"]
-    reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
-    keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
-            for r in rows}
-    out_rows = []
-    for row in rows:
-        row_spans = []
-        for span in row["spans"]:
-            missing = [] if span["unreviewed"] else [
-                other for other in reviewed if other != row["reviewer"]
-                and (span["label"], span["start"], span["end"]) not in keys[other]]
-            row_spans.append({**span, "missing": missing,
-                              "disagree": bool(missing) and not span["unreviewed"],
-                              "label_name": _name(labels, span["label"])})
-        out_rows.append({"reviewer": row["reviewer"], "reviewed": row["reviewed"],
-                         "spans": row_spans, "segments": segments(text, row_spans, labels)})
-    gold = [{**g, "missing": [], "disagree": False, "unreviewed": False,
-             "label_name": _name(labels, g["label"])} for g in paragraph["gold"]]
-    return {
-        "index": paragraph["index"],
-        "text": text,
-        "rows": out_rows,
-        "gold": gold,
-        "gold_segments": segments(text, gold, labels) if gold else [],
-        "reviewed_by": reviewed,
-        "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
-        "disagreement": paragraph["disagreement"],
-        "has_spans": bool(gold) or any(r["spans"] for r in rows),
-    }
-
-
-def segments(text: str, row_spans: list[dict], labels: dict) -> list[dict]:
-    """The text cut at every span boundary; each piece with the spans that cover it. A piece
-    is shown in the colour of its innermost (shortest) span."""
-    cuts = sorted({0, len(text), *(s["start"] for s in row_spans),
-                   *(s["end"] for s in row_spans)})
-    pieces = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        if a >= b:
-            continue
-        cover = [s for s in row_spans if s["start"] <= a and b <= s["end"]]
-        if not cover:
-            pieces.append({"text": text[a:b], "spans": []})
-            continue
-        inner = min(cover, key=lambda s: (s["end"] - s["start"], s["start"]))
-        tip = "; ".join(
-            f"{s['label_name']}"
-            + (f" (not marked the same by {', '.join(s['missing'])})" if s["disagree"] else "")
-            for s in cover)
-        pieces.append({
-            "text": text[a:b], "spans": cover, "label": inner["label"],
-            "disagree": any(s["disagree"] for s in cover), "multi": len(cover) > 1,
-            "title": tip})
-    return pieces
