@@ -131,6 +131,7 @@ def _figure(value: float | None) -> str:
 
 def run(ctx: Context) -> list[Result]:
     from annotator.agreement import report as agreement
+    from annotator.agreement.data import load_project_data
     from annotator.extensions import db
 
     app, imported = _setup(ctx)
@@ -154,7 +155,7 @@ def run(ctx: Context) -> list[Result]:
             with ctx.profiled("agreement-bootstrap") if i == 0 else contextlib.nullcontext():
                 booted.append(timed(agreement.build_report, project, bootstrap=1000, seed=1))
         # The resampling step alone, on a computed builder: what (c) - (b) estimates.
-        builder = agreement.ReportBuilder(agreement.load_project_data(project))
+        builder = agreement.ReportBuilder(load_project_data(project))
         builder.compute()
         scratch = copy.deepcopy(plain[-1].value)  # _add_intervals writes into it
         step = [timed(agreement._add_intervals, scratch, builder, 1000, 1)

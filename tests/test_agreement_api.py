@@ -1,8 +1,10 @@
 """The agreement report through the CLI and the API: access, filters, caching."""
 
 import json
+import re
 
 import pytest
+from sqlalchemy import event
 
 from annotator.agreement import report as report_module
 
@@ -133,3 +135,66 @@ def test_reviewers_agreement_with_gold(runner, write_file):
     assert half["f1_overlap"] == pytest.approx(2 * p * r / (p + r))
     assert detail["none"]["vs_gold"]["f1_overlap"] == 0.0
     assert report["gold"] == {"documents": 1, "spans": 2}
+
+
+def test_cache_sees_every_change_of_gold(client, auth, runner, write_file):
+    """The report reads gold for its vs-gold figures: gold added, moved in place or removed
+    gives a new report, not the cached one."""
+    runner.invoke(args=["create-project", "gold"])
+    paragraph = "Officials said the troops left the country."
+    gold = [{"paragraph": 0, "start": 0, "end": 14, "label": "attribution"},
+            {"paragraph": 0, "start": 15, "end": 25, "label": "framing"}]
+    path = write_file("reviews.jsonl", [{
+        "title": "G", "paragraphs": [paragraph],
+        "reviews": [
+            {"reviewer": "same", "status": "submitted", "annotations": gold},
+            {"reviewer": "half", "status": "submitted",
+             "annotations": [{"paragraph": 0, "start": 0, "end": 9, "label": "attribution"}]},
+        ]}])
+    assert runner.invoke(args=["import", "gold", str(path)]).exit_code == 0
+    h = auth("root", role="admin")
+    doc = client.get("/api/projects/gold/documents", headers=h).get_json()[0]["id"]
+
+    def half_vs_gold():
+        report = client.get("/api/projects/gold/agreement", headers=h).get_json()
+        return report["reviewers_detail"]["half"]["vs_gold"]
+
+    assert half_vs_gold() is None  # no gold yet; the report is cached now
+    assert client.put(f"/api/documents/{doc}/gold", headers=h, json=gold).status_code == 200
+    assert half_vs_gold()["f1_exact"] == 0.0  # [0, 9) is not [0, 14)
+    stored = client.get(f"/api/documents/{doc}/gold", headers=h).get_json()
+    attribution = next(g["id"] for g in stored if g["label"] == "attribution")
+    assert client.patch(f"/api/gold/{attribution}", headers=h, json={"end": 9}).status_code \
+        == 200
+    assert half_vs_gold()["f1_exact"] == pytest.approx(2 / 3)  # one of two gold spans matched
+    assert client.put(f"/api/documents/{doc}/gold", headers=h, json=[]).status_code == 200
+    assert half_vs_gold() is None
+
+
+def test_the_cache_key_covers_every_table_the_report_reads(app, project):
+    """The tables the loader's queries touch (lazy loads included), recorded from the SQL
+    sent, are all among the tables the fingerprint aggregates (data.READS)."""
+    from annotator.agreement.data import READS, load_project_data
+    from annotator.extensions import db
+    from annotator.projects import find_project
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        news = find_project(project)
+        first = news.documents[0].id
+        db.session.expire_all()
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            load_project_data(news)
+            load_project_data(news, document_ids=[first], reviewers=["alice"])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        tables = {table.name for table in db.metadata.tables.values()}
+    read = {name for name in tables
+            if any(re.search(rf"\b{name}\b", statement) for statement in statements)}
+    assert {"documents", "annotations", "gold_spans", "users"} <= read
+    assert read <= {r.model.__tablename__ for r in READS}

@@ -1,4 +1,4 @@
-"""Tests of the pure agreement metrics (annotator.agreement.metrics).
+"""Tests of the agreement metrics of the test oracle (tests/agreement/metrics.py).
 
 Published worked examples, DKPro Agreement's unitizing test cases, cross-checks against
 independent implementations (krippendorff, statsmodels, scikit-learn, nltk) on generated data,
@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from annotator.agreement.metrics import (
+from tests.agreement.metrics import (
     cohen_kappa,
     coincidence_matrix,
     counts_from_values,

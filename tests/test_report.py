@@ -1,8 +1,8 @@
 """End-to-end tests of the agreement report (``annotator.agreement.report.build_report``).
 
-The report is compared, figure by figure, with ``tests/agreement_reference.py``: a slow,
+The report is compared, figure by figure, with ``tests/agreement/reference.py``: a slow,
 independent reimplementation written from INTERFACE.md's definitions with plain loops and the
-metric functions of ``annotator.agreement.metrics``. Labelled projects are imported from a
+metric functions of ``tests/agreement/metrics.py``. Labelled projects are imported from a
 documents JSONL (INTERFACE.md "Documents JSONL"), so the report is tested on what is stored.
 """
 
@@ -24,7 +24,7 @@ from annotator.extensions import db
 from annotator.models import Project
 from annotator.projects import create_project
 from annotator.tokens import token_arrays as tokenize
-from tests.agreement_reference import differences, reference_report
+from tests.agreement.reference import differences, reference_report
 
 # A codebook with every attribute type, and a label nobody uses.
 CODEBOOK = {"labels": [

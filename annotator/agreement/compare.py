@@ -1,4 +1,6 @@
-"""One document's spans side by side, reviewer by reviewer: the compare view's data."""
+"""One document's spans side by side, reviewer by reviewer: the compare view's data
+(``compare_document``), and its paragraphs cut into highlighted segments for the page
+(``compare_paragraph``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Annotation, Document, DocumentReview, GoldSpan, ParagraphReview, User
+from ..tokens import reviewed_paragraphs
 
 
 def compare_document(document: Document) -> dict:
@@ -18,12 +21,12 @@ def compare_document(document: Document) -> dict:
     reviewer has not reviewed are shown but flagged ``unreviewed`` (they count in no figure).
     """
     texts = [p.text for p in document.paragraphs]
-    reviewed: dict[int, set[int]] = defaultdict(set)
+    marks: dict[int, set[int]] = defaultdict(set)
     for index, uid in db.session.execute(
         select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
         .where(ParagraphReview.document_id == document.id)
     ):
-        reviewed[index].add(uid)
+        marks[index].add(uid)
     rows = db.session.execute(
         select(Annotation, User.username).join(User, User.id == Annotation.reviewer_id)
         .where(Annotation.document_id == document.id)
@@ -33,11 +36,8 @@ def compare_document(document: Document) -> dict:
         select(DocumentReview.reviewer_id, DocumentReview.status)
         .where(DocumentReview.document_id == document.id)
     ).all())
-    # Submitting a document reviews every paragraph of it.
-    for uid, status in statuses.items():
-        if status == "submitted":
-            for index in range(len(texts)):
-                reviewed[index].add(uid)
+    submitted = {uid for uid, status in statuses.items() if status == "submitted"}
+    reviewed = reviewed_paragraphs(marks, submitted, len(texts))
     reviewer_ids = {uid for ids in reviewed.values() for uid in ids} | \
         {span.reviewer_id for span, _ in rows}
     names = dict(db.session.execute(
@@ -92,3 +92,79 @@ def compare_document(document: Document) -> dict:
         "paragraphs": paragraphs,
         "disagreements": disagreements,
     }
+
+
+def compare_summary(data: dict, paragraphs: list[dict]) -> dict:
+    """The counts at the top of the compare view: ``data`` from ``compare_document``, its
+    ``paragraphs`` through ``compare_paragraph``."""
+    return {
+        "paragraphs": len(paragraphs),
+        "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
+        "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
+        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
+        "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
+    }
+
+
+def _label_name(labels: dict, key: str) -> str:
+    return labels[key]["name"] if key in labels else key
+
+
+def compare_paragraph(paragraph: dict, labels: dict) -> dict:
+    """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
+    highlighted segments, and for each span the reviewers who did not mark it the same."""
+    text = paragraph["text"]
+    rows = paragraph["reviewers"]
+    reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
+    keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
+            for r in rows}
+    out_rows = []
+    for row in rows:
+        row_spans = []
+        for span in row["spans"]:
+            missing = [] if span["unreviewed"] else [
+                other for other in reviewed if other != row["reviewer"]
+                and (span["label"], span["start"], span["end"]) not in keys[other]]
+            row_spans.append({**span, "missing": missing,
+                              "disagree": bool(missing) and not span["unreviewed"],
+                              "label_name": _label_name(labels, span["label"])})
+        out_rows.append({"reviewer": row["reviewer"], "reviewed": row["reviewed"],
+                         "spans": row_spans, "segments": segments(text, row_spans, labels)})
+    gold = [{**g, "missing": [], "disagree": False, "unreviewed": False,
+             "label_name": _label_name(labels, g["label"])} for g in paragraph["gold"]]
+    return {
+        "index": paragraph["index"],
+        "text": text,
+        "rows": out_rows,
+        "gold": gold,
+        "gold_segments": segments(text, gold, labels) if gold else [],
+        "reviewed_by": reviewed,
+        "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
+        "disagreement": paragraph["disagreement"],
+        "has_spans": bool(gold) or any(r["spans"] for r in rows),
+    }
+
+
+def segments(text: str, row_spans: list[dict], labels: dict) -> list[dict]:
+    """The text cut at every span boundary; each piece with the spans that cover it. A piece
+    is shown in the colour of its innermost (shortest) span."""
+    cuts = sorted({0, len(text), *(s["start"] for s in row_spans),
+                   *(s["end"] for s in row_spans)})
+    pieces = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if a >= b:
+            continue
+        cover = [s for s in row_spans if s["start"] <= a and b <= s["end"]]
+        if not cover:
+            pieces.append({"text": text[a:b], "spans": []})
+            continue
+        inner = min(cover, key=lambda s: (s["end"] - s["start"], s["start"]))
+        tip = "; ".join(
+            f"{s['label_name']}"
+            + (f" (not marked the same by {', '.join(s['missing'])})" if s["disagree"] else "")
+            for s in cover)
+        pieces.append({
+            "text": text[a:b], "spans": cover, "label": inner["label"],
+            "disagree": any(s["disagree"] for s in cover), "multi": len(cover) > 1,
+            "title": tip})
+    return pieces

@@ -3,8 +3,9 @@ INTERFACE.md ("Agreement report").
 
 Everything is computed from a handful of bulk queries and numpy arrays:
 
-- paragraphs are laid end to end on one character axis (one separator character between
-  them, so that no token or span crosses a paragraph), spans become intervals on that axis;
+- ``data.load_project_data`` lays the paragraphs end to end on one character axis (one
+  separator character between them, so that no token or span crosses a paragraph); spans
+  become intervals on that axis;
 - tokens (``tokens.token_arrays``) are found by classifying every code point at once;
 - a reviewer's coverage of tokens comes from prefix sums over the token axis;
 - Krippendorff's coincidences, Cohen's tables, F1 counts and the unitizing components are
@@ -15,242 +16,33 @@ Everything is computed from a handful of bulk queries and numpy arrays:
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from operator import methodcaller
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Text, cast, func, select
 
-from ..codebook import load_codebook
-from ..extensions import db
-from ..models import (
-    Annotation,
-    Document,
-    DocumentReview,
-    GoldSpan,
-    Paragraph,
-    ParagraphReview,
-    Project,
-    User,
-)
+from ..models import Project
 from ..tokens import token_arrays
-from . import metrics
-
-SEPARATOR = "\n"  # between paragraphs on the character axis: white space, never a token
-
-
-# --- loading ------------------------------------------------------------------------------
-
-@dataclass
-class ProjectData:
-    """A project's documents, reviews and spans as arrays."""
-
-    slug: str
-    labels: list[str]
-    attributes: dict[str, list[tuple[str, str]]]  # label -> [(key, type)]
-    reviewers: list[str]
-    doc_ids: np.ndarray  # (D,)
-    doc_titles: list[str]
-    par_doc: np.ndarray  # (P,) document index of each paragraph
-    par_start: np.ndarray  # (P,) start of each paragraph on the character axis
-    par_len: np.ndarray  # (P,) length in code points
-    text: str  # all paragraphs joined by SEPARATOR
-    reviewed: np.ndarray  # (P, R) bool
-    submitted: np.ndarray  # (D, R) bool
-    # spans, kept only where their reviewer reviewed the paragraph
-    span_par: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    span_rev: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    span_label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    span_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    span_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    span_attrs: list[dict] = field(default_factory=list)
-    # gold spans (par, label, start, end)
-    gold_par: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    gold_label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    gold_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    gold_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-
-    @property
-    def n_docs(self) -> int:
-        return len(self.doc_ids)
-
-    @property
-    def n_reviewers(self) -> int:
-        return len(self.reviewers)
-
-
-def load_project_data(
-    project: Project,
-    document_ids: Sequence[int] | None = None,
-    reviewers: Sequence[str] | None = None,
-) -> ProjectData:
-    """Read what the report needs in a few bulk queries."""
-    codebook = load_codebook(project.codebook)
-    labels = codebook.label_keys
-    attributes = {
-        key: [(a.key, a.type) for a in label.attributes.values()]
-        for key, label in codebook.labels.items()
-    }
-    # The tables' columns (Core), not the mapped attributes: plain rows, without the ORM's
-    # per-row work.
-    d_, p_, pr_, dr_, a_, g_ = (m.__table__ for m in (Document, Paragraph, ParagraphReview,
-                                                      DocumentReview, Annotation, GoldSpan))
-    d, p, pr, dr, a, g = (t.c for t in (d_, p_, pr_, dr_, a_, g_))
-    execute = db.session.execute
-    in_docs = d.project_id == project.id
-    if document_ids is not None:
-        in_docs = in_docs & d.id.in_(list(document_ids))
-    doc_rows = execute(select(d.id, d.title).where(in_docs).order_by(d.id)).all()
-    doc_ids = np.array([r[0] for r in doc_rows], dtype=np.int64)
-    titles = [r[1] for r in doc_rows]
-
-    def rows_of(table, *columns, where=None):
-        query = select(*columns).select_from(table.join(d_, d.id == table.c.document_id))
-        return query.where(in_docs) if where is None else query.where(in_docs, where)
-
-    par_rows = execute(rows_of(p_, p.document_id, p.text)
-                       .order_by(p.document_id, p.position)).all()
-    texts = [r[1] for r in par_rows]
-    par_doc = np.searchsorted(doc_ids, np.array([r[0] for r in par_rows], dtype=np.int64))
-    par_len = np.array([len(t) for t in texts], dtype=np.int64)
-    par_start = np.zeros(len(texts), dtype=np.int64)
-    if len(texts):
-        par_start[1:] = np.cumsum(par_len + len(SEPARATOR))[:-1]
-    doc_first_par = np.searchsorted(par_doc, np.arange(len(doc_ids)), side="left")
-
-    # Reviewers: everyone who reviewed or annotated in these documents.
-    user_ids = set(db.session.scalars(rows_of(pr_, pr.reviewer_id).distinct()))
-    user_ids |= set(db.session.scalars(rows_of(a_, a.reviewer_id).distinct()))
-    names = dict(execute(
-        select(User.id, User.username).where(User.id.in_(user_ids))
-    ).all()) if user_ids else {}
-    if reviewers is not None:
-        wanted = {r.lower() for r in reviewers}
-        names = {k: v for k, v in names.items() if v.lower() in wanted}
-    ordered = sorted(names.items(), key=lambda kv: (kv[1].lower(), kv[1]))
-    rev_index = {uid: i for i, (uid, _) in enumerate(ordered)}
-    reviewer_names = [name for _, name in ordered]
-    n_par, n_rev = len(texts), len(reviewer_names)
-
-    def paragraph_index(doc_col, par_col):
-        doc = np.searchsorted(doc_ids, np.asarray(doc_col, dtype=np.int64))
-        return doc_first_par[doc] + np.asarray(par_col, dtype=np.int64)
-
-    reviewed = np.zeros((n_par, n_rev), dtype=bool)
-    rows = execute(rows_of(pr_, pr.document_id, pr.paragraph_index, pr.reviewer_id)).all()
-    rows = [r for r in rows if r[2] in rev_index]
-    if rows:
-        cols = list(zip(*rows, strict=True))
-        reviewed[paragraph_index(cols[0], cols[1]),
-                 [rev_index[u] for u in cols[2]]] = True
-
-    submitted = np.zeros((len(doc_ids), n_rev), dtype=bool)
-    for doc_id, uid in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
-                                       where=dr.status == "submitted")):
-        if uid in rev_index:
-            submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
-
-    # A paragraph is reviewed by a reviewer who marked it done, or submitted the document.
-    if n_par:
-        reviewed |= submitted[par_doc]
-
-    data = ProjectData(
-        slug=project.slug, labels=labels, attributes=attributes, reviewers=reviewer_names,
-        doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
-        par_len=par_len, text=SEPARATOR.join(texts), reviewed=reviewed, submitted=submitted,
-    )
-    # Attributes as their stored JSON text, decoded below in one call for all kept spans.
-    span_rows = execute(rows_of(a_, a.document_id, a.paragraph_index, a.reviewer_id, a.start,
-                                a.end, a.label, cast(a.attributes, Text))).all()
-    label_index = {key: i for i, key in enumerate(labels)}
-    span_rows = [r for r in span_rows if r[2] in rev_index and r[5] in label_index]
-    if span_rows:
-        cols = list(zip(*span_rows, strict=True))
-        par = paragraph_index(cols[0], cols[1])
-        rev = np.array([rev_index[u] for u in cols[2]], dtype=np.int64)
-        keep = reviewed[par, rev]  # spans in paragraphs the reviewer did not review: left out
-        data.span_par = par[keep]
-        data.span_rev = rev[keep]
-        data.span_start = np.asarray(cols[3], dtype=np.int64)[keep]
-        data.span_end = np.asarray(cols[4], dtype=np.int64)[keep]
-        data.span_label = np.array([label_index[k] for k in cols[5]], dtype=np.int64)[keep]
-        kept = [t or "{}" for t, k in zip(cols[6], keep.tolist(), strict=True) if k]
-        data.span_attrs = [x or {} for x in json.loads("[" + ",".join(kept) + "]")]
-    gold_rows = execute(rows_of(g_, g.document_id, g.paragraph_index, g.start, g.end,
-                                g.label)).all()
-    gold_rows = [r for r in gold_rows if r[4] in label_index]
-    if gold_rows:
-        cols = list(zip(*gold_rows, strict=True))
-        data.gold_par = paragraph_index(cols[0], cols[1])
-        data.gold_start = np.asarray(cols[2], dtype=np.int64)
-        data.gold_end = np.asarray(cols[3], dtype=np.int64)
-        data.gold_label = np.array([label_index[k] for k in cols[4]], dtype=np.int64)
-    return data
-
-
-# --- helpers on arrays --------------------------------------------------------------------
-
-def _pairs(n: int) -> list[tuple[int, int]]:
-    return list(itertools.combinations(range(n), 2))
-
-
-def _binary_coincidences(n1: np.ndarray, m: np.ndarray, group: np.ndarray,
-                         n_groups: int) -> np.ndarray:
-    """Per group, the 2x2 coincidence matrix flattened (o00, o01, o10, o11).
-
-    Units with m >= 2 values, n1 of them 1: o11 = n1(n1-1)/(m-1), o00 = n0(n0-1)/(m-1),
-    o01 = o10 = n0 n1/(m-1) (Krippendorff 2011).
-    """
-    ok = m >= 2
-    n1, m, group = n1[ok].astype(np.float64), m[ok].astype(np.float64), group[ok]
-    n0 = m - n1
-    w = 1.0 / (m - 1)
-    out = np.zeros((n_groups, 4))
-    out[:, 0] = np.bincount(group, weights=n0 * (n0 - 1) * w, minlength=n_groups)
-    cross = np.bincount(group, weights=n0 * n1 * w, minlength=n_groups)
-    out[:, 1] = cross
-    out[:, 2] = cross
-    out[:, 3] = np.bincount(group, weights=n1 * (n1 - 1) * w, minlength=n_groups)
-    return out
-
-
-def _pairwise_coincidences(values: np.ndarray, m: np.ndarray, group: np.ndarray, k: int,
-                           n_groups: int) -> np.ndarray:
-    """Per group, the k x k coincidence matrix (flattened) of a (reviewers, units) value
-    matrix with -1 for missing: o_ck = sum_u sum_{i != j} [v_iu = c][v_ju = k] / (m_u - 1)."""
-    out = np.zeros(n_groups * k * k)
-    ok_unit = m >= 2
-    w = np.zeros(m.shape, dtype=np.float64)
-    w[ok_unit] = 1.0 / (m[ok_unit] - 1)
-    n_rev = values.shape[0]
-    for i in range(n_rev):
-        for j in range(n_rev):
-            if i == j:
-                continue
-            ok = ok_unit & (values[i] >= 0) & (values[j] >= 0)
-            if not ok.any():
-                continue
-            idx = (group[ok] * k + values[i][ok]) * k + values[j][ok]
-            out += np.bincount(idx, weights=w[ok], minlength=n_groups * k * k)
-    return out.reshape(n_groups, k * k)
-
-
-def alpha_from_coincidences(flat: np.ndarray) -> np.ndarray:
-    """Nominal alpha from coincidence matrices flattened on the last axis (k*k values);
-    NaN where undefined. Works on a batch (..., k*k)."""
-    k = int(round(math.sqrt(flat.shape[-1])))
-    o = flat.reshape(*flat.shape[:-1], k, k)
-    n_c = o.sum(axis=-1)
-    n = n_c.sum(axis=-1)
-    diagonal = np.trace(o, axis1=-2, axis2=-1)
-    expected = n * n - (n_c * n_c).sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        alpha = 1.0 - (n - 1) * (n - diagonal) / expected
-    return np.where((expected > 1e-12) & (n > 0), alpha, np.nan)
+from .data import ProjectData, fingerprint, load_project_data
+from .kernels import (
+    DocumentSums,
+    alpha_from_coincidences,
+    binary_coincidences,
+    cohen_kappa,
+    f1_exact,
+    f1_overlap,
+    figures_from_sums,
+    mean_over_pairs,
+    merge_intervals,
+    overlap_terms,
+    pairwise_coincidences,
+    reviewer_pairs,
+    token_confusion,
+    unitizing_disagreement,
+    unitizing_sums,
+)
 
 
 def _value(x: float) -> float | None:
@@ -262,153 +54,12 @@ def _mean_defined(values: Sequence[float]) -> float | None:
     return float(math.fsum(finite) / len(finite)) if finite else None
 
 
-def _merge(gs: np.ndarray, ge: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Merge intervals that share a character, within each key (intervals of different keys
-    never merge). Returns merged (key, start, end) sorted by key then start."""
-    if gs.size == 0:
-        return key[:0], gs[:0], ge[:0]
-    order = np.lexsort((ge, gs, key))
-    k, s, e = key[order], gs[order], ge[order]
-    # Offsets on the character axis are unique per position, so (key, position) pairs are
-    # made one sortable axis by spacing the keys further apart than any position.
-    big = int(e.max()) + 1
-    ks, ke = k * big + s, k * big + e
-    reach = np.maximum.accumulate(ke)
-    new = np.ones(ks.size, dtype=bool)
-    new[1:] = ks[1:] >= reach[:-1]
-    first = np.flatnonzero(new)
-    return k[first], s[first], np.maximum.reduceat(ke, first) - k[first] * big
-
-
-def _overlap_terms(a_s, a_e, b_s, b_e):
-    """For sorted, disjoint interval lists A and B on one axis: the pairs that intersect and
-    their intersection lengths. Returns (index in A, index in B, shared length)."""
-    if a_s.size == 0 or b_s.size == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    lo = np.searchsorted(b_e, a_s, side="right")
-    hi = np.searchsorted(b_s, a_e, side="left")
-    counts = np.maximum(hi - lo, 0)
-    total = int(counts.sum())
-    if total == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, z
-    ia = np.repeat(np.arange(a_s.size), counts)
-    offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    ib = np.repeat(lo, counts) + offsets
-    shared = np.minimum(a_e[ia], b_e[ib]) - np.maximum(a_s[ia], b_s[ib])
-    keep = shared > 0
-    return ia[keep], ib[keep], shared[keep]
-
-
-def _add(n: int, index: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Exact int64 sums of ``values`` by ``index`` (bincount would sum in floats)."""
-    out = np.zeros(n, dtype=np.int64)
-    np.add.at(out, index, values.astype(np.int64))
-    return out
-
-
-def _unitizing_sums(group: np.ndarray, rater: np.ndarray, start: np.ndarray, end: np.ndarray,
-                    n_groups: int, n_reviewers: int, group_raters: np.ndarray,
-                    group_length: np.ndarray) -> list[tuple]:
-    """``metrics._unitizing_sums`` (S, E, Q) of many continua at once.
-
-    A group is one continuum ``[0, group_length[g])`` and one category, rated by the raters
-    ``group_raters[g]`` (a row of booleans over the reviewers); the units (group, rater,
-    start, end) must lie inside their continuum and belong to its raters. Returns per group
-    (S, E, Q) as Python ints, or (None, None, None) where int64 could overflow (metrics then
-    computes that group with Python integers)."""
-    n_r = group_raters.sum(axis=1).astype(np.int64)
-    length = group_length.astype(np.int64)
-    big = int(length.max()) + 1 if length.size else 1
-    # each rater's units of a group merged (sharing a position), as _unit_arrays does
-    key = group.astype(np.int64) * n_reviewers + rater
-    order = np.lexsort((end, start, key))
-    k, ks, ke = key[order], key[order] * big + start[order], key[order] * big + end[order]
-    if k.size:
-        reach = np.maximum.accumulate(ke)
-        new = np.ones(k.size, dtype=bool)
-        new[1:] = ks[1:] >= reach[:-1]
-        first = np.flatnonzero(new)
-        k, ks, ke = k[first], ks[first], np.maximum.reduceat(ke, first)
-    g, r = k // n_reviewers, k % n_reviewers
-    s, e = ks - k * big, ke - k * big
-    lengths = e - s
-    n = np.bincount(g, minlength=n_groups).astype(np.int64)  # units per group
-
-    q = n_r * length * (n_r * length - 1) - _add(n_groups, g, lengths * (lengths - 1))
-
-    # Observed: every unit u against every other rater j of its group.
-    u = np.repeat(np.arange(k.size), n_reviewers)
-    j = np.tile(np.arange(n_reviewers, dtype=np.int64), k.size)
-    ok = (j != r[u]) & group_raters[g[u], j]
-    u, j = u[ok], j[ok]
-    other = (g[u] * n_reviewers + j) * big
-    lo = np.searchsorted(ke, other + s[u], side="right")  # j's first unit ending after b_u
-    hi = np.searchsorted(ks, other + e[u], side="left")  # j's first unit starting at/after e_u
-    overlapping = hi - lo
-    in_gap = overlapping == 0
-    total = _add(n_groups, g[u[in_gap]], lengths[u[in_gap]] ** 2)
-    pairs = (j > r[u]) & (overlapping > 0)  # each unordered pair of overlapping units once
-    if pairs.any():
-        counts = overlapping[pairs]
-        first_u = np.repeat(u[pairs], counts)
-        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        second = np.repeat(lo[pairs], counts) + offsets
-        db, de = s[first_u] - s[second], e[first_u] - e[second]
-        total += _add(n_groups, g[first_u], db * db + de * de)
-
-    # Expected: the gaps of every rater of a group (the complement of its units in the
-    # continuum; a rater without units has one gap, the whole continuum).
-    first_of_rater = np.ones(k.size, dtype=bool)
-    first_of_rater[1:] = k[1:] != k[:-1]
-    last_of_rater = np.ones(k.size, dtype=bool)
-    last_of_rater[:-1] = k[:-1] != k[1:]
-    previous_end = np.where(first_of_rater, 0, np.roll(e, 1))
-    without_units = n_r - np.bincount(g[first_of_rater], minlength=n_groups)
-    gap_group = np.concatenate([g, g[last_of_rater], np.repeat(np.arange(n_groups),
-                                                               without_units)])
-    gaps = np.concatenate([s - previous_end, length[g[last_of_rater]] - e[last_of_rater],
-                           np.repeat(length, without_units)])
-    positive = gaps > 0
-    gap_key = np.sort(gap_group[positive] * big + gaps[positive])
-    gap_value = gap_key % big
-    tail = np.concatenate([np.cumsum(gap_value[::-1])[::-1], [0]])  # tail[i] = sum(gaps[i:])
-    at = np.searchsorted(gap_key, g * big + lengths, side="left")  # first gap >= l_u
-    stop = np.searchsorted(gap_key, (g + 1) * big, side="left")  # the group's last gap + 1
-    n_long = stop - at
-    fit = tail[at] - tail[stop] - n_long * (lengths - 1)
-    within = (n[g] - 1) * (lengths * (lengths - 1) * (2 * lengths - 1) // 3)
-    # int64 holds every sum of a group while (N + R) R L^3 < 2^62, as in metrics
-    exact = (n + n_r).astype(float) * n_r * length.astype(float) ** 3 < 2.0 ** 62
-    safe = exact[g]
-    expected = _add(n_groups, g[safe], within[safe] + lengths[safe] ** 2 * fit[safe])
-    return [(int(t), int(x), int(y)) if ok_ else (None, None, None)
-            for t, x, y, ok_ in zip(total.tolist(), expected.tolist(), q.tolist(),
-                                    exact.tolist(), strict=True)]
-
-
 # --- the computation ----------------------------------------------------------------------
 
-@dataclass
-class _Sums:
-    """Per-document sums (rows: documents) from which every figure, and every bootstrap
-    resample of it, is computed."""
-
-    paragraph_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
-    token_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
-    overall_token_coinc: np.ndarray | None = None  # (D, K*K)
-    unitizing: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 2)
-    # (label or -1 for overall, pair) -> (D, 3) exact: matches, |A|, |B|
-    exact: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
-    # (label or -1, pair) -> (D, 4) overlap: sum_p, n_a, sum_r, n_b
-    overlap: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
-    cohen: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
-    fleiss: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
-    fleiss_m: int | None = None
-
-
 class ReportBuilder:
+    """The per-document sums (``kernels.DocumentSums``) of a project's data, from which every
+    figure and every bootstrap resample is made (``kernels.figures_from_sums``)."""
+
     def __init__(self, data: ProjectData):
         self.data = data
         d = data
@@ -418,8 +69,8 @@ class ReportBuilder:
         self.gs = d.par_start[d.span_par] + d.span_start if d.span_par.size else d.span_par
         self.ge = d.par_start[d.span_par] + d.span_end if d.span_par.size else d.span_par
         self.span_doc = d.par_doc[d.span_par] if d.span_par.size else d.span_par
-        self.pairs = _pairs(d.n_reviewers)
-        self.sums = _Sums()
+        self.pairs = reviewer_pairs(d.n_reviewers)
+        self.sums = DocumentSums()
 
     # tokens and their coverage
     def _tokens(self):
@@ -461,13 +112,13 @@ class ReportBuilder:
             has[d.span_label, d.span_par, d.span_rev] = True
         for label in range(n_labels):
             n1 = (has[label] & d.reviewed).sum(axis=1)
-            self.sums.paragraph_coinc[label] = _binary_coincidences(
+            self.sums.paragraph_coinc[label] = binary_coincidences(
                 n1[par_units], self.m[par_units], d.par_doc[par_units], n_docs)
             covered = np.zeros((n_rev, self.tok_start.size), dtype=bool)
             for r in range(n_rev):
                 covered[r] = self._covered(label, r) & tok_reviewed[:, r]
                 mask[r] |= covered[r].astype(np.int64) << label
-            self.sums.token_coinc[label] = _binary_coincidences(
+            self.sums.token_coinc[label] = binary_coincidences(
                 covered.sum(axis=0), tok_m, self.tok_doc, n_docs)
             for pair in self.pairs:
                 a, b = pair
@@ -478,34 +129,12 @@ class ReportBuilder:
                     idx, minlength=n_docs * 4).reshape(n_docs, 4).astype(np.float64)
         # overall token alpha: the set of labels as one nominal value (a bit mask)
         values = np.where(tok_reviewed.T, mask, -1)
-        self.sums.overall_token_coinc = _pairwise_coincidences(
+        self.sums.overall_token_coinc = pairwise_coincidences(
             values, tok_m, self.tok_doc, 1 << n_labels, n_docs)
-        self.confusion = self._confusion(values, n_labels)
+        self.confusion = token_confusion(values, n_labels)
         self._fleiss(has)
         self._f1()
         self._unitizing()
-
-    def _confusion(self, values: np.ndarray, n_labels: int) -> np.ndarray:
-        """Token-level label confusion, "none" included (last row and column): over every
-        ordered pair of reviewers and every token both reviewed, reviewer a's labels against
-        reviewer b's, a token with several labels on a side split evenly among them."""
-        k = 1 << n_labels
-        mask_pairs = np.zeros(k * k)
-        for a in range(values.shape[0]):
-            for b in range(values.shape[0]):
-                if a == b:
-                    continue
-                ok = (values[a] >= 0) & (values[b] >= 0)
-                mask_pairs += np.bincount(values[a][ok] * k + values[b][ok], minlength=k * k)
-        out = np.zeros((n_labels + 1, n_labels + 1))
-        members = [[i for i in range(n_labels) if m >> i & 1] or [n_labels] for m in range(k)]
-        for code in np.flatnonzero(mask_pairs):
-            xs, ys = members[code // k], members[code % k]
-            share = mask_pairs[code] / (len(xs) * len(ys))
-            for x in xs:
-                for y in ys:
-                    out[x, y] += share
-        return out
 
     def _fleiss(self, has: np.ndarray) -> None:
         d = self.data
@@ -542,7 +171,7 @@ class ReportBuilder:
         merged = {}
         for r in range(d.n_reviewers):
             sel = d.span_rev == r
-            k, s, e = _merge(self.gs[sel], self.ge[sel], d.span_label[sel])
+            k, s, e = merge_intervals(self.gs[sel], self.ge[sel], d.span_label[sel])
             merged[r] = (k, s, e)
         for pair in self.pairs:
             a, b = pair
@@ -579,7 +208,7 @@ class ReportBuilder:
             for label in range(n_labels):
                 ka_, sa, ea, da = (x[parts["a"][0] == label] for x in parts["a"])
                 kb_, sb, eb, db_ = (x[parts["b"][0] == label] for x in parts["b"])
-                ia, ib, shared = _overlap_terms(sa, ea, sb, eb)
+                ia, ib, shared = overlap_terms(sa, ea, sb, eb)
                 doc = da[ia]
                 table = np.stack([
                     np.bincount(doc, weights=shared / (ea[ia] - sa[ia]), minlength=n_docs),
@@ -595,10 +224,10 @@ class ReportBuilder:
         """Per document and label, DKPro's D_o and D_e among the reviewers who submitted the
         document (at least two), on the paragraphs laid end to end with nothing between.
 
-        ``metrics.unitizing_disagreement`` of every (document, label) at once: the same exact
+        ``kernels.unitizing_disagreement`` of every (document, label) at once: the same exact
         integer sums, computed for all of them with one sort and a few searches (see
-        ``_unitizing_sums``); each pair's two figures are then made as that function makes
-        them."""
+        ``kernels.unitizing_sums``); each pair's two figures are then made as that function
+        makes them."""
         d = self.data
         n_docs, n_labels = d.n_docs, len(d.labels)
         for label in range(n_labels):
@@ -621,7 +250,7 @@ class ReportBuilder:
             keep = np.zeros(0, dtype=bool)
         doc = self.span_doc[keep]
         begin = cont_start[d.span_par[keep]] + d.span_start[keep]
-        sums = _unitizing_sums(
+        sums = unitizing_sums(
             group=doc * n_labels + d.span_label[keep], rater=d.span_rev[keep], start=begin,
             end=begin + (d.span_end[keep] - d.span_start[keep]),
             n_groups=n_docs * n_labels, n_reviewers=d.n_reviewers,
@@ -631,14 +260,13 @@ class ReportBuilder:
             doc_index, label = divmod(g, n_labels)
             n_r, length = int(raters[doc_index]), int(doc_len[doc_index])
             total, expected, q = sums[g]
-            if total is None:  # too large for exact int64 sums: the metric itself
-                units = list(zip(d.span_rev[keep][doc == doc_index].tolist(),
-                                 begin[doc == doc_index].tolist(),
-                                 (d.span_end[keep] - d.span_start[keep])[doc == doc_index]
-                                 .tolist(),
-                                 d.span_label[keep][doc == doc_index].tolist(), strict=True))
-                o, e = metrics.unitizing_disagreement(
-                    0, length, units, np.flatnonzero(d.submitted[doc_index]).tolist(), label)
+            if total is None:  # too large for exact int64 sums: Python integers
+                sel = (doc == doc_index) & (d.span_label[keep] == label)
+                raters_of_doc = np.flatnonzero(d.submitted[doc_index])
+                o, e = unitizing_disagreement(
+                    length, raters_of_doc.size,
+                    np.searchsorted(raters_of_doc, d.span_rev[keep][sel]), begin[sel],
+                    begin[sel] + (d.span_end[keep] - d.span_start[keep])[sel])
             else:
                 # as unitizing_disagreement makes them: float(Fraction(a, b)) is a / b
                 o = 2 * total / (n_r - 1)
@@ -646,101 +274,6 @@ class ReportBuilder:
             # Back to DKPro's own D_o and D_e (see unitizing_disagreement).
             scale = n_r * length * length
             self.sums.unitizing[label][doc_index] = (o / scale, e / scale)
-
-    # figures from sums (also used on bootstrap resamples) -----------------------------------
-    @staticmethod
-    def figures(sums: _Sums, labels: list[str], pairs: list[tuple[int, int]],
-                weights: np.ndarray | None = None) -> dict:
-        """All figures from per-document sums; with ``weights`` (B, D), arrays of B values."""
-
-        def total(table):
-            return table.sum(axis=0) if weights is None else weights @ table
-
-        out: dict[str, Any] = {}
-        for label in range(len(labels)):
-            fig = {
-                "paragraph_alpha": alpha_from_coincidences(total(sums.paragraph_coinc[label])),
-                "token_alpha": alpha_from_coincidences(total(sums.token_coinc[label])),
-            }
-            u = total(sums.unitizing[label])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                fig["unitizing_alpha"] = np.where(u[..., 1] > 0, 1 - u[..., 0] / u[..., 1],
-                                                  np.nan)
-            fig["f1_exact"] = _mean_over_pairs(
-                [_f1_exact(total(sums.exact[(label, p)])) for p in pairs if
-                 (label, p) in sums.exact])
-            fig["f1_overlap"] = _mean_over_pairs(
-                [_f1_overlap(total(sums.overlap[(label, p)])) for p in pairs if
-                 (label, p) in sums.overlap])
-            fig["fleiss_kappa"] = _fleiss_kappa(total(sums.fleiss[label]), sums.fleiss_m) \
-                if label in sums.fleiss else np.nan
-            out[labels[label]] = fig
-        overall_u = sum(total(sums.unitizing[label]) for label in range(len(labels))) \
-            if labels else np.zeros(2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            overall_unitizing = np.where(overall_u[..., 1] > 0,
-                                         1 - overall_u[..., 0] / overall_u[..., 1], np.nan)
-        out["__overall__"] = {
-            "token_alpha": alpha_from_coincidences(total(sums.overall_token_coinc))
-            if sums.overall_token_coinc is not None else np.nan,
-            "unitizing_alpha": overall_unitizing,
-            "f1_exact": _mean_over_pairs([_f1_exact(total(sums.exact[(-1, p)]))
-                                          for p in pairs if (-1, p) in sums.exact]),
-            "f1_overlap": _mean_over_pairs([_f1_overlap(total(sums.overlap[(-1, p)]))
-                                            for p in pairs if (-1, p) in sums.overlap]),
-        }
-        return out
-
-
-def _f1_exact(t: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(t[..., 1] + t[..., 2] > 0, 2 * t[..., 0] / (t[..., 1] + t[..., 2]),
-                        np.nan)
-
-
-def _f1_overlap(t: np.ndarray) -> np.ndarray:
-    sum_p, n_a, sum_r, n_b = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n_a > 0, sum_p / n_a, 0.0)
-        r = np.where(n_b > 0, sum_r / n_b, 0.0)
-        f1 = np.where(p + r > 0, 2 * p * r / (p + r), 0.0)
-    return np.where(n_a + n_b > 0, f1, np.nan)
-
-
-def _mean_over_pairs(values: list[np.ndarray]) -> np.ndarray:
-    if not values:
-        return np.float64(np.nan)
-    stacked = np.stack(values)
-    defined = np.isfinite(stacked)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(defined.any(axis=0),
-                        np.where(defined, stacked, 0).sum(axis=0) / defined.sum(axis=0),
-                        np.nan)
-
-
-def _cohen(t: np.ndarray) -> float | None:
-    """Cohen's kappa from a 2x2 table flattened as (00, 01, 10, 11): rows a, columns b."""
-    n = t.sum()
-    if n == 0:
-        return None
-    table = t.reshape(2, 2) / n
-    p_o = table[0, 0] + table[1, 1]
-    p_e = table.sum(axis=1) @ table.sum(axis=0)
-    if abs(1 - p_e) < 1e-15:
-        return None
-    return float((p_o - p_e) / (1 - p_e))
-
-
-def _fleiss_kappa(t: np.ndarray, m: int | None) -> np.ndarray:
-    """Fleiss' kappa from per-document sums (sum P_i, N, sum n1, sum n0)."""
-    sum_p, n, n1, n0 = t[..., 0], t[..., 1], t[..., 2], t[..., 3]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_bar = sum_p / n
-        p1 = n1 / (n * m)
-        p0 = n0 / (n * m)
-        p_e = p1 * p1 + p0 * p0
-        kappa = (p_bar - p_e) / (1 - p_e)
-    return np.where((n > 0) & (np.abs(1 - p_e) > 1e-15), kappa, np.nan)
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -758,7 +291,7 @@ def build_report(
     builder = ReportBuilder(data)
     builder.compute()
     sums, pairs = builder.sums, builder.pairs
-    figures = ReportBuilder.figures(sums, data.labels, pairs)
+    figures = figures_from_sums(sums, data.labels, pairs)
     names = data.reviewers
 
     labels: dict[str, Any] = {}
@@ -768,7 +301,7 @@ def build_report(
                  ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact",
                   "f1_overlap", "fleiss_kappa")}
         entry["cohen_kappa"] = {
-            "|".join(sorted((names[a], names[b]))): _cohen(sums.cohen[(index, (a, b))].sum(0))
+            "|".join(sorted((names[a], names[b]))): cohen_kappa(sums.cohen[(index, (a, b))].sum(0))
             for a, b in pairs
         }
         entry["attributes"] = attribute_alphas(builder, index)
@@ -813,11 +346,11 @@ def _label_counts(builder: ReportBuilder, label: int) -> dict:
 
 def _documents_by_disagreement(builder: ReportBuilder) -> list[dict]:
     d = builder.data
-    per_pair = [_f1_overlap(builder.sums.overlap[(-1, p)]) for p in builder.pairs
+    per_pair = [f1_overlap(builder.sums.overlap[(-1, p)]) for p in builder.pairs
                 if (-1, p) in builder.sums.overlap]
     if not per_pair:
         return []
-    scores = _mean_over_pairs(per_pair)
+    scores = mean_over_pairs(per_pair)
     rows = [{"id": int(d.doc_ids[i]), "title": d.doc_titles[i], "f1_overlap": float(s)}
             for i, s in enumerate(scores) if np.isfinite(s)]
     rows.sort(key=lambda r: (r["f1_overlap"], r["id"]))
@@ -828,9 +361,9 @@ def _reviewers_detail(builder: ReportBuilder) -> dict:
     d = builder.data
     detail = {}
     for r, name in enumerate(d.reviewers):
-        scores = [_f1_overlap(builder.sums.overlap[(-1, p)].sum(0)) for p in builder.pairs
+        scores = [f1_overlap(builder.sums.overlap[(-1, p)].sum(0)) for p in builder.pairs
                   if r in p and (-1, p) in builder.sums.overlap]
-        exact = [_f1_exact(builder.sums.exact[(-1, p)].sum(0)) for p in builder.pairs
+        exact = [f1_exact(builder.sums.exact[(-1, p)].sum(0)) for p in builder.pairs
                  if r in p and (-1, p) in builder.sums.exact]
         detail[name] = {
             "spans": int((d.span_rev == r).sum()),
@@ -883,7 +416,7 @@ def _vs_gold(builder: ReportBuilder, r: int) -> dict | None:
         label_mask(gold_gs[gold_keep], gold_ge[gold_keep], d.gold_label[gold_keep]),
     ])
     k = 1 << len(d.labels)
-    coinc = _pairwise_coincidences(values, np.full(ts.size, 2), np.zeros(ts.size, np.int64),
+    coinc = pairwise_coincidences(values, np.full(ts.size, 2), np.zeros(ts.size, np.int64),
                                    k, 1)
     big = int(max(builder.ge.max() if builder.ge.size else 0, gold_ge.max())) + 2
     key_a = np.unique((d.span_label[mine] * big + builder.gs[mine]) * big + builder.ge[mine])
@@ -891,18 +424,18 @@ def _vs_gold(builder: ReportBuilder, r: int) -> dict | None:
                       + gold_ge[gold_keep])
     exact = np.array([np.intersect1d(key_a, key_b).size, key_a.size, key_b.size], float)
     overlap = np.zeros(4)
-    ka, sa, ea = _merge(builder.gs[mine], builder.ge[mine], d.span_label[mine])
-    kb, sb, eb = _merge(gold_gs[gold_keep], gold_ge[gold_keep], d.gold_label[gold_keep])
+    ka, sa, ea = merge_intervals(builder.gs[mine], builder.ge[mine], d.span_label[mine])
+    kb, sb, eb = merge_intervals(gold_gs[gold_keep], gold_ge[gold_keep], d.gold_label[gold_keep])
     for label in range(len(d.labels)):
         a_s, a_e = sa[ka == label], ea[ka == label]
         b_s, b_e = sb[kb == label], eb[kb == label]
-        ia, ib, shared = _overlap_terms(a_s, a_e, b_s, b_e)
+        ia, ib, shared = overlap_terms(a_s, a_e, b_s, b_e)
         overlap += [(shared / (a_e[ia] - a_s[ia])).sum(), a_s.size,
                     (shared / (b_e[ib] - b_s[ib])).sum(), b_s.size]
     return {
         "token_alpha": _value(alpha_from_coincidences(coinc[0])),
-        "f1_exact": _value(_f1_exact(exact)),
-        "f1_overlap": _value(_f1_overlap(overlap)),
+        "f1_exact": _value(f1_exact(exact)),
+        "f1_overlap": _value(f1_overlap(overlap)),
         "paragraphs": int(paragraphs.sum()),
     }
 
@@ -963,7 +496,7 @@ def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | No
         values = np.full((d.n_reviewers, n_groups), -1, dtype=np.int64)
         values[rep_rev[known], rep_group[known]] = code
         m = (values >= 0).sum(axis=0)
-        coinc = _pairwise_coincidences(values, m, np.zeros(n_groups, dtype=np.int64),
+        coinc = pairwise_coincidences(values, m, np.zeros(n_groups, dtype=np.int64),
                                        distinct.size, 1)
         result[attr] = _value(alpha_from_coincidences(coinc[0]))
     return result
@@ -979,7 +512,7 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
     rng = np.random.default_rng(seed)
     weights = rng.multinomial(d.n_docs, np.full(d.n_docs, 1.0 / d.n_docs), size=n) \
         .astype(np.float64)
-    resampled = ReportBuilder.figures(builder.sums, d.labels, builder.pairs, weights)
+    resampled = figures_from_sums(builder.sums, d.labels, builder.pairs, weights)
 
     def interval(values) -> list[float] | None:
         values = np.asarray(values, dtype=np.float64)
@@ -998,35 +531,10 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
     report["bootstrap"] = {"resamples": n, "seed": seed}
 
 
-def document_count(project: Project) -> int:
-    return db.session.scalar(select(func.count()).where(Document.project_id == project.id))
-
-
 # --- caching ------------------------------------------------------------------------------
 
 _CACHE: dict[tuple, tuple[tuple, dict]] = {}
 _CACHE_SIZE = 32
-
-
-def data_fingerprint(project: Project) -> tuple:
-    """Changes whenever anything the report reads changes: counts and newest times of the
-    project's documents, spans, reviews and review marks (one aggregate query each)."""
-    in_project = select(Document.id).where(Document.project_id == project.id)
-    parts: list[Any] = [json.dumps(project.codebook, sort_keys=True)]
-    for model, stamp in ((Document, Document.created_at),
-                         (Annotation, Annotation.updated_at),
-                         (ParagraphReview, ParagraphReview.created_at),
-                         (DocumentReview, DocumentReview.updated_at)):
-        id_col = model.id if model is Document else model.document_id
-        row = db.session.execute(
-            select(func.count(), func.max(stamp), func.sum(id_col)).where(
-                (Document.project_id == project.id) if model is Document
-                else model.document_id.in_(in_project))
-        ).one()
-        parts.extend(str(v) for v in row)
-    parts.append(str(db.session.scalar(
-        select(func.max(Annotation.id)).where(Annotation.document_id.in_(in_project)))))
-    return tuple(parts)
 
 
 def cached_report(
@@ -1041,13 +549,13 @@ def cached_report(
     key = (project.id, bootstrap, seed,
            tuple(sorted(document_ids)) if document_ids is not None else None,
            tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None)
-    fingerprint = data_fingerprint(project)
+    current = fingerprint(project)  # every table the report reads (data.READS)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] == fingerprint:
+    if hit is not None and hit[0] == current:
         return hit[1]
     report = build_report(project, bootstrap=bootstrap, seed=seed, document_ids=document_ids,
                           reviewers=reviewers)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (fingerprint, report)
+    _CACHE[key] = (current, report)
     return report

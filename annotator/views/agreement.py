@@ -2,8 +2,9 @@
 
 Everything is rendered on the server: the figures come from ``agreement.report`` (cached),
 the charts are SVG strings from ``agreement.charts``, the compare view's data from
-``agreement.compare``. No script runs on these pages; filters are a GET form, so every view
-has an address that can be shared or bookmarked.
+``agreement.compare``, the filters and their queries from ``agreement.filters``. No script
+runs on these pages; filters are a GET form, so every view has an address that can be shared
+or bookmarked.
 
 Access: admins, and reviewers in open (non-blind) projects (``require_agreement_access``).
 """
@@ -12,29 +13,25 @@ from __future__ import annotations
 
 import json
 import statistics
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from ..access import get_document, get_project, require_agreement_access
 from ..agreement import charts
-from ..agreement.compare import compare_document
+from ..agreement.compare import compare_document, compare_paragraph, compare_summary
+from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
 from ..agreement.report import cached_report
 from ..codebook import load_codebook
-from ..extensions import db
-from ..models import Annotation, Document, ParagraphReview, Project, User
+from ..models import Project
 
 bp = Blueprint("agreement", __name__)
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20210726  # fixed: the same data, the same intervals, a stable page
-MAX_TITLE_FILTER = 200
 OUTLIER_GAP = 0.10  # a reviewer this far below the median of the others is highlighted
-DOCUMENTS_SHOWN = 25
 
 FIGURES = (
     ("paragraph_alpha", "Paragraph α",
@@ -66,94 +63,6 @@ UNDEFINED = ("Undefined: there is nothing to compare here, e.g. nobody (or every
              "this label everywhere, or no paragraph was reviewed by two of the reviewers.")
 
 
-# --- filters -----------------------------------------------------------------------------------
-
-@dataclass
-class Filters:
-    """The GET form of the agreement page: which documents, which reviewers, intervals."""
-
-    source: str
-    title: str
-    reviewers: list[str] | None  # None: everyone
-    intervals: bool
-    all_reviewers: list[str]
-
-    @classmethod
-    def from_request(cls, all_reviewers: list[str]) -> Filters:
-        args = request.args
-        source = args.get("source", "").strip()
-        title = " ".join(args.get("title", "").split())[:MAX_TITLE_FILTER]
-        reviewers = None
-        if args.get("filtered") == "1":  # the form was sent: unchecked boxes mean excluded
-            known = {name.lower(): name for name in all_reviewers}
-            chosen = sorted({known[r.lower()] for r in args.getlist("reviewer")
-                             if r.lower() in known}, key=str.lower)
-            if len(chosen) != len(all_reviewers):
-                reviewers = chosen
-        return cls(source, title, reviewers, args.get("ci") == "1", all_reviewers)
-
-    @property
-    def documents_filtered(self) -> bool:
-        return bool(self.source or self.title)
-
-    def is_chosen(self, reviewer: str) -> bool:
-        return self.reviewers is None or reviewer in self.reviewers
-
-    def query(self, **extra: Any) -> dict[str, Any]:
-        """The query string that reproduces these filters (for links and downloads)."""
-        values: dict[str, Any] = {}
-        if self.source:
-            values["source"] = self.source
-        if self.title:
-            values["title"] = self.title
-        if self.reviewers is not None:
-            values["filtered"] = "1"
-            values["reviewer"] = self.reviewers
-        if self.intervals:
-            values["ci"] = "1"
-        values.update(extra)
-        return values
-
-    @property
-    def active(self) -> bool:
-        return self.documents_filtered or self.reviewers is not None
-
-
-def project_reviewers(project: Project) -> list[str]:
-    """Everyone who reviewed or annotated something in the project."""
-    in_project = select(Document.id).where(Document.project_id == project.id)
-    ids = select(ParagraphReview.reviewer_id).where(ParagraphReview.document_id.in_(in_project)) \
-        .union(select(Annotation.reviewer_id).where(Annotation.document_id.in_(in_project)))
-    names = db.session.scalars(select(User.username).where(User.id.in_(ids)))
-    return sorted(names, key=lambda n: (n.lower(), n))
-
-
-def project_sources(project: Project) -> list[str]:
-    return list(db.session.scalars(
-        select(Document.source).distinct()
-        .where(Document.project_id == project.id, Document.source.is_not(None),
-               Document.source != "")
-        .order_by(Document.source)))
-
-
-def filtered_document_ids(project: Project, filters: Filters) -> list[int] | None:
-    """The ids of the documents the filters select; None when they select everything."""
-    if not filters.documents_filtered:
-        return None
-    query = select(Document.id).where(Document.project_id == project.id)
-    if filters.source:
-        query = query.where(Document.source == filters.source)
-    if filters.title:
-        query = query.where(func.lower(Document.title).contains(filters.title.lower(),
-                                                                autoescape=True))
-    return list(db.session.scalars(query.order_by(Document.id)))
-
-
-def document_count(project: Project) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Document).where(Document.project_id == project.id))
-
-
 def label_stylesheet(project: Project) -> str | None:
     """The per-project stylesheet of label colours (served by the annotate blueprint, with a
     version so browsers refetch it when the codebook changes); None when it is not there."""
@@ -183,8 +92,8 @@ def _report(project: Project, filters: Filters, document_ids: list[int] | None) 
 
 def _filtered_report(slug: str) -> tuple[Project, Filters, list[int] | None, dict]:
     project = _agreement_project(slug)
-    filters = Filters.from_request(project_reviewers(project))
-    document_ids = filtered_document_ids(project, filters)
+    filters = Filters.from_args(request.args, project_reviewers(project))
+    document_ids = filters.document_ids(project)
     return project, filters, document_ids, _report(project, filters, document_ids)
 
 
@@ -380,74 +289,8 @@ def compare(document_id: int):
     labels = {label["key"]: label for label in codebook["labels"]}
     only = request.args.get("only") == "disagreement"
     paragraphs = [compare_paragraph(p, labels) for p in data["paragraphs"]]
-    summary = {
-        "paragraphs": len(paragraphs),
-        "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
-        "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
-        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
-        "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
-    }
+    summary = compare_summary(data, paragraphs)
     shown = [p for p in paragraphs if p["disagreement"]] if only else paragraphs
     return render_template("compare.html", project=project, document=document, data=data,
                            paragraphs=shown, summary=summary, only=only, labels=labels,
                            label_css=label_stylesheet(project))
-
-
-def compare_paragraph(paragraph: dict, labels: dict) -> dict:
-    """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
-    highlighted segments, and for each span the reviewers who did not mark it the same."""
-    text = paragraph["text"]
-    rows = paragraph["reviewers"]
-    reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
-    keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
-            for r in rows}
-    out_rows = []
-    for row in rows:
-        row_spans = []
-        for span in row["spans"]:
-            missing = [] if span["unreviewed"] else [
-                other for other in reviewed if other != row["reviewer"]
-                and (span["label"], span["start"], span["end"]) not in keys[other]]
-            row_spans.append({**span, "missing": missing,
-                              "disagree": bool(missing) and not span["unreviewed"],
-                              "label_name": _name(labels, span["label"])})
-        out_rows.append({"reviewer": row["reviewer"], "reviewed": row["reviewed"],
-                         "spans": row_spans, "segments": segments(text, row_spans, labels)})
-    gold = [{**g, "missing": [], "disagree": False, "unreviewed": False,
-             "label_name": _name(labels, g["label"])} for g in paragraph["gold"]]
-    return {
-        "index": paragraph["index"],
-        "text": text,
-        "rows": out_rows,
-        "gold": gold,
-        "gold_segments": segments(text, gold, labels) if gold else [],
-        "reviewed_by": reviewed,
-        "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
-        "disagreement": paragraph["disagreement"],
-        "has_spans": bool(gold) or any(r["spans"] for r in rows),
-    }
-
-
-def segments(text: str, row_spans: list[dict], labels: dict) -> list[dict]:
-    """The text cut at every span boundary; each piece with the spans that cover it. A piece
-    is shown in the colour of its innermost (shortest) span."""
-    cuts = sorted({0, len(text), *(s["start"] for s in row_spans),
-                   *(s["end"] for s in row_spans)})
-    pieces = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
-        if a >= b:
-            continue
-        cover = [s for s in row_spans if s["start"] <= a and b <= s["end"]]
-        if not cover:
-            pieces.append({"text": text[a:b], "spans": []})
-            continue
-        inner = min(cover, key=lambda s: (s["end"] - s["start"], s["start"]))
-        tip = "; ".join(
-            f"{s['label_name']}"
-            + (f" (not marked the same by {', '.join(s['missing'])})" if s["disagree"] else "")
-            for s in cover)
-        pieces.append({
-            "text": text[a:b], "spans": cover, "label": inner["label"],
-            "disagree": any(s["disagree"] for s in cover), "multi": len(cover) > 1,
-            "title": tip})
-    return pieces

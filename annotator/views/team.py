@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..access import get_project
+from ..agreement import filters
 from ..assignments import assign_documents, reassign, team_progress
 from ..errors import DomainError
 from ..exports import FORMATS
 from ..extensions import db
-from ..models import Document, DocumentReview, GoldSpan, User
+from ..models import Document, User
 from .forms import ActionForm
 
 bp = Blueprint("team", __name__)
@@ -36,14 +37,8 @@ FORMAT_HELP = {
 @login_required
 def export_page(slug: str):
     project = get_project(slug, current_user)
-    in_project = Document.project_id == project.id
-    sources = [s for s in db.session.scalars(
-        select(Document.source).where(in_project).distinct().order_by(Document.source)) if s]
-    reviewer_rows = db.session.execute(
-        select(User.username, func.count(DocumentReview.id))
-        .join(DocumentReview, DocumentReview.reviewer_id == User.id)
-        .join(Document, Document.id == DocumentReview.document_id)
-        .where(in_project).group_by(User.username).order_by(User.username)).all()
+    sources = filters.project_sources(project)
+    reviewer_rows = filters.reviewer_document_counts(project)
     can_choose = current_user.is_admin or not project.blind
     chosen = request.args.getlist("reviewer") if can_choose else [current_user.username]
     fmt = request.args.get("format", "jsonl")
@@ -53,13 +48,7 @@ def export_page(slug: str):
     title = request.args.get("title", "").strip()
     gold_only = bool(request.args.get("gold_only")) and current_user.is_admin
     submitted_only = bool(request.args.get("submitted_only"))
-    query = select(Document.id).where(in_project)
-    if source:
-        query = query.where(Document.source == source)
-    if title:
-        query = query.where(func.lower(Document.title).contains(title.lower(), autoescape=True))
-    filtered = source or title
-    doc_ids = list(db.session.scalars(query.order_by(Document.id))) if filtered else None
+    doc_ids = filters.document_ids(project, source, title)
     params = {"format": fmt}
     if chosen:
         params["reviewers"] = ",".join(chosen)
@@ -69,10 +58,8 @@ def export_page(slug: str):
         params["submitted_only"] = "1"
     if doc_ids is not None:
         params["documents"] = ",".join(map(str, doc_ids))
-    total = db.session.scalar(select(func.count()).where(in_project))
-    gold_docs = db.session.scalar(select(func.count(GoldSpan.document_id.distinct()))
-                                  .join(Document, Document.id == GoldSpan.document_id)
-                                  .where(in_project))
+    total = filters.document_count(project)
+    gold_docs = filters.gold_document_count(project)
     return render_template(
         "export.html", project=project, formats=FORMATS, format_help=FORMAT_HELP, fmt=fmt,
         sources=sources, source=source, title=title, reviewers=reviewer_rows, chosen=chosen,

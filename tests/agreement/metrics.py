@@ -1,8 +1,11 @@
 """Inter-annotator agreement metrics: pure functions on numpy arrays and plain Python data.
 
-No Flask, no database: the agreement report (``annotator.agreement.report``) gathers the data
-and calls these. Every coefficient that is undefined for its input (no variation, nothing to
-compare) is returned as ``None``, never as a made-up 0 or 1.
+The tests' oracle: validated on published examples and against other implementations
+(tests/test_metrics.py), it checks the report's numpy kernels (``annotator.agreement.kernels``,
+tests/test_kernels.py) and, through ``reference.py``, the whole report (tests/test_report.py).
+The application does not call it. No Flask, no database. Every coefficient that is undefined
+for its input (no variation, nothing to compare) is returned as ``None``, never as a made-up 0
+or 1.
 
 Where a result is a ratio of integers, it is computed exactly (integer and
 :class:`fractions.Fraction` arithmetic) and rounded to a float once, at the end.

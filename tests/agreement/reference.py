@@ -4,7 +4,7 @@ Written from /work/shared/INTERFACE.md ("Agreement report (JSON)", its "Definiti
 "Words") and the project's decisions on the points the interface leaves open, without looking
 at ``annotator.agreement.report``. Everything here is a plain Python loop over what the
 database stores; the only shared code is the validated metric functions of
-``annotator.agreement.metrics``. Slow on purpose: it is only used by the tests, to check the
+``tests/agreement/metrics.py``. Slow on purpose: it is only used by the tests, to check the
 vectorized report figure by figure.
 
 The reading of the definitions, point by point:
@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.agreement import metrics
+from tests.agreement import metrics
 
 TOKEN_RE = re.compile(r"\w+|[^\w\s]")
 
