@@ -2,7 +2,7 @@
 
 To add a measurement, write a module in this package with a ``run(ctx) -> list[Result]`` and a
 ``BENCHMARK = Benchmark("name", "what it measures", run)``, and add it to ``BENCHMARKS``.
-A benchmark with ``default=False`` runs only when ``--only`` names it.
+A benchmark with ``default=False`` (the soak test) runs only when ``--only`` names it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, memory
+from . import agreement, annotate_page, api, exports, imports, memory, soak
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -28,6 +28,7 @@ BENCHMARKS: list[Benchmark] = [
     annotate_page.BENCHMARK,
     agreement.BENCHMARK,
     exports.BENCHMARK,
+    soak.BENCHMARK,  # only with --only soak
 ]
 
 
