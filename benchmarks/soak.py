@@ -898,10 +898,11 @@ def _status_counts(attempts: list[Attempt]) -> str:
 def report(runs: list[EngineRun]) -> str:
     """The soak table: one row per engine, then latencies and answers per request kind."""
     first = runs[0]
-    lines = [f"soak: {WRITERS} writers (retrying, client_id per span), an export stream and an "
+    title = (f"soak: {WRITERS} writers (retrying, client_id per span), an export stream and an "
              f"agreement reader against gunicorn --workers {SERVER_WORKERS} on 127.0.0.1; "
              f"{DOCUMENTS} documents; {first.seconds:.0f} s per engine, kill -9 of the process "
-             f"group at {first.seconds * KILL_AT:.0f} s, then a restart"]
+             f"group at {first.seconds * KILL_AT:.0f} s, then a restart")
+    lines = textwrap.wrap(title, 100)
     header = ("engine", "requests", "acked writes", "on retry", "lost", "duplicated", "stale",
               "unresolved", "create p50", "p95", "to ack max", "errors", "kill: failed",
               "down s")
