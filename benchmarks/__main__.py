@@ -2,6 +2,7 @@
 
 To add a measurement, write a module in this package with a ``run(ctx) -> list[Result]`` and a
 ``BENCHMARK = Benchmark("name", "what it measures", run)``, and add it to ``BENCHMARKS``.
+A benchmark with ``default=False`` (the soak test) runs only when ``--only`` names it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, memory
+from . import agreement, annotate_page, api, exports, imports, memory, soak
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -27,23 +28,30 @@ BENCHMARKS: list[Benchmark] = [
     annotate_page.BENCHMARK,
     agreement.BENCHMARK,
     exports.BENCHMARK,
+    soak.BENCHMARK,  # only with --only soak
 ]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     names = ", ".join(b.name for b in BENCHMARKS)
+    optional = ", ".join(b.name for b in BENCHMARKS if not b.default)
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Measure the framing annotator and print one table of results.",
     )
     parser.add_argument("--only", action="append", metavar="NAME",
-                        help=f"run only these benchmarks (repeat or separate by commas): {names}")
+                        help=f"run only these benchmarks (repeat or separate by commas): "
+                             f"{names}" + (f"; {optional} only when named here"
+                                           if optional else ""))
     parser.add_argument("--database-url", metavar="URL",
                         help="default: fresh SQLite files in a temp dir; a "
                              "postgresql+psycopg:// URL names a server on which fresh "
                              "databases are created for the run and dropped after it")
     parser.add_argument("--quick", action="store_true",
                         help="smaller sizes, for a smoke run")
+    parser.add_argument("--seconds", type=float, metavar="S",
+                        help="soak: the load phase per engine (default 60 s; 20 s with "
+                             "--quick)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--json", metavar="PATH", type=Path,
                         help="also write the results as JSON to PATH")
@@ -68,9 +76,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         engine_of(args.database_url)
     except ValueError as exc:
         parser.error(str(exc))
+    if args.seconds is not None and args.seconds < 5:
+        parser.error("--seconds must be at least 5")
     if args.profiler != "cprofile" and args.profile is None:
         parser.error(f"--profiler {args.profiler} needs --profile")
     return args
+
+
+def select(names: list[str]) -> list[Benchmark]:
+    """The benchmarks named, in the table's order; none named: those run by default."""
+    return [b for b in BENCHMARKS if (b.name in names if names else b.default)]
 
 
 def _load() -> float | None:
@@ -94,11 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
         for b in BENCHMARKS:
-            print(f"{b.name:10} {b.description}")
+            print(f"{b.name:13} {b.description}")
         return 0
-    chosen = [b for b in BENCHMARKS if not args.selected or b.name in args.selected]
+    chosen = select(args.selected)
     ctx = Context(args.database_url, quick=args.quick, profile_dir=args.profile,
-                  profiler=args.profiler)
+                  profiler=args.profiler, seconds=args.seconds)
     results: list[Result] = []
     started = time.perf_counter()
     load_before = _load()
@@ -138,11 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         print("PROFILED RUN: the timings below are inflated by the profiler.")
     print()
     print(format_table(results))
+    for text in ctx.reports:
+        print()
+        print(text)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "database": engine, "quick": args.quick,
-            "results": [r.to_dict() for r in results],
+            "results": [r.to_dict() for r in results], "reports": ctx.reports,
         }, indent=2) + "\n", "utf-8")
     if any(r.error is not None for r in results):
         return 1

@@ -60,7 +60,7 @@ class Target:
 
     def __str__(self) -> str:
         value = f"{self.value:,.0f}" if self.value == int(self.value) else f"{self.value:g}"
-        return f"{self.op} {value} {self.unit}"
+        return f"{self.op} {value} {self.unit}".rstrip()
 
 
 @dataclass
@@ -118,6 +118,8 @@ def percentile(samples: Sequence[float], pct: float) -> float:
 def format_value(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if isinstance(value, int):  # a count
+        return f"{value:,}"
     if unit.endswith("/s") or abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 100:
@@ -170,6 +172,7 @@ class Benchmark:
     name: str
     description: str
     run: Callable[[Context], list[Result]]
+    default: bool = True  # False: runs only when named with --only (the soak test)
 
 
 # --- the run context ----------------------------------------------------------------------
@@ -200,10 +203,13 @@ class Context:
     """
 
     def __init__(self, base_url: str | None = None, quick: bool = False,
-                 profile_dir: Path | None = None, profiler: str = "cprofile"):
+                 profile_dir: Path | None = None, profiler: str = "cprofile",
+                 seconds: float | None = None):
         self.engine = engine_of(base_url)
         self.base_url = base_url
         self.quick = quick
+        self.seconds = seconds  # the soak test's load phase per engine; None: its default
+        self.reports: list[str] = []  # tables of their own, printed after the main one
         self.profile_dir = profile_dir
         self.profiler = profiler
         self.run_id = uuid.uuid4().hex[:8]
