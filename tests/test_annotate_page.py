@@ -9,9 +9,11 @@ import statistics
 import time
 
 import pytest
+from sqlalchemy import func, select
 
+from annotator.colours import contrast, label_colours
 from annotator.extensions import db
-from annotator.views.annotate import contrast, label_colours
+from tests.helpers import csrf_from
 
 
 def login(client, user_id: int) -> None:
@@ -25,6 +27,15 @@ def login(client, user_id: int) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = key
         session["_fresh"] = True
+
+
+def take_next(client, slug: str):
+    """"Next document" as a browser asks for it: the GET only offers a button, whose form
+    posts with the CSRF token."""
+    page = client.get(f"/projects/{slug}/next")
+    assert page.status_code == 200
+    return client.post(f"/projects/{slug}/next",
+                       data={"csrf_token": csrf_from(page.get_data(as_text=True))})
 
 
 def page_data(body: str) -> dict:
@@ -219,7 +230,7 @@ def test_project_page_links_to_the_annotate_page(client, alice, document):
     login(client, alice)
     body = client.get("/projects/news").get_data(as_text=True)
     assert f'href="/documents/{document}/annotate"' in body
-    response = client.get("/projects/news/next")
+    response = take_next(client, "news")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/documents/{document}/annotate")
 
@@ -293,8 +304,14 @@ def test_reviewers_per_document_limits_the_page_to_assigned_documents(
     assert "not assigned to you" in response.get_data(as_text=True)
     assert f"/documents/{first}/annotate" not in client.get("/projects/shared").get_data(
         as_text=True)
+    # A GET of "next" (a link from anywhere) assigns nothing.
+    assert client.get("/projects/shared/next").status_code == 200
+    with client.application.app_context():
+        from annotator.models import DocumentReview
+
+        assert db.session.scalar(select(func.count()).select_from(DocumentReview)) == 0
     # "Next document" assigns one and opens it on the annotate page.
-    response = client.get("/projects/shared/next")
+    response = take_next(client, "shared")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/documents/{first}/annotate")
     assert client.get(f"/documents/{first}/annotate").status_code == 200
@@ -302,10 +319,10 @@ def test_reviewers_per_document_limits_the_page_to_assigned_documents(
     assert f"/documents/{first}/annotate" in body and f"/documents/{second}/annotate" not in body
     # Bob gets the other one; then nothing is left for a third reviewer.
     login(client, make_user("bob"))
-    assert client.get("/projects/shared/next").headers["Location"].endswith(
+    assert take_next(client, "shared").headers["Location"].endswith(
         f"/documents/{second}/annotate")
     login(client, make_user("carol"))
-    response = client.get("/projects/shared/next")
+    response = take_next(client, "shared")
     assert response.headers["Location"] == "/projects/shared"
     # An admin opens any document.
     login(client, make_user("root", role="admin"))

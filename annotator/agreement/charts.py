@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from ..colours import hex_colour, readable_ink
+
 TENTATIVE = 0.667
 RELIABLE = 0.800
 
@@ -78,28 +80,13 @@ def _interpolate(stops, value: float) -> tuple[int, int, int]:
     return stops[-1][1]
 
 
-def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#" + "".join(f"{c:02x}" for c in rgb)
-
-
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def ink_on(rgb: tuple[int, int, int]) -> str:
     """Dark or white text, whichever reads better on the colour."""
-    lum = _luminance(rgb)
-    dark = _luminance((0x1d, 0x24, 0x30))
-    return INK if (lum + 0.05) / (dark + 0.05) >= 1.05 / (lum + 0.05) else "#ffffff"
+    return readable_ink(rgb, dark=INK)
 
 
 def agreement_colour(value: float) -> str:
-    return _hex(_interpolate(AGREEMENT_STOPS, value))
+    return hex_colour(_interpolate(AGREEMENT_STOPS, value))
 
 
 def _svg(width: float, height: float, body: list[str], label: str, css: str) -> Markup:
@@ -279,7 +266,7 @@ def heatmap(
             rgb = _interpolate(AGREEMENT_STOPS, value)
             body.append(
                 f'<rect class="cell" x="{_n(x + 1)}" y="{_n(y + 1)}" width="{_n(cell_w - 2)}" '
-                f'height="{_n(cell_h - 2)}" fill="{_hex(rgb)}" rx="3">'
+                f'height="{_n(cell_h - 2)}" fill="{hex_colour(rgb)}" rx="3">'
                 f'<title>{_e(f"{row} · {col}: {value:.3f}")}</title></rect>')
             body.append(_text(x + cell_w / 2, y + cell_h / 2, f"{value:.2f}", "cell-value",
                               "middle", ink_on(rgb)))
@@ -353,7 +340,7 @@ def confusion_matrix(
                 f' stroke="{GRID}" stroke-width="0.5"'
             body.append(f'<rect class="cell" x="{_n(x + 1)}" y="{_n(y + 1)}" '
                         f'width="{_n(cell_w - 2)}" height="{_n(cell_h - 2)}" '
-                        f'fill="{_hex(rgb)}"{stroke} rx="2"><title>{_e(tip)}</title></rect>')
+                        f'fill="{hex_colour(rgb)}"{stroke} rx="2"><title>{_e(tip)}</title></rect>')
             ink = ink_on(rgb)
             body.append(_text(x + cell_w / 2, y + cell_h / 2 - 7, _count(count), "cell-value",
                               "middle", ink))

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..accounts import token_expired
-    from . import account, admin, agreement, annotate, auth, main, team
+    from . import account, admin, agreement, annotate, auth, exports, main, team
 
     app.add_template_global(token_expired)
     app.register_blueprint(auth.bp)
@@ -15,5 +15,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(annotate.bp)
     app.register_blueprint(agreement.bp)
     app.register_blueprint(team.bp)
+    app.register_blueprint(exports.bp)
     from .adjudicate import bp as adjudicate_bp
     app.register_blueprint(adjudicate_bp)

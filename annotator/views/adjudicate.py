@@ -20,7 +20,8 @@ from ..access import get_admin_document
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
 from ..gold import list_gold, unanimous_offers
-from ..models import Document, Project
+from ..models import Document
+from .annotate import label_stylesheet
 
 bp = Blueprint("adjudicate", __name__)
 
@@ -79,17 +80,6 @@ def _urls(document: Document) -> dict[str, str]:
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
     }
-
-
-def label_stylesheet(project: Project) -> str | None:
-    """The per-project stylesheet of label colours served by the annotate blueprint (with a
-    version, so that browsers fetch it again when the codebook changes)."""
-    if "annotate.codebook_css" not in current_app.view_functions:
-        return None
-    from .annotate import codebook_version
-
-    return url_for("annotate.codebook_css", slug=project.slug,
-                   v=codebook_version(project.codebook))
 
 
 def _compare_url(document: Document) -> str | None:

@@ -15,7 +15,7 @@ import json
 import statistics
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import get_document, get_project, require_agreement_access
@@ -26,6 +26,7 @@ from ..agreement.formats import report_csv
 from ..agreement.report import cached_report
 from ..codebook import load_codebook
 from ..models import Project
+from .annotate import label_stylesheet
 
 bp = Blueprint("agreement", __name__)
 
@@ -61,17 +62,6 @@ OVERALL_NOTES = {
 CHANCE_CORRECTED = {"paragraph_alpha", "token_alpha", "unitizing_alpha", "fleiss_kappa"}
 UNDEFINED = ("Undefined: there is nothing to compare here, e.g. nobody (or everybody) used "
              "this label everywhere, or no paragraph was reviewed by two of the reviewers.")
-
-
-def label_stylesheet(project: Project) -> str | None:
-    """The per-project stylesheet of label colours (served by the annotate blueprint, with a
-    version so browsers refetch it when the codebook changes); None when it is not there."""
-    if "annotate.codebook_css" not in current_app.view_functions:
-        return None
-    from .annotate import codebook_version
-
-    return url_for("annotate.codebook_css", slug=project.slug,
-                   v=codebook_version(project.codebook))
 
 
 def _agreement_project(slug: str) -> Project:

@@ -9,9 +9,7 @@ goes back through the JSON API. Label colours come from a per-project stylesheet
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
@@ -22,7 +20,8 @@ from markupsafe import Markup
 from .. import annotations
 from ..access import get_document, get_project, is_self, require_assignment, require_spans_access
 from ..codebook import load_codebook
-from ..models import Document, User
+from ..colours import codebook_stylesheet, codebook_version
+from ..models import Document, Project, User
 
 bp = Blueprint("annotate", __name__)
 
@@ -127,94 +126,15 @@ def csrf_token():
 @login_required
 def codebook_css(slug: str):
     project = get_project(slug, current_user)
-    response = Response(codebook_stylesheet(project.codebook), mimetype="text/css")
+    labels = load_codebook(project.codebook).data["labels"]
+    response = Response(codebook_stylesheet(labels), mimetype="text/css")
     response.headers["Cache-Control"] = "private, no-cache"
     response.set_etag(codebook_version(project.codebook))
     return response.make_conditional(request)
 
 
-def codebook_version(codebook: dict[str, Any]) -> str:
-    raw = json.dumps(codebook, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    return hashlib.sha256(raw).hexdigest()[:12]
-
-
-def codebook_stylesheet(codebook: dict[str, Any]) -> str:
-    """CSS custom properties per label, used by static/css/annotate.css.
-
-    ``--label``: the codebook colour, ``--label-ink``: readable text on it; ``--label-tint``:
-    the highlight background (the colour mixed into white), ``--label-tint-ink``: text on the
-    tint; ``--label-line``: the colour darkened until it stands out against white (3:1).
-    """
-    lines = ["/* Label colours of this project's codebook (generated). */"]
-    for label in load_codebook(codebook).data["labels"]:
-        colours = label_colours(label["color"])
-        selector = f'[data-label="{css_identifier(label["key"])}"]'
-        body = "; ".join(f"--{name}: {value}" for name, value in colours.items())
-        lines.append(f"{selector} {{ {body}; }}")
-    return "\n".join(lines) + "\n"
-
-
-_CSS_SAFE = re.compile(r"[^a-z0-9_-]")
-
-
-def css_identifier(value: str) -> str:
-    """Escape anything but [a-z0-9_-] for use inside a quoted CSS attribute selector."""
-    return _CSS_SAFE.sub(lambda m: f"\\{ord(m.group()):x} ", value)
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
-        color = "#888888"  # the codebook validates colours; this is only a safety net
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-def _hex(rgb: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{max(0, min(255, round(c))):02x}" for c in rgb)
-
-
-def luminance(color: str) -> float:
-    """WCAG relative luminance."""
-    def channel(c: int) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = _rgb(color)
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def contrast(a: str, b: str) -> float:
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-DARK_INK = "#161b24"
-LIGHT_INK = "#ffffff"
-
-
-def readable_ink(background: str) -> str:
-    return max((DARK_INK, LIGHT_INK), key=lambda ink: contrast(ink, background))
-
-
-def _mix(color: str, weight: float, other: str = "#ffffff") -> str:
-    c, o = _rgb(color), _rgb(other)
-    return _hex(tuple(weight * c[i] + (1 - weight) * o[i] for i in range(3)))
-
-
-def label_colours(color: str) -> dict[str, str]:
-    color = color.lower() if re.fullmatch(r"#[0-9a-fA-F]{6}", color) else "#888888"
-    tint = _mix(color, 0.26)
-    line = color
-    for _ in range(20):
-        if contrast(line, "#ffffff") >= 3:
-            break
-        line = _mix(line, 0.85, "#000000")
-    soft = _mix(color, 0.12)
-    return {
-        "label": color,
-        "label-ink": readable_ink(color),
-        "label-tint": tint,
-        "label-tint-ink": readable_ink(tint),
-        "label-soft": soft,
-        "label-line": line,
-    }
-
+def label_stylesheet(project: Project) -> str:
+    """The address of the project's label stylesheet, with a version so that browsers fetch
+    it again when the codebook changes: for every page that draws labels."""
+    return url_for("annotate.codebook_css", slug=project.slug,
+                   v=codebook_version(project.codebook))

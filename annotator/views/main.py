@@ -8,6 +8,7 @@ from ..annotations import paragraph_texts
 from ..assignments import assigned_document_ids
 from ..assignments import next_document as pick_next
 from ..progress import project_document_progress, projects_overview
+from .forms import ActionForm
 
 bp = Blueprint("main", __name__)
 
@@ -42,7 +43,16 @@ def document(document_id: int):
     return render_template("document.html", document=doc, paragraphs=texts)
 
 
-@bp.route("/projects/<slug>/next", methods=["GET", "POST"])
+@bp.get("/projects/<slug>/next")
+@login_required
+def next_document_page(slug: str):
+    """A GET changes nothing (a link from another site could otherwise make assignments): it
+    offers the button that asks for the next document."""
+    project = get_project(slug, current_user)
+    return render_template("next.html", project=project, form=ActionForm())
+
+
+@bp.post("/projects/<slug>/next")
 @login_required
 def next_document(slug: str):
     """The caller's next document on the annotate page (as POST /api/projects/SLUG/next:
