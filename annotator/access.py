@@ -6,7 +6,9 @@
   their own work on the document.
 - With K reviewers per document, a reviewer works only on the documents assigned to them.
 - Agreement figures: admins, and reviewers of open projects. Gold and adjudication: admins.
-- Exports: admins everything; a reviewer their own spans, and others' only in open projects.
+- Exports: admins everything; a reviewer their own spans, and others' only in open projects,
+  in the documents they submitted (the same rule as above, for every path that shows spans:
+  the API, the annotate page, the compare view, exports).
 
 Functions raise ``NotFound`` for what the caller may not know exists (a hidden document, a
 span of another reviewer in a blind project) and ``Forbidden`` for what they may see but not
@@ -16,6 +18,7 @@ do, each with one sentence naming the thing at fault.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -109,13 +112,7 @@ def require_spans_access(document: Document, user: User, reviewer: str) -> User:
     Forbidden otherwise, NotFound for no such reviewer."""
     if is_self(user, reviewer):
         return user
-    if not can_see_others(user, document.project):
-        raise Forbidden(BLIND_SPANS)
-    if not user.is_admin:
-        own = db.session.scalar(select(DocumentReview.status).where(
-            DocumentReview.document_id == document.id, DocumentReview.reviewer_id == user.id))
-        if own != "submitted":
-            raise Forbidden(SUBMIT_FIRST)
+    require_others_visible(document, user)
     return require_user(reviewer)
 
 
@@ -139,20 +136,56 @@ def require_assigned(document_id: int, user: User, reviewers_per_document: int |
 
 # --- exports ----------------------------------------------------------------------------------
 
-def export_reviewers(user: User, project: Project, reviewers: Sequence[str] | None,
-                     gold_only: bool) -> Sequence[str] | None:
-    """The reviewers whose spans the caller may export (None: everyone): admins everything;
-    a reviewer their own spans, and others' only in open projects. Gold alone is for admins.
-    """
+@dataclass(frozen=True)
+class ExportScope:
+    """Whose spans an export may hold: ``reviewers`` (None: everyone); and, for a reviewer of
+    an open project, other reviewers' work only in ``others_in``, the documents the caller
+    (``viewer_id``) submitted (None: no such limit)."""
+
+    reviewers: Sequence[str] | None
+    viewer_id: int | None = None
+    others_in: frozenset[int] | None = None
+
+
+def export_scope(user: User, project: Project, reviewers: Sequence[str] | None,
+                 gold_only: bool) -> ExportScope:
+    """What the caller may export: admins everything; a reviewer their own spans, and others'
+    only in open projects and, as everywhere, only in the documents they submitted. Gold
+    alone is for admins."""
     if user.is_admin:
-        return reviewers
+        return ExportScope(reviewers)
     if gold_only:
         require_admin(user)
     if project.blind:
         if reviewers and any(not is_self(user, r) for r in reviewers):
             raise Forbidden(BLIND_EXPORT)
-        return [user.username]
-    return reviewers
+        return ExportScope([user.username])
+    if reviewers and all(is_self(user, r) for r in reviewers):
+        return ExportScope(reviewers)
+    return ExportScope(reviewers, user.id, submitted_documents(user, project))
+
+
+def submitted_documents(user: User, project: Project) -> frozenset[int]:
+    """The documents of the project the user submitted: where others' spans are theirs to see
+    (in open projects)."""
+    return frozenset(db.session.scalars(
+        select(DocumentReview.document_id)
+        .join(Document, Document.id == DocumentReview.document_id)
+        .where(Document.project_id == project.id, DocumentReview.reviewer_id == user.id,
+               DocumentReview.status == "submitted")))
+
+
+def require_others_visible(document: Document, user: User) -> None:
+    """Every reviewer's spans of the document side by side (the compare view): admins; in
+    open projects, reviewers who submitted their own work on it."""
+    if user.is_admin:
+        return
+    if not can_see_others(user, document.project):
+        raise Forbidden(BLIND_SPANS)
+    own = db.session.scalar(select(DocumentReview.status).where(
+        DocumentReview.document_id == document.id, DocumentReview.reviewer_id == user.id))
+    if own != "submitted":
+        raise Forbidden(SUBMIT_FIRST)
 
 
 def may_choose_reviewers(user: User, project: Project) -> bool:

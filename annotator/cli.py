@@ -5,13 +5,16 @@ Errors go to stderr with exit status 1 (usage errors: 2); nothing is half-writte
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import sys
 from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
+from flask.cli import run_command as flask_run_command
 from sqlalchemy import func, select
 
 from .errors import DomainError
@@ -267,8 +270,11 @@ def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> 
 @click.option("--reviewer", "reviewers", multiple=True, help="Only this reviewer (repeatable).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Write to this file (required for brat, a .zip).")
+@click.option("--raw", is_flag=True,
+              help="csv: cells as stored, without the ' before cells a spreadsheet would run "
+                   "as formulas (=, +, -, @).")
 @with_appcontext
-def export_command(slug, fmt, gold_only, submitted_only, reviewers, output) -> None:
+def export_command(slug, fmt, gold_only, submitted_only, reviewers, output, raw) -> None:
     """Export the labelled data (to stdout without -o)."""
     from .exports import ExportOptions, export
 
@@ -276,7 +282,7 @@ def export_command(slug, fmt, gold_only, submitted_only, reviewers, output) -> N
     if fmt == "brat" and not output:
         fail("the brat export is a zip file: name it with -o FILE.zip.")
     options = ExportOptions(reviewers=list(reviewers) or None, submitted_only=submitted_only,
-                            gold_only=gold_only)
+                            gold_only=gold_only, raw=raw)
     try:
         chunks = export(project, fmt, options)
         if output:
@@ -309,7 +315,46 @@ def _create_app():
     return create_app()
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning when the server would listen beyond this machine while demo accounts still
+    have the passwords the README publishes (inside an app context)."""
+    from .demo import demo_logins
+
+    if host in LOOPBACK or host.startswith("127."):
+        return None
+    logins = demo_logins()
+    if not logins:
+        return None
+    names = ", ".join(name for name, _, _ in logins)
+    return (f"WARNING: serving on {host}, reachable from other machines, while the demo "
+            f"accounts ({names}) still have the passwords printed in the README: anyone who "
+            f"can reach this address can log in as them. Change their passwords (the admin "
+            f"pages or 'annotator create-user'), disable them, or serve on 127.0.0.1.")
+
+
+def _run_command() -> click.Command:
+    """Flask's ``run``, which first warns about published demo passwords on an open address."""
+    command = copy.copy(flask_run_command)
+    serve = command.callback
+
+    @functools.wraps(serve)
+    def callback(*args, **kwargs):
+        info = click.get_current_context().ensure_object(ScriptInfo)
+        with info.load_app().app_context():
+            warning = exposure_warning(kwargs.get("host") or "127.0.0.1")
+        if warning:
+            click.secho(warning, err=True, fg="red", bold=True)
+        return serve(*args, **kwargs)
+
+    command.callback = callback
+    return command
+
+
 cli = FlaskGroup(create_app=_create_app, help="The framing annotator.")
+cli.add_command(_run_command(), "run")
 
 
 def main() -> None:

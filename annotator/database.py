@@ -67,6 +67,18 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def begin_snapshot() -> None:
+    """End the session's transaction (it has only read) and begin one that reads a single
+    snapshot of the database until it ends, whatever others write meanwhile: REPEATABLE READ
+    on PostgreSQL; on SQLite an explicit BEGIN, as its driver starts no transaction for reads
+    (in WAL mode a read transaction keeps the snapshot of its first read)."""
+    db.session.commit()
+    if dialect_name() == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        db.session.connection().exec_driver_sql("BEGIN")
+
+
 def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
     allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.

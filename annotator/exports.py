@@ -19,11 +19,11 @@ from itertools import accumulate, groupby, pairwise, repeat
 from operator import add, itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy import text as sql
 
 from .codebook import load_codebook
-from .database import gc_paused
+from .database import begin_snapshot, gc_paused
 from .errors import Invalid
 from .extensions import db
 from .models import (
@@ -65,6 +65,12 @@ class ExportOptions:
     submitted_only: bool = False
     gold_only: bool = False
     document_ids: Sequence[int] | None = None
+    # Others' work only in these documents (``access.export_scope``; None: no such limit):
+    # the reviews of ``viewer_id`` go out everywhere, the others' only in ``others_in``.
+    viewer_id: int | None = None
+    others_in: frozenset[int] | None = None
+    # CSV: cells as stored, without the guard against spreadsheet formulas (for scripts).
+    raw: bool = False
 
     def describe(self) -> str:
         parts = []
@@ -186,6 +192,14 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
             status_query = status_query.where(dr.reviewer_id.in_(list(allowed)))
             marks_query = marks_query.where(pr.reviewer_id.in_(list(allowed)))
             spans_query = spans_query.where(a.reviewer_id.in_(list(allowed)))
+        if options.others_in is not None:
+            visible = [doc_id for doc_id in batch if doc_id in options.others_in]
+            status_query = status_query.where(or_(dr.reviewer_id == options.viewer_id,
+                                                  dr.document_id.in_(visible)))
+            marks_query = marks_query.where(or_(pr.reviewer_id == options.viewer_id,
+                                                pr.document_id.in_(visible)))
+            spans_query = spans_query.where(or_(a.reviewer_id == options.viewer_id,
+                                                a.document_id.in_(visible)))
         for doc_id, uid, status in _tuples(status_query):
             reviews[doc_id].append((uid, status))
         reviewed = {
@@ -219,7 +233,11 @@ def iter_documents(project: Project, options: ExportOptions, details: bool = Tru
                    ) -> Iterator[DocumentExport]:
     """The selected documents with their reviews and gold, read a batch at a time. Without
     ``details``, the reviewers' spans come without their attributes and note (``"{}"`` and
-    ``""``): for the formats that write neither."""
+    ``""``): for the formats that write neither.
+
+    Everything is read in one snapshot (``begin_snapshot``): spans saved while an export
+    streams are in the next export, never half in this one."""
+    begin_snapshot()
     ids = _document_ids(project, options)
     allowed = _reviewer_filter(options)
     names = dict(db.session.execute(select(User.id, User.username)).all())
@@ -282,10 +300,23 @@ CSV_HEADER = ["document_id", "external_id", "document_title", "paragraph", "star
               "label", "text", "reviewer", "attributes"]
 
 
+# A cell that starts with one of these is run as a formula by spreadsheets (OWASP, "CSV
+# injection"): the CSV export puts a ' before it, unless asked for the raw text.
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+def _safe_cell(value: str) -> str:
+    return "'" + value if value and value[0] in FORMULA_STARTS else value
+
+
 def write_csv(project: Project, options: ExportOptions) -> Iterator[str]:
+    """One row per span (INTERFACE.md). Cells a spreadsheet would run as formulas (a title or
+    a span's text starting with =, +, -, @, a tab or a carriage return) get a leading ``'``,
+    unless ``options.raw``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    guard = (lambda value: value) if options.raw else _safe_cell
     # A document's first three fields are the same on all its rows: they are written (quoted
     # as needed) once per document, then before each row of the other fields. The csv module
     # quotes each field on its own, so the text is that of whole rows written one by one.
@@ -293,8 +324,10 @@ def write_csv(project: Project, options: ExportOptions) -> Iterator[str]:
     head = io.StringIO()
     head_writer = csv.writer(head, lineterminator="\r\n")
     write, writerow = buffer.write, writer.writerow
+    starts = FORMULA_STARTS
+    raw = options.raw
     for doc in iter_documents(project, options):
-        head_writer.writerow((doc.id, doc.external_id or "", doc.title))
+        head_writer.writerow((doc.id, guard(doc.external_id or ""), guard(doc.title)))
         prefix = head.getvalue()[:-2] + ","
         head.seek(0)
         head.truncate()
@@ -311,6 +344,8 @@ def write_csv(project: Project, options: ExportOptions) -> Iterator[str]:
         )
         for row in rows:
             write(prefix)
+            if not raw and row[4][:1] in starts:
+                row = (*row[:4], "'" + row[4], *row[5:])
             writerow(row)
         yield buffer.getvalue()
         buffer.seek(0)

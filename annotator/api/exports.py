@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Response, request, stream_with_context
 from flask_login import current_user
 
-from ..access import export_reviewers, get_project
+from ..access import export_scope, get_project
 from ..errors import BadRequest
+from ..extensions import db
 from ..models import Project
 from . import bp, flag_arg, selection_args
 
@@ -21,12 +22,13 @@ def export(slug: str):
     if fmt not in FORMATS:
         raise BadRequest(f"format must be one of {', '.join(FORMATS)}.")
     options = export_options(project)
-    chunks = run_export(project, fmt, options)
-    first = next(chunks, b"" if fmt == "brat" else "")  # errors surface before streaming
+    run_export(project, fmt, options)  # refuses a bad request before the 200 is sent
+    project_id = project.id
 
     def generate():
-        yield first
-        yield from chunks
+        # Everything is read while the response streams, in the session of the stream's own
+        # context (the view's ends before), in one snapshot (exports.iter_documents).
+        yield from run_export(db.session.get(Project, project_id), fmt, options)
 
     response = Response(stream_with_context(generate()), mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = \
@@ -40,7 +42,8 @@ def export_options(project: Project):
 
     documents, reviewers = selection_args()
     gold_only = flag_arg("gold_only")
+    scope = export_scope(current_user, project, reviewers, gold_only)
     return ExportOptions(
-        reviewers=export_reviewers(current_user, project, reviewers, gold_only),
+        reviewers=scope.reviewers, viewer_id=scope.viewer_id, others_in=scope.others_in,
         submitted_only=flag_arg("submitted_only"), gold_only=gold_only,
-        document_ids=documents)
+        document_ids=documents, raw=flag_arg("raw"))

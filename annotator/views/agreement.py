@@ -18,7 +18,12 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import get_document, get_project, require_agreement_access
+from ..access import (
+    get_document,
+    get_project,
+    require_agreement_access,
+    require_others_visible,
+)
 from ..agreement import charts
 from ..agreement.compare import compare_document, compare_paragraph, compare_summary
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
@@ -274,6 +279,7 @@ def compare(document_id: int):
     document = get_document(document_id, current_user)
     project = document.project
     require_agreement_access(current_user, project)
+    require_others_visible(document, current_user)
     data = compare_document(document)
     codebook = load_codebook(project.codebook).data
     labels = {label["key"]: label for label in codebook["labels"]}
