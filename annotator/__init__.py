@@ -1,5 +1,6 @@
 """The framing annotator: annotate source bias and framing in news, measure agreement."""
 
+import contextlib
 import os
 import secrets
 import time
@@ -97,10 +98,8 @@ def _private_sqlite_file(url: str) -> None:
     path = Path(database)
     if path.exists() or not path.parent.is_dir():
         return
-    try:
+    with contextlib.suppress(FileExistsError):  # another worker made it first
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:  # another worker made it first
-        pass
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -20,7 +20,6 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -33,6 +32,7 @@ from .database import dialect_name
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
 from .models import ROLES, ApiToken, LoginThrottle, User, UserSession, utcnow
+from .names import check_name
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}")  # checked with fullmatch
 MIN_PASSWORD = 8
@@ -72,7 +72,7 @@ def validate_password(password: str) -> None:
 
 
 def create_user(username: str, role: str = "reviewer", password: str | None = None) -> User:
-    username = username.strip()
+    username = username.strip(" ")
     if not USERNAME_RE.fullmatch(username):
         raise Invalid(
             "A user name has 1 to 64 letters, digits, '.', '_', '-' or '@', and starts with a "
@@ -239,19 +239,6 @@ def create_token(user: User, name: str = "", expires_in: dt.timedelta | None = N
                             expires_at=expires_at))
     db.session.commit()
     return token
-
-
-def check_name(value: str, field: str, limit: int, required: bool = True) -> str:
-    """A name shown to people (a token's, a project's, a label's): at most ``limit``
-    characters, no control characters (line breaks included)."""
-    if required and not value.strip():
-        raise Invalid(f"{field} must not be empty.", field)
-    if len(value) > limit:
-        raise Invalid(f"{field} is longer than {limit} characters.", field)
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in value):
-        raise Invalid(f"{field} contains a control character (a line break, a tab, ...).",
-                      field)
-    return value
 
 
 # Every API request runs these: built once (building a statement costs more than running it).

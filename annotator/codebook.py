@@ -14,10 +14,11 @@ from importlib import resources
 from typing import Any
 
 from .errors import Invalid
+from .names import has_control
 
 ATTRIBUTE_TYPES = ("choice", "multi", "text", "boolean")
-KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # with fullmatch, as every pattern here
+COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 MAX_TEXT_VALUE = 2000
 
 
@@ -163,7 +164,7 @@ def validate_codebook(data: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
             _fail(f"{where} must be an object.")
         key = item.get("key")
-        if not isinstance(key, str) or not KEY_RE.match(key):
+        if not isinstance(key, str) or not KEY_RE.fullmatch(key):
             _fail(
                 f"{where} needs a key of lowercase letters, digits, '-' or '_' "
                 f"(got {json.dumps(key, ensure_ascii=False)})."
@@ -179,8 +180,10 @@ def validate_codebook(data: Any) -> dict[str, Any]:
         name = item.get("name", key)
         if not isinstance(name, str) or not name.strip():
             _fail(f"{where} needs a name.")
+        if has_control(name):
+            _fail(f"{where}: the name contains a control character (a line break, a tab...).")
         color = item.get("color", "#888888")
-        if not isinstance(color, str) or not COLOR_RE.match(color):
+        if not isinstance(color, str) or not COLOR_RE.fullmatch(color):
             _fail(f"{where}: color must look like #1f77b4 (got {json.dumps(color)}).")
         hotkey = item.get("hotkey")
         if hotkey is not None:
@@ -202,7 +205,7 @@ def validate_codebook(data: Any) -> dict[str, Any]:
             if not isinstance(attr, dict):
                 _fail(f"{where}: attribute {j + 1} must be an object.")
             akey = attr.get("key")
-            if not isinstance(akey, str) or not KEY_RE.match(akey):
+            if not isinstance(akey, str) or not KEY_RE.fullmatch(akey):
                 _fail(f"{where}: attribute {j + 1} needs a key of lowercase letters, digits, "
                       f"'-' or '_'.")
             if akey in attr_keys:
@@ -218,6 +221,8 @@ def validate_codebook(data: Any) -> dict[str, Any]:
             aname = attr.get("name", akey)
             if not isinstance(aname, str) or not aname.strip():
                 _fail(f"{where}: attribute '{akey}' needs a name.")
+            if has_control(aname):
+                _fail(f"{where}: the name of attribute '{akey}' contains a control character.")
             clean_attr = {"key": akey, "name": aname, "type": atype}
             if isinstance(attr.get("description"), str):
                 clean_attr["description"] = attr["description"]
@@ -228,6 +233,9 @@ def validate_codebook(data: Any) -> dict[str, Any]:
                     _fail(f"{where}: attribute '{akey}' needs a non-empty list of choices.")
                 if len(set(choices)) != len(choices):
                     _fail(f"{where}: attribute '{akey}' lists a choice twice.")
+                if any(has_control(c) for c in choices):
+                    _fail(f"{where}: a choice of attribute '{akey}' contains a control "
+                          f"character (a line break, a tab...).")
                 clean_attr["choices"] = list(choices)
             elif "choices" in attr:
                 _fail(f"{where}: attribute '{akey}' of type {atype} takes no choices.")

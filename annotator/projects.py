@@ -15,12 +15,13 @@ from .codebook import Codebook, default_codebook, validate_codebook
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
 from .models import Annotation, Document, DocumentReview, GoldSpan, Project
+from .names import check_name
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # with fullmatch
 
 
 def validate_slug(slug: str) -> str:
-    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 64:
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug) or len(slug) > 64:
         raise Invalid(
             f"The slug {slug!r} is not valid: use lowercase letters, digits and single '-' "
             f"between them (at most 64 characters), e.g. 'iraq-2021'.", "slug")
@@ -44,6 +45,7 @@ def create_project(
     name = (name or slug).strip()
     if not name or len(name) > 200:
         raise Invalid("The name must have 1 to 200 characters.", "name")
+    check_name(name, "name", 200)
     data = validate_codebook(codebook if codebook is not None else default_codebook())
     project = Project(slug=slug, name=name, codebook=data, blind=blind,
                       reviewers_per_document=reviewers_per_document)
@@ -199,6 +201,7 @@ def update_project(
         name = name.strip()
         if not name or len(name) > 200:
             raise Invalid("The name must have 1 to 200 characters.", "name")
+        check_name(name, "name", 200)
     data = None
     if codebook is not None:
         data = validate_codebook(codebook)
