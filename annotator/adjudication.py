@@ -4,8 +4,8 @@ storing gold is ``gold``'s.
 Automatic gold (``propose_gold``, stored by ``gold.run_auto_gold``) works on tokens, as the
 agreement figures do (``tokens``: ``\\w+|[^\\w\\s]``, a token being inside a span when they
 share at least one character). Per paragraph and label, among the reviewers who
-reviewed the paragraph (at least two; ``ParagraphReview`` rows, which a submission writes for
-every paragraph):
+reviewed the paragraph (at least two; the reviewed rule of ``tokens``: marked it, or submitted
+the document):
 
 - a token is a *majority* token when MORE than half of those reviewers have a span of the
   label containing it (2 of 3, 3 of 4; 2 of 4 is not enough);
@@ -37,8 +37,8 @@ from sqlalchemy import select
 from .annotations import paragraph_texts
 from .codebook import Codebook, load_codebook
 from .extensions import db
-from .models import Annotation, Document, ParagraphReview
-from .tokens import token_range, tokens
+from .models import Annotation, Document
+from .tokens import reviewers_by_paragraph, token_range, tokens
 
 UNANIMOUS = "unanimous"
 MAJORITY = "majority"
@@ -57,14 +57,10 @@ class ReviewerSpan:
 
 
 def _reviewers_by_paragraph(document: Document) -> dict[int, list[int]]:
-    reviewers: dict[int, list[int]] = defaultdict(list)
-    for index, uid in db.session.execute(
-        select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
-        .where(ParagraphReview.document_id == document.id)
-        .order_by(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
-    ):
-        reviewers[index].append(uid)
-    return reviewers
+    """Per paragraph, the reviewers who reviewed it (``tokens.reviewers_by_paragraph``: marked
+    it, or submitted the document), in id order; paragraphs nobody reviewed are left out."""
+    return {index: sorted(uids) for index, uids in
+            reviewers_by_paragraph(document.id, document.paragraph_count).items() if uids}
 
 
 def _reviewed_spans(document: Document, reviewers: dict[int, list[int]]

@@ -53,6 +53,28 @@ def reviewed_paragraphs(marks: dict[int, set[int]], submitted: set[int],
     return {index: set(marks.get(index, ())) | submitted for index in range(paragraph_count)}
 
 
+def reviewers_by_paragraph(document_id: int, paragraph_count: int) -> dict[int, set[int]]:
+    """The reviewed rule read from the database for one document: per paragraph index, the
+    ids of the reviewers who reviewed it (their marks, and every paragraph for a reviewer who
+    submitted the document). For adjudication and the compare view; the agreement report
+    applies the same rule to all documents at once, on arrays."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import DocumentReview, ParagraphReview
+
+    marks: dict[int, set[int]] = {}
+    for index, uid in db.session.execute(
+        select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
+        .where(ParagraphReview.document_id == document_id)
+    ):
+        marks.setdefault(index, set()).add(uid)
+    submitted = set(db.session.scalars(
+        select(DocumentReview.reviewer_id).where(DocumentReview.document_id == document_id,
+                                                 DocumentReview.status == "submitted")))
+    return reviewed_paragraphs(marks, submitted, paragraph_count)
+
+
 @cache
 def _tables():
     import numpy as np

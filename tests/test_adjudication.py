@@ -643,3 +643,15 @@ def test_put_gold_goes_through_the_one_write_path(client, auth, three):
     again = client.post(f"{base}/gold/auto", headers=admin).json
     assert [(p["start"], p["end"]) for p in again["rejected"]] == [(4, 26)]
     assert [(g["start"], g["end"]) for g in again["gold"]] == [(28, 43)]
+
+
+def test_a_submitted_document_is_reviewed_throughout_for_adjudication(doc):
+    """The one reviewed rule (tokens.py): a reviewer who submitted the document reviewed every
+    paragraph of it, marks or no marks, as in the agreement figures and the compare view."""
+    from annotator.models import ParagraphReview
+
+    document = doc(review("alice", [span(4, 26)], reviewed=[], status="submitted"),
+                   review("bob", [span(4, 26)], reviewed=[], status="submitted"))
+    db.session.execute(db.delete(ParagraphReview))
+    db.session.commit()
+    assert spans_of(gold_spans.auto_gold(document)) == [(0, 4, 26, "attribution", "unanimous")]

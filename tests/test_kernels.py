@@ -110,6 +110,36 @@ def test_the_report_falls_back_to_exact_sums_on_long_documents():
             units = [(raters.index(r), s, e) for p, r, k, s, e in spans
                      if p == doc and k == label and r in raters]
             o, e = _oracle(length, len(raters), units)
-            scale = len(raters) * length * length
+            # DKPro's D_o and D_e times the document's length squared
             assert tuple(builder.sums.unitizing[label][doc]) == \
-                pytest.approx((o / scale, e / scale), rel=1e-15, abs=0)
+                pytest.approx((o / len(raters), e / len(raters)), rel=1e-15, abs=0)
+
+
+@CHECK
+@given(st.integers(2, 3).flatmap(lambda raters: st.lists(
+    continua().map(lambda case, raters=raters: (
+        case[0], raters, [(r % raters, s, e) for r, s, e in case[2]])),
+    min_size=1, max_size=5)))
+def test_length_squared_pooling_is_one_continuum_for_the_observed_part(cases):
+    """INTERFACE.md: L_d**2 * D_o,d is a document's raw disagreement, so its sum over the
+    documents is the observed part of DKPro on one continuum made of all of them (the same
+    raters throughout): what ``unitizing_alpha`` pools, unlike a plain sum of D_o."""
+    raters = cases[0][1]
+    offset, joined, pooled = 0, [], 0.0
+    for length, _, units in cases:
+        observed, _ = _oracle(length, raters, units)  # times R * L**2
+        pooled += observed / raters
+        joined += [(r, offset + s, offset + e) for r, s, e in units]
+        offset += length
+    observed, _ = _oracle(offset, raters, joined)
+    assert pooled == pytest.approx(observed / raters, rel=1e-12, abs=1e-12)
+
+
+def test_the_document_mean_leaves_undefined_documents_out():
+    table = np.array([[0.16, 32 / 368], [0.0, 5 / 26], [0.0, 0.0]])
+    assert kernels.document_mean_alpha(table) == pytest.approx((1 - 0.16 / (32 / 368) + 1) / 2)
+    assert np.isnan(kernels.document_mean_alpha(np.zeros((2, 2))))
+    # a resample that draws the first document twice and the last once
+    weights = np.array([[2.0, 0.0, 1.0], [0.0, 0.0, 3.0]])
+    means = kernels.document_mean_alpha(table, weights)
+    assert means[0] == pytest.approx(1 - 0.16 / (32 / 368)) and np.isnan(means[1])

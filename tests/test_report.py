@@ -568,8 +568,10 @@ def test_unitizing_is_pooled_over_documents(app, tmp_path):
     # per unit (N_c = 2 units of l = 2): (N_c - 1) * l (l-1) (2l-1) / 3 = 2, plus
     # l^2 * sum over the gaps g >= l of (g - l + 1) = 4 * (1 + 1) = 8 (the gaps [2, 4) of both
     # raters): 10 per unit, E = 20; Q = 8 * 7 - 2 - 2 = 52: D_e = (2/4) * 20 / 52 = 5/26.
-    # Pooled (DKPro's values summed, not averaged, not weighted):
-    # alpha = 1 - (0.16 + 0) / (32/368 + 5/26) = 0.42706...
+    # Pooled by length squared (INTERFACE.md): L_1 = 10, L_2 = 4:
+    # alpha = 1 - (100 * 0.16 + 16 * 0) / (100 * 32/368 + 16 * 5/26) = -0.35909...
+    # The mean of the documents' own alphas (INCEpTION's): (1 - 0.16 / (32/368) + 1) / 2
+    # = (-0.84 + 1) / 2 = 0.08.
     documents = [
         {"title": "One", "paragraphs": ["Abcd", "efghij"], "reviews": [
             {"reviewer": "alice", "status": "submitted",
@@ -583,8 +585,12 @@ def test_unitizing_is_pooled_over_documents(app, tmp_path):
     ]
     load_project(app, "pooled", CODEBOOK, documents, tmp_path)
     report = assert_same_report(app, "pooled")
-    expected = 1 - 0.16 / (32 / 368 + 5 / 26)
+    expected = 1 - (100 * 0.16) / (100 * 32 / 368 + 16 * 5 / 26)
     assert report["labels"]["plain"]["unitizing_alpha"] == pytest.approx(expected, abs=1e-12)
+    assert report["labels"]["plain"]["unitizing_alpha_document_mean"] == \
+        pytest.approx(0.08, abs=1e-12)
+    assert report["overall"]["unitizing_alpha"] == pytest.approx(expected, abs=1e-12)
+    assert report["overall"]["unitizing_alpha_document_mean"] == pytest.approx(0.08, abs=1e-12)
     # documents_by_disagreement: document 1 has F1 0 (alice's span against nothing),
     # document 2 has F1 1.
     assert [(d["title"], d["f1_overlap"]) for d in report["documents_by_disagreement"]] == [

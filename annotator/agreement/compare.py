@@ -9,8 +9,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Annotation, Document, DocumentReview, GoldSpan, ParagraphReview, User
-from ..tokens import reviewed_paragraphs
+from ..models import Annotation, Document, DocumentReview, GoldSpan, User
+from ..tokens import reviewers_by_paragraph
 
 
 def compare_document(document: Document) -> dict:
@@ -21,12 +21,7 @@ def compare_document(document: Document) -> dict:
     reviewer has not reviewed are shown but flagged ``unreviewed`` (they count in no figure).
     """
     texts = [p.text for p in document.paragraphs]
-    marks: dict[int, set[int]] = defaultdict(set)
-    for index, uid in db.session.execute(
-        select(ParagraphReview.paragraph_index, ParagraphReview.reviewer_id)
-        .where(ParagraphReview.document_id == document.id)
-    ):
-        marks[index].add(uid)
+    reviewed = reviewers_by_paragraph(document.id, len(texts))
     rows = db.session.execute(
         select(Annotation, User.username).join(User, User.id == Annotation.reviewer_id)
         .where(Annotation.document_id == document.id)
@@ -36,8 +31,6 @@ def compare_document(document: Document) -> dict:
         select(DocumentReview.reviewer_id, DocumentReview.status)
         .where(DocumentReview.document_id == document.id)
     ).all())
-    submitted = {uid for uid, status in statuses.items() if status == "submitted"}
-    reviewed = reviewed_paragraphs(marks, submitted, len(texts))
     reviewer_ids = {uid for ids in reviewed.values() for uid in ids} | \
         {span.reviewer_id for span, _ in rows}
     names = dict(db.session.execute(

@@ -6,9 +6,10 @@ import csv
 import io
 from typing import Any
 
-LABEL_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap",
-                 "fleiss_kappa")
-OVERALL_FIGURES = ("token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap")
+LABEL_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha",
+                 "unitizing_alpha_document_mean", "f1_exact", "f1_overlap", "fleiss_kappa")
+OVERALL_FIGURES = ("token_alpha", "unitizing_alpha", "unitizing_alpha_document_mean",
+                   "f1_exact", "f1_overlap")
 
 
 def fmt(value: float | None, digits: int = 3) -> str:
@@ -48,8 +49,7 @@ def report_text(report: dict[str, Any]) -> str:
         if "ci" in entry:
             rows.append(["  95% CI", *(fmt_interval(entry["ci"].get(f)) for f in LABEL_FIGURES)])
     overall = report["overall"]
-    rows.append(["overall", "", fmt(overall["token_alpha"]), fmt(overall["unitizing_alpha"]),
-                 fmt(overall["f1_exact"]), fmt(overall["f1_overlap"]), ""])
+    rows.append(["overall", "", *(fmt(overall[f]) for f in OVERALL_FIGURES), ""])
     if "ci" in overall:
         rows.append(["  95% CI", "", *(fmt_interval(overall["ci"].get(f))
                                        for f in OVERALL_FIGURES), ""])

@@ -327,7 +327,8 @@ class DocumentSums:
     paragraph_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
     token_coinc: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 4)
     overall_token_coinc: np.ndarray | None = None  # (D, K*K)
-    unitizing: dict[int, np.ndarray] = field(default_factory=dict)  # label -> (D, 2)
+    # label -> (D, 2): L_d**2 * D_o,d and L_d**2 * D_e,d (DKPro's, times the length squared)
+    unitizing: dict[int, np.ndarray] = field(default_factory=dict)
     # (label or -1 for overall, pair) -> (D, 3) exact: matches, |A|, |B|
     exact: dict[tuple[int, tuple[int, int]], np.ndarray] = field(default_factory=dict)
     # (label or -1, pair) -> (D, 4) overlap: sum_p, n_a, sum_r, n_b
@@ -392,6 +393,23 @@ def fleiss_kappa(t: np.ndarray, m: int | None) -> np.ndarray:
     return np.where((n > 0) & (np.abs(1 - p_e) > 1e-15), kappa, np.nan)
 
 
+def document_mean_alpha(table: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """The mean over documents of each document's own unitizing alpha, ``1 - D_o,d / D_e,d``
+    (rows of ``table``: a document's two components, in any common scale), leaving out the
+    documents where it is undefined (D_e,d = 0): what INCEpTION 31+ reports. With ``weights``
+    (B, D), the mean of each resample (a document drawn twice counts twice)."""
+    table = np.asarray(table, dtype=np.float64).reshape(-1, 2)
+    defined = table[:, 1] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alphas = np.where(defined, 1 - table[:, 0] / np.where(defined, table[:, 1], 1.0), 0.0)
+    if weights is None:
+        count = defined.sum()
+        return np.float64(alphas.sum() / count) if count else np.float64(np.nan)
+    count = weights @ defined
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(count > 0, (weights @ alphas) / count, np.nan)
+
+
 def figures_from_sums(sums: DocumentSums, labels: list[str], pairs: list[tuple[int, int]],
                       weights: np.ndarray | None = None) -> dict:
     """All figures from per-document sums; with ``weights`` (B, D), arrays of B values."""
@@ -409,6 +427,8 @@ def figures_from_sums(sums: DocumentSums, labels: list[str], pairs: list[tuple[i
         with np.errstate(divide="ignore", invalid="ignore"):
             fig["unitizing_alpha"] = np.where(u[..., 1] > 0, 1 - u[..., 0] / u[..., 1],
                                               np.nan)
+        fig["unitizing_alpha_document_mean"] = document_mean_alpha(sums.unitizing[label],
+                                                                   weights)
         fig["f1_exact"] = mean_over_pairs(
             [f1_exact(total(sums.exact[(label, p)])) for p in pairs if
              (label, p) in sums.exact])
@@ -418,8 +438,10 @@ def figures_from_sums(sums: DocumentSums, labels: list[str], pairs: list[tuple[i
         fig["fleiss_kappa"] = fleiss_kappa(total(sums.fleiss[label]), sums.fleiss_m) \
             if label in sums.fleiss else np.nan
         out[labels[label]] = fig
-    overall_u = sum(total(sums.unitizing[label]) for label in range(len(labels))) \
-        if labels else np.zeros(2)
+    # per document, summed over labels
+    per_document = sum(sums.unitizing[label] for label in range(len(labels))) \
+        if labels else np.zeros((0, 2))
+    overall_u = total(per_document) if labels else np.zeros(2)
     with np.errstate(divide="ignore", invalid="ignore"):
         overall_unitizing = np.where(overall_u[..., 1] > 0,
                                      1 - overall_u[..., 0] / overall_u[..., 1], np.nan)
@@ -427,6 +449,7 @@ def figures_from_sums(sums: DocumentSums, labels: list[str], pairs: list[tuple[i
         "token_alpha": alpha_from_coincidences(total(sums.overall_token_coinc))
         if sums.overall_token_coinc is not None else np.nan,
         "unitizing_alpha": overall_unitizing,
+        "unitizing_alpha_document_mean": document_mean_alpha(per_document, weights),
         "f1_exact": mean_over_pairs([f1_exact(total(sums.exact[(-1, p)]))
                                      for p in pairs if (-1, p) in sums.exact]),
         "f1_overlap": mean_over_pairs([f1_overlap(total(sums.overlap[(-1, p)]))

@@ -222,7 +222,10 @@ class ReportBuilder:
 
     def _unitizing(self) -> None:
         """Per document and label, DKPro's D_o and D_e among the reviewers who submitted the
-        document (at least two), on the paragraphs laid end to end with nothing between.
+        document (at least two), on the paragraphs laid end to end with nothing between, each
+        times the document's length squared: ``unitizing_alpha`` pools them as
+        ``1 - sum L**2 D_o / sum L**2 D_e``; ``unitizing_alpha_document_mean`` averages the
+        documents' own ``1 - D_o / D_e``.
 
         ``kernels.unitizing_disagreement`` of every (document, label) at once: the same exact
         integer sums, computed for all of them with one sort and a few searches (see
@@ -271,12 +274,15 @@ class ReportBuilder:
                 # as unitizing_disagreement makes them: float(Fraction(a, b)) is a / b
                 o = 2 * total / (n_r - 1)
                 e = 2 * expected * n_r * length / q
-            # Back to DKPro's own D_o and D_e (see unitizing_disagreement).
-            scale = n_r * length * length
-            self.sums.unitizing[label][doc_index] = (o / scale, e / scale)
+            # DKPro's D_o and D_e times L**2 (see unitizing_disagreement): the document's
+            # raw disagreement, poolable over documents (INTERFACE.md, unitizing_alpha).
+            self.sums.unitizing[label][doc_index] = (o / n_r, e / n_r)
 
 
 # --- the report ---------------------------------------------------------------------------
+
+OVERALL_CI_FIGURES = ("token_alpha", "unitizing_alpha", "unitizing_alpha_document_mean",
+                      "f1_exact", "f1_overlap")
 
 def build_report(
     project: Project,
@@ -298,7 +304,8 @@ def build_report(
     for index, key in enumerate(data.labels):
         fig = figures[key]
         entry = {name: _value(fig[name]) for name in
-                 ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact",
+                 ("paragraph_alpha", "token_alpha", "unitizing_alpha",
+                  "unitizing_alpha_document_mean", "f1_exact",
                   "f1_overlap", "fleiss_kappa")}
         entry["cohen_kappa"] = {
             "|".join(sorted((names[a], names[b]))): cohen_kappa(sums.cohen[(index, (a, b))].sum(0))
@@ -308,7 +315,7 @@ def build_report(
         entry["counts"] = _label_counts(builder, index)
         labels[key] = entry
     overall = {name: _value(figures["__overall__"][name]) for name in
-               ("token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap")}
+               OVERALL_CI_FIGURES}
 
     report = {
         "project": data.slug,
@@ -502,8 +509,8 @@ def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | No
     return result
 
 
-CI_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap",
-              "fleiss_kappa")
+CI_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha",
+              "unitizing_alpha_document_mean", "f1_exact", "f1_overlap", "fleiss_kappa")
 
 
 def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | None) -> None:
@@ -527,7 +534,7 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
             name: interval(resampled[key][name]) for name in CI_FIGURES}
     report["overall"]["ci"] = {
         name: interval(resampled["__overall__"][name])
-        for name in ("token_alpha", "unitizing_alpha", "f1_exact", "f1_overlap")}
+        for name in OVERALL_CI_FIGURES}
     report["bootstrap"] = {"resamples": n, "seed": seed}
 
 

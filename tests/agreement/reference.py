@@ -20,9 +20,12 @@ The reading of the definitions, point by point:
 - ``unitizing_alpha``: per document, the paragraphs laid end to end (offset of paragraph p is
   the total length of the paragraphs before it); raters are the reviewers who submitted the
   document (at least two, else the document adds nothing); DKPro's D_o and D_e per document
-  and label (the components of ``metrics.unitizing_disagreement`` divided by ``R * L**2``) are
-  summed over documents (and labels, for ``overall``); alpha = 1 - sum D_o / sum D_e, None
-  when sum D_e is 0.
+  and label (the components of ``metrics.unitizing_disagreement`` divided by ``R * L**2``),
+  each times the document's length squared L**2, are summed over documents (and labels, for
+  ``overall``); alpha = 1 - sum L**2 D_o / sum L**2 D_e, None when the sum of L**2 D_e is 0.
+- ``unitizing_alpha_document_mean``: the mean over those documents of 1 - D_o / D_e (for
+  ``overall`` the sums over labels of the document's D_o and D_e), leaving out the documents
+  where D_e is 0; None when none is left.
 - F1: for each pair of reviewers, pooled over every paragraph both reviewed (all documents);
   the label's figure is the mean over the pairs whose F1 is defined.
 - ``cohen_kappa``: every pair of reviewers, key ``"a|b"`` with the two names sorted.
@@ -264,17 +267,26 @@ def report_from_data(data: Data) -> dict:
                  for s in counted if s.document == doc_id and s.reviewer in raters]
         unitizing_docs.append((raters, total, units))
 
-    def unitizing_sums(label: str) -> tuple[float, float]:
-        observed = expected = 0.0
+    def unitizing_per_document(label: str) -> list[tuple[float, float, int]]:
+        """(D_o, D_e, L) of every document, DKPro's own values."""
+        found = []
         for raters, length, units in unitizing_docs:
             o, e = metrics.unitizing_disagreement(0, length, units, raters, label)
             scale = len(raters) * length * length
-            observed += o / scale
-            expected += e / scale
-        return observed, expected
+            found.append((o / scale, e / scale, length))
+        return found
+
+    def pooled(per_document) -> float | None:
+        observed = sum(length * length * o for o, _, length in per_document)
+        expected = sum(length * length * e for _, e, length in per_document)
+        return None if expected == 0 else 1 - observed / expected
+
+    def document_mean(per_document) -> float | None:
+        alphas = [1 - o / e for o, e, _ in per_document if e > 0]
+        return sum(alphas) / len(alphas) if alphas else None
 
     labels_out = {}
-    all_observed = all_expected = 0.0
+    all_documents = [(0.0, 0.0, length) for _, length, _ in unitizing_docs]
     for label in data.labels:
         def value(name, key, label=label):
             return 1 if spans_in(name, key, label) else 0
@@ -283,9 +295,9 @@ def report_from_data(data: Data) -> dict:
                           for n in names]
         token_rows = [[(1 if covers(n, key, tok, label) else 0) if n in reviewers_of[key]
                        else None for key, tok in token_units] for n in names]
-        observed, expected = unitizing_sums(label)
-        all_observed += observed
-        all_expected += expected
+        per_document = unitizing_per_document(label)
+        all_documents = [(o + lo, e + le, length) for (o, e, length), (lo, le, _)
+                         in zip(all_documents, per_document, strict=True)]
 
         cohen = {}
         for a, b in pairs:
@@ -307,7 +319,8 @@ def report_from_data(data: Data) -> dict:
         labels_out[label] = {
             "paragraph_alpha": alpha_from_rows(paragraph_rows),
             "token_alpha": alpha_from_rows(token_rows),
-            "unitizing_alpha": None if expected == 0 else 1 - observed / expected,
+            "unitizing_alpha": pooled(per_document),
+            "unitizing_alpha_document_mean": document_mean(per_document),
             "f1_exact": mean_or_none([pair_f1_exact(a, b, common(a, b), label)
                                       for a, b in pairs]),
             "f1_overlap": mean_or_none([pair_f1_overlap(a, b, common(a, b), label)
@@ -332,7 +345,8 @@ def report_from_data(data: Data) -> dict:
     pair_overall = {(a, b): pair_f1_overlap(a, b, common(a, b), None) for a, b in pairs}
     overall = {
         "token_alpha": alpha_from_rows(overall_rows),
-        "unitizing_alpha": None if all_expected == 0 else 1 - all_observed / all_expected,
+        "unitizing_alpha": pooled(all_documents),
+        "unitizing_alpha_document_mean": document_mean(all_documents),
         "f1_exact": mean_or_none([pair_f1_exact(a, b, common(a, b), None) for a, b in pairs]),
         "f1_overlap": mean_or_none(list(pair_overall.values())),
     }
