@@ -166,6 +166,19 @@ def test_outlying_reviewer_is_highlighted():
     assert not any(r["outlier"] for r in reviewer_rows(two))  # two reviewers: no outlier
 
 
+def test_one_outlier_rule_for_everyone():
+    """alice (0.281) was flagged and bob (0.293), as far below the median, was not: only the
+    lowest could be. Now the one rule holds for each reviewer."""
+    from annotator.views.agreement import reviewer_rows
+
+    values = {"alice": 0.281, "bob": 0.293, "carol": 0.45, "dana": 0.48, "eli": 0.5}
+    detail = {name: {"spans": 1, "paragraphs_reviewed": 1, "documents_submitted": 1,
+                     "f1_overlap_vs_others": v, "f1_exact_vs_others": v}
+              for name, v in values.items()}
+    flagged = [r["name"] for r in reviewer_rows(detail) if r["outlier"]]
+    assert flagged == ["alice", "bob"]
+
+
 def test_intervals_are_seeded_and_shown(client, project):
     login(client, "root")
     url = f"/projects/{project['slug']}/agreement?ci=1"
@@ -327,7 +340,7 @@ def test_downloads_parse_and_follow_the_filters(client, app, project):
 
 def test_compare_view_shows_each_reviewers_spans_and_disagreements(client, project):
     login(client, "alice")
-    html = client.get(f"/documents/{project['first']}/compare").get_data(as_text=True)
+    html = client.get(f"/documents/{project['first']}/compare?only=all").get_data(as_text=True)
     blocks = re.split(r'<article class="cmp-par', html)[1:]
     assert len(blocks) == len(ONE)
     first, second, third = blocks
@@ -357,6 +370,25 @@ def test_compare_view_shows_each_reviewers_spans_and_disagreements(client, proje
         .get_data(as_text=True)
     assert only.count('<article class="cmp-par') == 1 and 'data-paragraph-index="1"' in only
     assert 'aria-current="page" data-filter="disagreement"' in only
+    # only the paragraphs with disagreement is the default
+    assert client.get(f"/documents/{project['first']}/compare").get_data(as_text=True) \
+        .count('<article class="cmp-par') == 1
+
+
+def test_compare_view_hides_reviewers_and_its_flags_follow(client, project):
+    """With carol hidden, paragraph 1 is alice "Experts" against bob "Experts disagree": still
+    a disagreement, now between the two of them only; the flags name only shown reviewers."""
+    login(client, "alice")
+    url = f"/documents/{project['first']}/compare?only=all&filtered=1&reviewer=alice&reviewer=bob"
+    html = client.get(url).get_data(as_text=True)
+    assert 'data-reviewer="carol"' not in html.split('class="compare-list"')[1]
+    second = re.split(r'<article class="cmp-par', html)[2]
+    assert "not marked the same by bob" in second and "carol" not in second
+    # the filter links keep the choice
+    assert "filtered=1&amp;reviewer=alice&amp;reviewer=bob" in html
+    # alice alone: nothing to compare, no disagreement anywhere
+    alone = client.get(f"/documents/{project['first']}/compare?filtered=1&reviewer=alice")
+    assert b"data-empty-state" in alone.data
 
 
 def test_compare_view_marks_unreviewed_paragraphs_and_shows_gold(client, make_user,
@@ -371,7 +403,7 @@ def test_compare_view_marks_unreviewed_paragraphs_and_shows_gold(client, make_us
     ], gold=[{"paragraph": 0, "start": 0, "end": 14, "label": "attribution",
               "provenance": "adjudicated:root"}])
     login(client, "root")
-    html = client.get(f"/documents/{doc}/compare").get_data(as_text=True)
+    html = client.get(f"/documents/{doc}/compare?only=all").get_data(as_text=True)
     first, second = re.split(r'<article class="cmp-par', html)[1:]
     # gold on top of the first paragraph
     assert first.index('data-reviewer="gold"') < first.index('data-reviewer="alice"')

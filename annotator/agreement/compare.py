@@ -89,12 +89,12 @@ def compare_document(document: Document) -> dict:
 
 def compare_summary(data: dict, paragraphs: list[dict]) -> dict:
     """The counts at the top of the compare view: ``data`` from ``compare_document``, its
-    ``paragraphs`` through ``compare_paragraph``."""
+    ``paragraphs`` through ``compare_paragraph`` (the shown reviewers)."""
     return {
         "paragraphs": len(paragraphs),
         "disagreement": sum(1 for p in paragraphs if p["disagreement"]),
         "incomplete": sum(1 for p in paragraphs if p["not_reviewed_by"]),
-        "spans": sum(len(r["spans"]) for p in data["paragraphs"] for r in p["reviewers"]),
+        "spans": sum(len(r["spans"]) for p in paragraphs for r in p["rows"]),
         "gold": sum(len(p["gold"]) for p in data["paragraphs"]),
     }
 
@@ -103,11 +103,15 @@ def _label_name(labels: dict, key: str) -> str:
     return labels[key]["name"] if key in labels else key
 
 
-def compare_paragraph(paragraph: dict, labels: dict) -> dict:
+def compare_paragraph(paragraph: dict, labels: dict, shown: set[str] | None = None) -> dict:
     """One paragraph of the compare view: a row per reviewer (and gold) with the text cut into
-    highlighted segments, and for each span the reviewers who did not mark it the same."""
+    highlighted segments, and for each span the reviewers who did not mark it the same.
+
+    With ``shown``, only those reviewers: their rows, and agreement among them alone (a span
+    is a disagreement when one of the shown reviewers who reviewed the paragraph did not mark
+    it the same; "not reviewed by" names shown reviewers)."""
     text = paragraph["text"]
-    rows = paragraph["reviewers"]
+    rows = [r for r in paragraph["reviewers"] if shown is None or r["reviewer"] in shown]
     reviewed = [r["reviewer"] for r in rows if r["reviewed"]]
     keys = {r["reviewer"]: {(s["label"], s["start"], s["end"]) for s in r["spans"]}
             for r in rows}
@@ -133,7 +137,8 @@ def compare_paragraph(paragraph: dict, labels: dict) -> dict:
         "gold_segments": segments(text, gold, labels) if gold else [],
         "reviewed_by": reviewed,
         "not_reviewed_by": [r["reviewer"] for r in rows if not r["reviewed"]],
-        "disagreement": paragraph["disagreement"],
+        "disagreement": len(reviewed) >= 2 and any(
+            s["disagree"] for r in out_rows if r["reviewed"] for s in r["spans"]),
         "has_spans": bool(gold) or any(r["spans"] for r in rows),
     }
 

@@ -144,6 +144,8 @@ class ProjectData:
     gold_label: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     gold_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     gold_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # (R,) every span each reviewer stored in these documents, counted or not
+    spans_stored: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def n_docs(self) -> int:
@@ -239,6 +241,8 @@ def load_project_data(
     span_rows = execute(rows_of(a_, a.document_id, a.paragraph_index, a.reviewer_id, a.start,
                                 a.end, a.label, cast(a.attributes, Text))).all()
     label_index = {key: i for i, key in enumerate(labels)}
+    data.spans_stored = np.bincount([rev_index[r[2]] for r in span_rows if r[2] in rev_index],
+                                    minlength=n_rev).astype(np.int64)
     span_rows = [r for r in span_rows if r[2] in rev_index and r[5] in label_index]
     if span_rows:
         cols = list(zip(*span_rows, strict=True))

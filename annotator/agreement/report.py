@@ -311,7 +311,9 @@ def build_report(
             "|".join(sorted((names[a], names[b]))): cohen_kappa(sums.cohen[(index, (a, b))].sum(0))
             for a, b in pairs
         }
-        entry["attributes"] = attribute_alphas(builder, index)
+        details = attribute_agreement(builder, index)
+        entry["attributes"] = {attr: detail["alpha"] for attr, detail in details.items()}
+        entry["attribute_agreement"] = details
         entry["counts"] = _label_counts(builder, index)
         labels[key] = entry
     overall = {name: _value(figures["__overall__"][name]) for name in
@@ -374,6 +376,8 @@ def _reviewers_detail(builder: ReportBuilder) -> dict:
                  if r in p and (-1, p) in builder.sums.exact]
         detail[name] = {
             "spans": int((d.span_rev == r).sum()),
+            # with those in paragraphs the reviewer has not reviewed, left out of the figures
+            "spans_stored": int(d.spans_stored[r]) if d.spans_stored.size else 0,
             "paragraphs_reviewed": int(d.reviewed[:, r].sum()),
             "documents_submitted": int(d.submitted[:, r].sum()),
             "f1_overlap_vs_others": _mean_defined([float(s) for s in scores]),
@@ -457,18 +461,25 @@ def _normalise(values: list[Any], kind: str) -> list[Any]:
     return values
 
 
-def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | None]:
-    """Per attribute, nominal alpha over groups of same-label spans linked by overlap."""
+DOMINANT_SHARE = 0.8  # one value this common makes a low alpha a "high agreement" paradox
+
+
+def attribute_agreement(builder: ReportBuilder, label: int) -> dict[str, dict]:
+    """Per attribute: ``alpha`` (nominal, over groups of same-label spans linked by overlap),
+    ``percent_agreement`` (Krippendorff's observed agreement, 1 - D_o: the share of the
+    pairable values that match within their unit), ``units`` (units with two values or more),
+    ``values`` (pairable values) and ``top_share`` (the most common value's share of them):
+    when one value dominates, alpha can be low however much reviewers agree."""
     d = builder.data
     key = d.labels[label]
     attributes = d.attributes.get(key, [])
-    result: dict[str, float | None] = {}
+    result: dict[str, dict] = {}
     sel = np.flatnonzero((d.span_label == label) & builder.units[d.span_par]) \
         if d.span_par.size else np.zeros(0, dtype=np.int64)
     if not attributes:
         return result
     if sel.size == 0:
-        return {a: None for a, _ in attributes}
+        return {a: _attribute_detail(None, 0) for a, _ in attributes}
     gs, ge, rev = builder.gs[sel], builder.ge[sel], d.span_rev[sel]
     order = np.lexsort((ge, gs))
     gs_o, ge_o = gs[order], ge[order]
@@ -498,15 +509,31 @@ def attribute_alphas(builder: ReportBuilder, label: int) -> dict[str, float | No
         known = code != first_seen.get(None, -1)
         distinct, code = np.unique(code[known], return_inverse=True)
         if distinct.size == 0:
-            result[attr] = None
+            result[attr] = _attribute_detail(None, 0)
             continue
         values = np.full((d.n_reviewers, n_groups), -1, dtype=np.int64)
         values[rep_rev[known], rep_group[known]] = code
         m = (values >= 0).sum(axis=0)
         coinc = pairwise_coincidences(values, m, np.zeros(n_groups, dtype=np.int64),
                                        distinct.size, 1)
-        result[attr] = _value(alpha_from_coincidences(coinc[0]))
+        result[attr] = _attribute_detail(coinc[0], int((m >= 2).sum()))
     return result
+
+
+def _attribute_detail(coincidences: np.ndarray | None, units: int) -> dict:
+    detail = {"alpha": None, "percent_agreement": None, "units": units, "values": 0,
+              "top_share": None}
+    if coincidences is None:
+        return detail
+    k = int(round(math.sqrt(coincidences.size)))
+    table = np.asarray(coincidences, dtype=np.float64).reshape(k, k)
+    n = float(table.sum())
+    detail["alpha"] = _value(alpha_from_coincidences(coincidences))
+    if n > 0:
+        detail["values"] = int(round(n))
+        detail["percent_agreement"] = float(np.trace(table) / n)
+        detail["top_share"] = float(table.sum(axis=1).max() / n)
+    return detail
 
 
 CI_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha",

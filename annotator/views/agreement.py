@@ -28,7 +28,7 @@ from ..agreement import charts
 from ..agreement.compare import compare_document, compare_paragraph, compare_summary
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
-from ..agreement.report import cached_report
+from ..agreement.report import DOMINANT_SHARE, cached_report
 from ..codebook import load_codebook
 from ..models import Project
 from .annotate import label_stylesheet
@@ -37,7 +37,9 @@ bp = Blueprint("agreement", __name__)
 
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20210726  # fixed: the same data, the same intervals, a stable page
-OUTLIER_GAP = 0.10  # a reviewer this far below the median of the others is highlighted
+# A reviewer whose F1 against the others is more than this below the median of the other
+# reviewers' is flagged (with three reviewers or more): one rule, applied to everyone alike.
+OUTLIER_GAP = 0.10
 
 FIGURES = (
     ("paragraph_alpha", "Paragraph α",
@@ -46,7 +48,11 @@ FIGURES = (
      "Do reviewers agree, word by word, on which words belong to this label?"),
     ("unitizing_alpha", "Unitizing α",
      "Do reviewers agree on where each passage starts and ends, character by character "
-     "(documents submitted by two or more)?"),
+     "(documents submitted by two or more)? Pooled over documents by length: a long article "
+     "weighs as much as its text, as if all were one continuous text."),
+    ("unitizing_alpha_document_mean", "Unitizing α (doc. mean)",
+     "The same computed for each document alone and averaged, as INCEpTION reports it: "
+     "every document counts alike, so short ones weigh as much as long ones."),
     ("f1_exact", "F1 exact",
      "How often does another reviewer mark exactly the same passage, to the character? "
      "(share of matching spans, 0 to 1)"),
@@ -61,10 +67,12 @@ FIGURES = (
 OVERALL_NOTES = {
     "token_alpha": "word by word, all labels at once; corrected for chance",
     "unitizing_alpha": "where passages start and end; corrected for chance",
+    "unitizing_alpha_document_mean": "the same per document, averaged (INCEpTION's)",
     "f1_exact": "share of spans marked identically by another reviewer",
     "f1_overlap": "the same, with partial credit for overlapping spans",
 }
-CHANCE_CORRECTED = {"paragraph_alpha", "token_alpha", "unitizing_alpha", "fleiss_kappa"}
+CHANCE_CORRECTED = {"paragraph_alpha", "token_alpha", "unitizing_alpha",
+                    "unitizing_alpha_document_mean", "fleiss_kappa"}
 UNDEFINED = ("Undefined: there is nothing to compare here, e.g. nobody (or everybody) used "
              "this label everywhere, or no paragraph was reviewed by two of the reviewers.")
 
@@ -116,6 +124,7 @@ def page(slug: str):
         "seed": BOOTSTRAP_SEED,
         "downloads": _downloads(project, filters, document_ids),
         "label_css": label_stylesheet(project),
+        "outlier_gap": OUTLIER_GAP,
     }
     context["enough"] = len(report["reviewers"]) >= 2 and report["paragraphs"] > 0
     if context["enough"]:
@@ -156,7 +165,8 @@ def _page_sections(report: dict, labels: dict) -> dict:
                         for fig, _, _ in FIGURES],
             "attributes": [
                 {"key": attr, "name": _attribute_name(labels, key, attr), "value": value,
-                 "zone": charts.zone(value)}
+                 "zone": charts.zone(value),
+                 **attribute_context(entry.get("attribute_agreement", {}).get(attr, {}))}
                 for attr, value in entry["attributes"].items()],
         })
     bars = charts.bar_chart(
@@ -229,19 +239,30 @@ def _top_confusions(confusion: dict, labels: dict, limit: int = 3) -> list[dict]
 
 
 def reviewer_rows(detail: dict[str, dict]) -> list[dict]:
-    """The reviewers table; a reviewer whose F1 against the others is far below the median of
-    the others' (with three reviewers or more) is flagged as an outlier."""
-    rows = []
+    """The reviewers table. One rule flags outliers, the same for every reviewer: with three
+    reviewers or more, F1 overlap against the others more than ``OUTLIER_GAP`` below the median
+    of the other reviewers' (so two low reviewers are both flagged, not only the lowest)."""
     scores = {name: d["f1_overlap_vs_others"] for name, d in detail.items()}
     defined = {n: s for n, s in scores.items() if s is not None}
+    rows = []
     for name, d in detail.items():
-        value = scores[name]
         others = [s for n, s in defined.items() if n != name]
-        median = statistics.median(others) if others else None
-        outlier = (value is not None and len(defined) >= 3 and median is not None
-                   and median - value >= OUTLIER_GAP and value == min(defined.values()))
-        rows.append({"name": name, **d, "others_median": median, "outlier": outlier})
+        median = statistics.median(others) if len(defined) >= 3 and others else None
+        rows.append({"name": name, **d, "others_median": median,
+                     "outlier": median is not None and scores[name] is not None
+                     and median - scores[name] > OUTLIER_GAP})
     return rows
+
+
+def attribute_context(detail: dict) -> dict:
+    """What the page shows beside an attribute's alpha: percent agreement, units, and whether
+    one value dominates (the paradox of high agreement and low alpha)."""
+    percent, top, alpha = (detail.get("percent_agreement"), detail.get("top_share"),
+                           detail.get("alpha"))
+    paradox = (percent is not None and top is not None and percent >= 0.8
+               and top >= DOMINANT_SHARE and (alpha is None or alpha < 0.667))
+    return {"percent": percent, "units": detail.get("units", 0), "top_share": top,
+            "paradox": paradox}
 
 
 # --- downloads ---------------------------------------------------------------------------------
@@ -283,10 +304,18 @@ def compare(document_id: int):
     data = compare_document(document)
     codebook = load_codebook(project.codebook).data
     labels = {label["key"]: label for label in codebook["labels"]}
-    only = request.args.get("only") == "disagreement"
-    paragraphs = [compare_paragraph(p, labels) for p in data["paragraphs"]]
+    # By default only the paragraphs with disagreement (a long article with many reviewers
+    # is long to read); reviewers can be hidden, with the choice kept in the address.
+    only = request.args.get("only", "disagreement") != "all"
+    everyone = [r["name"] for r in data["reviewers"]]
+    chosen = everyone
+    if request.args.get("filtered") == "1":
+        wanted = {name.lower() for name in request.args.getlist("reviewer")}
+        chosen = [name for name in everyone if name.lower() in wanted]
+    paragraphs = [compare_paragraph(p, labels, set(chosen)) for p in data["paragraphs"]]
     summary = compare_summary(data, paragraphs)
     shown = [p for p in paragraphs if p["disagreement"]] if only else paragraphs
+    keep = {"filtered": "1", "reviewer": chosen} if chosen != everyone else {}
     return render_template("compare.html", project=project, document=document, data=data,
                            paragraphs=shown, summary=summary, only=only, labels=labels,
-                           label_css=label_stylesheet(project))
+                           chosen=chosen, keep=keep, label_css=label_stylesheet(project))

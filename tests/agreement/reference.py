@@ -316,6 +316,7 @@ def report_from_data(data: Data) -> dict:
         else:
             fleiss = None
 
+        alphas, components = attribute_alphas(data, label, multi, reviewers_of, counted, names)
         labels_out[label] = {
             "paragraph_alpha": alpha_from_rows(paragraph_rows),
             "token_alpha": alpha_from_rows(token_rows),
@@ -327,7 +328,8 @@ def report_from_data(data: Data) -> dict:
                                         for a, b in pairs]),
             "fleiss_kappa": fleiss,
             "cohen_kappa": cohen,
-            "attributes": attribute_alphas(data, label, multi, reviewers_of, counted, names),
+            "attributes": alphas,
+            "attribute_agreement": attribute_agreement(data, label, components, names),
         }
 
     # Overall token alpha: the set of labels covering each token.
@@ -363,6 +365,7 @@ def report_from_data(data: Data) -> dict:
     for n in names:
         detail[n] = {
             "spans": sum(1 for s in counted if s.reviewer == n),
+            "spans_stored": sum(1 for s in data.spans if s.reviewer == n),
             "paragraphs_reviewed": sum(1 for key in texts if n in reviewers_of[key]),
             "f1_overlap_vs_others": mean_or_none(
                 [f1 for (a, b), f1 in pair_overall.items() if n in (a, b)]),
@@ -415,6 +418,37 @@ def attribute_alphas(data: Data, label: str, multi, reviewers_of, counted, names
         rows = [[attribute_value(c[n].attributes.get(attr_key), kind) if n in c else None
                  for c in components] for n in names]
         out[attr_key] = alpha_from_rows(rows)
+    return out, components
+
+
+def attribute_agreement(data: Data, label: str, components, names) -> dict:
+    """Per attribute: alpha, and the plain counts beside it: units with two values or more,
+    their values, the share of ordered value pairs within a unit that match (each unit's
+    pairs weighted 1/(m - 1), Krippendorff's observed agreement) and the commonest value's
+    share of those values."""
+    out = {}
+    for attr_key, kind in data.attributes.get(label, []):
+        units = []
+        for c in components:
+            given = [attribute_value(c[n].attributes.get(attr_key), kind) for n in names
+                     if n in c]
+            given = [v for v in given if v is not None]
+            if len(given) >= 2:
+                units.append(given)
+        rows = [[attribute_value(c[n].attributes.get(attr_key), kind) if n in c else None
+                 for c in components] for n in names]
+        n = sum(len(u) for u in units)
+        agree = sum(sum(1 for i in range(len(u)) for j in range(len(u))
+                        if i != j and u[i] == u[j]) / (len(u) - 1) for u in units)
+        counts = Counter(v for u in units for v in u)
+        any_value = any(v is not None for row in rows for v in row)
+        out[attr_key] = {
+            "alpha": alpha_from_rows(rows),
+            "percent_agreement": agree / n if n else None,
+            "units": len(units) if any_value else 0,
+            "values": n,
+            "top_share": max(counts.values()) / n if n else None,
+        }
     return out
 
 
