@@ -6,15 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from annotator.codebook import default_codebook, load_codebook
-from annotator.documents import (
+from annotator.errors import ImportFailed
+from annotator.extensions import db
+from annotator.imports import (
     import_documents,
     import_paths,
     parse_file,
     parse_text_file,
     split_paragraphs,
 )
-from annotator.errors import ImportFailed
-from annotator.extensions import db
 from annotator.models import (
     Annotation,
     Document,
@@ -271,7 +271,7 @@ def test_external_id_unique_per_project(app, make_project, write_file):
 def test_bulk_import_of_many_documents(app, make_project):
     make_project()
     codebook = load_codebook(default_codebook())
-    from annotator.documents import parse_document_object
+    from annotator.imports import parse_document_object
 
     docs = [
         parse_document_object({

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from annotator.documents import ParagraphMap, SpanOutside, import_paths, split_paragraphs
 from annotator.errors import ImportFailed
 from annotator.exports import ExportOptions, export
 from annotator.extensions import db
+from annotator.imports import ParagraphMap, SpanOutside, import_paths, split_paragraphs
 from annotator.models import (
     Annotation,
     Document,

@@ -9,9 +9,11 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from annotator import documents as importer
+from annotator import imports as importer
 from annotator.codebook import load_codebook
-from annotator.documents import (
+from annotator.errors import ImportFailed
+from annotator.extensions import db
+from annotator.imports import (
     import_documents,
     import_paths,
     import_stream,
@@ -20,8 +22,6 @@ from annotator.documents import (
     parse_jsonl,
     parse_paths,
 )
-from annotator.errors import ImportFailed
-from annotator.extensions import db
 from annotator.models import (
     Annotation,
     Document,

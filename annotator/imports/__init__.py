@@ -33,11 +33,11 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
-from .codebook import Codebook, load_codebook
-from .database import bulk_insert, driver_value, gc_paused, refresh_statistics
-from .errors import ImportFailed, Invalid
-from .extensions import db
-from .models import (
+from ..codebook import Codebook, load_codebook
+from ..database import bulk_insert, driver_value, gc_paused, refresh_statistics
+from ..errors import ImportFailed, Invalid
+from ..extensions import db
+from ..models import (
     Annotation,
     Document,
     DocumentReview,
