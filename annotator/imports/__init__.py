@@ -19,10 +19,8 @@ Labelled data for an article already in the project adds its reviews to that doc
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
-import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,6 +45,41 @@ from ..models import (
     utcnow,
 )
 from .paragraphs import ParagraphMap, SpanOutside, content_hash, locate_span, split_paragraphs
+from .parsed import (
+    GOLD,
+    MAX_TITLE,
+    USERNAME_RE,
+    ParsedDocument,
+    ParsedReview,
+    ParsedSpan,
+    check_reviewer_name,
+    optional_text,
+    parse_date,
+    parse_span,
+    parse_url,
+    whole_int,
+)
+
+# What the rest of the app calls (the CLI, the admin import page, the demo, tests, benchmarks).
+__all__ = [
+    "ImportResult",
+    "ParagraphMap",
+    "ParsedDocument",
+    "SpanOutside",
+    "content_hash",
+    "expand_paths",
+    "import_documents",
+    "import_paths",
+    "import_stream",
+    "iter_documents",
+    "iter_jsonl",
+    "parse_document_object",
+    "parse_file",
+    "parse_jsonl",
+    "parse_paths",
+    "parse_text_file",
+    "split_paragraphs",
+]
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -59,52 +92,6 @@ DOCUMENT_KEYS = {
     "id", "project",
 }
 REVIEW_KEYS = {"reviewer", "status", "reviewed_paragraphs", "annotations"}
-SPAN_KEYS = {"paragraph", "start", "end", "label", "text", "attributes", "note",
-             "id", "client_id", "reviewer", "created_at", "updated_at"}
-GOLD_KEYS = SPAN_KEYS | {"provenance"}
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-MAX_TITLE = 500
-
-
-@dataclass(slots=True)
-class ParsedSpan:
-    paragraph: int
-    start: int
-    end: int
-    label: str
-    attributes: dict[str, Any] = field(default_factory=dict)
-    note: str = ""
-    provenance: str | None = None  # gold only
-
-
-@dataclass(slots=True)
-class ParsedReview:
-    reviewer: str
-    status: str
-    reviewed_paragraphs: list[int]
-    annotations: list[ParsedSpan]
-
-
-@dataclass(slots=True)
-class ParsedDocument:
-    title: str
-    paragraphs: list[str]
-    origin: str  # "file.jsonl, line 3": where the document came from, for messages
-    source: str | None = None
-    url: str | None = None
-    published: dt.date | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-    external_id: str | None = None
-    reviews: list[ParsedReview] = field(default_factory=list)
-    gold: list[ParsedSpan] = field(default_factory=list)
-
-    @property
-    def content_hash(self) -> str:
-        return content_hash(self.paragraphs)
-
-    @property
-    def span_count(self) -> int:
-        return sum(len(r.annotations) for r in self.reviews) + len(self.gold)
 
 
 @dataclass
@@ -192,39 +179,6 @@ def text_lines(lines: Iterable[bytes], name: str) -> Iterator[tuple[int, str]]:
         yield number, line
 
 
-def _parse_date(value: Any, where: str) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise ImportFailed(
-        f"{where}: published date {json.dumps(value, ensure_ascii=False)} is not a date "
-        f"like 2021-07-26."
-    )
-
-
-def _optional_text(value: Any, key: str, where: str, limit: int) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ImportFailed(f"{where}: {key} must be text.")
-    value = value.strip()
-    if len(value) > limit:
-        raise ImportFailed(f"{where}: {key} is longer than {limit} characters.")
-    return value or None
-
-
-def _url(value: Any, where: str) -> str | None:
-    url = _optional_text(value, "url", where, 2000)
-    if url is not None and not re.match(r"^https?://[^\s]+$", url, re.IGNORECASE):
-        raise ImportFailed(f"{where}: url must be an http:// or https:// address (got "
-                           f"{json.dumps(url, ensure_ascii=False)[:80]}).")
-    return url
-
-
 def parse_text_file(data: bytes, name: str, first_line_title: bool = False) -> ParsedDocument:
     """A ``.txt`` or ``.md`` article: optional front matter, paragraphs between blank lines."""
     text = decode_text(data, name)
@@ -264,69 +218,12 @@ def parse_text_file(data: bytes, name: str, first_line_title: bool = False) -> P
         title=" ".join(title.split())[:MAX_TITLE],
         paragraphs=paragraphs,
         origin=name,
-        source=_optional_text(front.get("source"), "source", where, 200),
-        url=_url(front.get("url"), where),
-        published=_parse_date(front.get("published"), where),
-        external_id=_optional_text(front.get("external_id"), "external_id", where, 200),
+        source=optional_text(front.get("source"), "source", where, 200),
+        url=parse_url(front.get("url"), where),
+        published=parse_date(front.get("published"), where),
+        external_id=optional_text(front.get("external_id"), "external_id", where, 200),
         meta=meta,
     )
-
-
-def _int(value: Any, key: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ImportFailed(f"{where}: {key} must be a whole number (got "
-                           f"{json.dumps(value, ensure_ascii=False)}).")
-    return value
-
-
-def parse_span(
-    item: Any, paragraphs: Sequence[str], codebook: Codebook, where: str, gold: bool = False
-) -> ParsedSpan:
-    """One span of a JSONL review or gold list, checked against the text and the codebook."""
-    if not isinstance(item, dict):
-        raise ImportFailed(f"{where}: a span must be an object.")
-    keys = GOLD_KEYS if gold else SPAN_KEYS
-    if not keys.issuperset(item):
-        raise ImportFailed(f"{where}: unknown span field {sorted(set(item) - keys)[0]!r}.")
-    for key in ("paragraph", "start", "end", "label"):
-        if key not in item:
-            raise ImportFailed(f"{where}: the span has no {key}.")
-    paragraph, start, end = item["paragraph"], item["start"], item["end"]
-    if not type(paragraph) is type(start) is type(end) is int:  # else name the fault
-        paragraph = _int(paragraph, "paragraph", where)
-        start = _int(start, "start", where)
-        end = _int(end, "end", where)
-    if not 0 <= paragraph < len(paragraphs):
-        raise ImportFailed(
-            f"{where}: paragraph {paragraph} does not exist (the document has "
-            f"{len(paragraphs)} paragraphs, numbered from 0)."
-        )
-    text = paragraphs[paragraph]
-    if not 0 <= start < end <= len(text):
-        raise ImportFailed(
-            f"{where}: offsets {start}-{end} are out of range for paragraph {paragraph} "
-            f"({len(text)} characters; 0 <= start < end <= length)."
-        )
-    if "text" in item and item["text"] != text[start:end]:
-        raise ImportFailed(
-            f"{where}: the span's text {json.dumps(item['text'], ensure_ascii=False)[:80]} does "
-            f"not match paragraph {paragraph} at {start}-{end}, which reads "
-            f"{json.dumps(text[start:end], ensure_ascii=False)[:80]}."
-        )
-    try:
-        label = codebook.label(item["label"], where).key
-        attributes = codebook.clean_attributes(label, item.get("attributes"), where)
-    except Invalid as exc:
-        raise ImportFailed(exc.message) from None
-    note = item.get("note") or ""
-    if not isinstance(note, str):
-        raise ImportFailed(f"{where}: note must be text.")
-    provenance = None
-    if gold:
-        provenance = item.get("provenance") or "imported"
-        if not isinstance(provenance, str) or len(provenance) > 100:
-            raise ImportFailed(f"{where}: provenance must be text of at most 100 characters.")
-    return ParsedSpan(paragraph, start, end, label, attributes, note, provenance)
 
 
 def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDocument:
@@ -378,11 +275,11 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
         title=title[:MAX_TITLE],
         paragraphs=list(paragraphs),
         origin=where,
-        source=_optional_text(obj.get("source"), "source", where, 200),
-        url=_url(obj.get("url"), where),
-        published=_parse_date(obj.get("published"), where),
+        source=optional_text(obj.get("source"), "source", where, 200),
+        url=parse_url(obj.get("url"), where),
+        published=parse_date(obj.get("published"), where),
         meta=meta,
-        external_id=_optional_text(external_id, "external_id", where, 200),
+        external_id=optional_text(external_id, "external_id", where, 200),
     )
 
     reviews = obj.get("reviews") or []
@@ -402,7 +299,7 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
                 f"{r_where}: reviewer must be a user name of letters, digits, '.', '_', '-' "
                 f"or '@' (got {json.dumps(name, ensure_ascii=False)})."
             )
-        if name.lower() == BRAT_GOLD:
+        if name.lower() == GOLD:
             raise ImportFailed(f"{r_where}: 'gold' is not a reviewer; put adjudicated spans "
                                f"in the document's \"gold\" list.")
         if name.lower() in seen_reviewers:
@@ -417,7 +314,7 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
         if not isinstance(reviewed, list):
             raise ImportFailed(f"{r_where}: reviewed_paragraphs must be a list.")
         for p in reviewed:
-            _int(p, "each of reviewed_paragraphs", r_where)
+            whole_int(p, "each of reviewed_paragraphs", r_where)
             if not 0 <= p < len(paragraphs):
                 raise ImportFailed(f"{r_where}: reviewed paragraph {p} does not exist.")
         if status == "submitted":
@@ -496,7 +393,6 @@ def parse_jsonl(
 DOCCANO_KEYS = {"text", "label", "entities", "relations", "comments", "Comments", "meta", "title",
                 # Written by our own export (and by doccano); only "reviewer" is checked.
                 "id", "document_id", "reviewer"}
-BRAT_GOLD = "gold"  # the folder of gold spans in a brat export
 MAX_ARCHIVE_TEXT = 512 * 1024 * 1024  # bytes of .txt and .ann read from one zip
 
 
@@ -504,15 +400,6 @@ def looks_like_doccano(obj: Any) -> bool:
     """A doccano sequence-labelling line (a text and its spans), not one of our documents."""
     return (isinstance(obj, dict) and "text" in obj and ("label" in obj or "entities" in obj)
             and "paragraphs" not in obj and "reviews" not in obj)
-
-
-def check_reviewer_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not USERNAME_RE.match(name):
-        raise ImportFailed(
-            f"{where}: reviewer must be a user name of letters, digits, '.', '_', '-' "
-            f"or '@' (got {json.dumps(name, ensure_ascii=False)})."
-        )
-    return name
 
 
 def _title_from(paragraph: str, limit: int = 80) -> str:
@@ -590,8 +477,8 @@ def parse_doccano_object(
     spans = []
     for i, (start, end, label) in enumerate(raw, start=1):
         s_where = f"{where}, span {i}"
-        start = _int(start, "start", s_where)
-        end = _int(end, "end", s_where)
+        start = whole_int(start, "start", s_where)
+        end = whole_int(end, "end", s_where)
         paragraph, p_start, p_end = locate_span(pmap, start, end, label, s_where)
         spans.append(parse_span({"paragraph": paragraph, "start": p_start, "end": p_end,
                                  "label": label}, pmap.paragraphs, codebook, s_where))
@@ -602,7 +489,7 @@ def parse_doccano_object(
     meta = obj.get("meta") or {}
     if not isinstance(meta, dict):
         raise ImportFailed(f"{where}: meta must be an object.")
-    if reviewer.lower() == BRAT_GOLD:
+    if reviewer.lower() == GOLD:
         # "--reviewer gold" (as our doccano export names the gold lines): the gold spans.
         for span in spans:
             span.provenance = "imported"
@@ -720,7 +607,7 @@ def parse_brat_files(files: Mapping[str, bytes], base: str,
     for rel, data in files.items():
         folder, _, filename = rel.partition("/")
         stem, suffix = PurePosixPath(filename).stem, PurePosixPath(filename).suffix.lower()
-        if folder.lower() != BRAT_GOLD:
+        if folder.lower() != GOLD:
             if not USERNAME_RE.match(folder):
                 raise ImportFailed(
                     f"{base}/{folder}: a reviewer folder's name is the reviewer's user name: "
@@ -741,7 +628,7 @@ def parse_brat_files(files: Mapping[str, bytes], base: str,
         first = ""
         reviews: list[ParsedReview] = []
         gold: list[ParsedSpan] = []
-        for folder in sorted(by_folder, key=lambda f: (f.lower() == BRAT_GOLD, f.lower())):
+        for folder in sorted(by_folder, key=lambda f: (f.lower() == GOLD, f.lower())):
             pair = by_folder[folder]
             txt_name, ann_name = f"{base}/{folder}/{docid}.txt", f"{base}/{folder}/{docid}.ann"
             if ".txt" not in pair:
@@ -762,7 +649,7 @@ def parse_brat_files(files: Mapping[str, bytes], base: str,
                     f"{txt_name}: the text differs from {first} (first at offset {at}); every "
                     f"folder must hold the same text for document {docid}."
                 )
-            is_gold = folder.lower() == BRAT_GOLD
+            is_gold = folder.lower() == GOLD
             spans = parse_brat_ann(pair[".ann"], ann_name, pmap, codebook, gold=is_gold)
             if is_gold:
                 gold = spans
