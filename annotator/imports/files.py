@@ -1,7 +1,7 @@
 """Files and folders named for an import: which files a path stands for (``expand_paths``),
 which format reads each (``parse_file``, by suffix; a folder of the brat layout is one brat
 import), and the documents they hold, one at a time (``iter_documents``) or all
-(``parse_paths``).
+(``parse_paths``); ``import_paths`` reads and writes them in one go.
 """
 
 from __future__ import annotations
@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from ..codebook import Codebook
+from ..codebook import Codebook, load_codebook
 from ..database import gc_paused
 from ..errors import ImportFailed
+from ..models import Project
 from .brat import brat_layout, parse_brat_folder, parse_brat_zip
 from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
 from .parsed import ParsedDocument
 from .text import TEXT_SUFFIXES, parse_text_file
+from .writer import ImportResult, import_stream
 
 ZIP_SUFFIXES = (".zip",)
 
@@ -113,3 +115,17 @@ def parse_paths(
     with gc_paused():
         return list(iter_documents(paths, codebook, first_line_title, progress, reviewer))
 
+
+def import_paths(
+    project: Project,
+    paths: Sequence[str | Path],
+    first_line_title: bool = False,
+    skip_existing: bool = False,
+    reviewer: str | None = None,
+) -> ImportResult:
+    """Parse and import files (no progress display): the programmatic entry point. The
+    files are read and written as they come (``iter_documents``, ``import_stream``)."""
+    codebook = load_codebook(project.codebook)
+    documents = iter_documents(expand_paths(paths), codebook, first_line_title,
+                               reviewer=reviewer)
+    return import_stream(project, documents, skip_existing=skip_existing)
