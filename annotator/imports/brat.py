@@ -16,6 +16,7 @@ from typing import Any
 
 from ..codebook import Codebook
 from ..errors import ImportFailed, Invalid
+from ..spans import clean_note
 from .paragraphs import ParagraphMap, SpanOutside, locate_span
 from .parsed import (
     GOLD,
@@ -334,6 +335,7 @@ def _brat_span(entity: _BratEntity, pmap: ParagraphMap, codebook: Codebook,
                     raise ImportFailed(f"{n_where}: attribute '{twice[0]}' of {entity.ident} "
                                        f"is given both by an attribute line and in the note.")
                 values.update(codebook.clean_attributes(label.key, more, n_where))
+            note = clean_note(note, n_where)  # named at the note's line
     except Invalid as exc:
         raise ImportFailed(exc.message) from None
     return parse_span(

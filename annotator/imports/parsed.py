@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..codebook import Codebook
-from ..errors import ImportFailed, Invalid
+from ..errors import DomainError, ImportFailed
+from ..spans import (
+    PLACE_FIELDS,
+    clean_note,
+    clean_provenance,
+    require_fields,
+    require_object,
+    whole_number,
+)
 from .paragraphs import content_hash
 
 SPAN_KEYS = {"paragraph", "start", "end", "label", "text", "attributes", "note",
@@ -104,10 +112,11 @@ def parse_url(value: Any, where: str) -> str | None:
 
 
 def whole_int(value: Any, key: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ImportFailed(f"{where}: {key} must be a whole number (got "
-                           f"{json.dumps(value, ensure_ascii=False)}).")
-    return value
+    """``value`` when it is a whole number (the rule of ``spans.whole_number``)."""
+    try:
+        return whole_number({key: value}, key, where)
+    except DomainError as exc:
+        raise ImportFailed(exc.message) from None
 
 
 def check_reviewer_name(name: Any, where: str) -> str:
@@ -119,24 +128,27 @@ def check_reviewer_name(name: Any, where: str) -> str:
     return name
 
 
-
 def parse_span(
     item: Any, paragraphs: Sequence[str], codebook: Codebook, where: str, gold: bool = False
 ) -> ParsedSpan:
-    """One span of a JSONL review or gold list, checked against the text and the codebook."""
-    if not isinstance(item, dict):
-        raise ImportFailed(f"{where}: a span must be an object.")
+    """One span of a JSONL review or gold list, checked against the text and the codebook.
+
+    The rules are the API's (spans.py: fields, whole numbers, note, provenance; codebook.py:
+    label and attributes), each fault an ``ImportFailed`` that starts with ``where``. Offsets
+    and text are checked here, with messages that quote what the file says against the text.
+    """
     keys = GOLD_KEYS if gold else SPAN_KEYS
-    if not keys.issuperset(item):
-        raise ImportFailed(f"{where}: unknown span field {sorted(set(item) - keys)[0]!r}.")
-    for key in ("paragraph", "start", "end", "label"):
-        if key not in item:
-            raise ImportFailed(f"{where}: the span has no {key}.")
-    paragraph, start, end = item["paragraph"], item["start"], item["end"]
-    if not type(paragraph) is type(start) is type(end) is int:  # else name the fault
-        paragraph = whole_int(paragraph, "paragraph", where)
-        start = whole_int(start, "start", where)
-        end = whole_int(end, "end", where)
+    try:
+        if type(item) is not dict or not keys.issuperset(item):  # else name the fault
+            require_object(item, keys, where)
+        require_fields(item, PLACE_FIELDS, where)
+        paragraph, start, end = item["paragraph"], item["start"], item["end"]
+        if not type(paragraph) is type(start) is type(end) is int:  # else name the fault
+            paragraph = whole_number(item, "paragraph", where)
+            start = whole_number(item, "start", where)
+            end = whole_number(item, "end", where)
+    except DomainError as exc:
+        raise ImportFailed(exc.message) from None
     if not 0 <= paragraph < len(paragraphs):
         raise ImportFailed(
             f"{where}: paragraph {paragraph} does not exist (the document has "
@@ -157,14 +169,9 @@ def parse_span(
     try:
         label = codebook.label(item["label"], where).key
         attributes = codebook.clean_attributes(label, item.get("attributes"), where)
-    except Invalid as exc:
+        note = clean_note(item.get("note"), where)
+        provenance = clean_provenance(item.get("provenance") or "imported", where) \
+            if gold else None
+    except DomainError as exc:
         raise ImportFailed(exc.message) from None
-    note = item.get("note") or ""
-    if not isinstance(note, str):
-        raise ImportFailed(f"{where}: note must be text.")
-    provenance = None
-    if gold:
-        provenance = item.get("provenance") or "imported"
-        if not isinstance(provenance, str) or len(provenance) > 100:
-            raise ImportFailed(f"{where}: provenance must be text of at most 100 characters.")
     return ParsedSpan(paragraph, start, end, label, attributes, note, provenance)
