@@ -183,6 +183,7 @@ def _bad(**changes):
     (_bad(reviews__0__status="done"), "status must be"),
     (_bad(reviews__0__reviewer="Gold"), "'gold' is not a reviewer"),
     (_bad(reviews__0__reviewer="no spaces allowed"), "reviewer must be"),
+    (_bad(reviews__0__reviewer="alice\n"), "reviewer must be"),  # accounts.USERNAME_RE
     (_bad(paragraphs=["ok", "  "]), "paragraph 1 is empty"),
     (_bad(published="July"), "not a date"),
     (_bad(colour="red"), "unknown field 'colour'"),

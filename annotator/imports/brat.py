@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..accounts import USERNAME_RE
 from ..codebook import Codebook
 from ..errors import ImportFailed, Invalid
 from ..spans import clean_note
@@ -21,7 +22,6 @@ from .paragraphs import ParagraphMap, SpanOutside, locate_span
 from .parsed import (
     GOLD,
     MAX_TITLE,
-    USERNAME_RE,
     ParsedDocument,
     ParsedReview,
     ParsedSpan,
@@ -138,7 +138,7 @@ def parse_brat_files(files: Mapping[str, bytes], base: str,
         folder, _, filename = rel.partition("/")
         stem, suffix = PurePosixPath(filename).stem, PurePosixPath(filename).suffix.lower()
         if folder.lower() != GOLD:
-            if not USERNAME_RE.match(folder):
+            if not USERNAME_RE.fullmatch(folder):
                 raise ImportFailed(
                     f"{base}/{folder}: a reviewer folder's name is the reviewer's user name: "
                     f"letters, digits, '.', '_', '-' or '@', starting with a letter or digit."

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..accounts import USERNAME_RE
 from ..codebook import Codebook
 from ..errors import DomainError, ImportFailed
 from ..spans import (
@@ -30,7 +31,6 @@ from .paragraphs import content_hash
 SPAN_KEYS = {"paragraph", "start", "end", "label", "text", "attributes", "note",
              "id", "client_id", "reviewer", "created_at", "updated_at"}
 GOLD_KEYS = SPAN_KEYS | {"provenance"}
-USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MAX_TITLE = 500
 # Where a reviewer's name goes, this one stands for gold: brat's gold/ folder, doccano's
 # --reviewer gold (as our exports write them); in documents JSONL it is refused as a reviewer.
@@ -120,7 +120,7 @@ def whole_int(value: Any, key: str, where: str) -> int:
 
 
 def check_reviewer_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not USERNAME_RE.match(name):
+    if not isinstance(name, str) or not USERNAME_RE.fullmatch(name):
         raise ImportFailed(
             f"{where}: reviewer must be a user name of letters, digits, '.', '_', '-' "
             f"or '@' (got {json.dumps(name, ensure_ascii=False)})."
