@@ -191,7 +191,7 @@ def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> No
     when its reviewers have no review of it yet.
     """
     from .codebook import load_codebook
-    from .documents import expand_paths, import_stream, iter_documents
+    from .imports import expand_paths, import_stream, iter_documents
 
     project = _project(slug)
     codebook = load_codebook(project.codebook)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from .accounts import create_user, find_user
-from .documents import import_documents, parse_text_file
 from .extensions import db
+from .imports import import_documents, parse_text_file
 from .models import Project
 from .projects import create_project
 

@@ -50,7 +50,7 @@ REPEATS = 3
 
 def _setup(ctx: Context):
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.projects import create_project
 
     documents = ctx.size(2000, 200)

@@ -29,7 +29,7 @@ PASSWORD = "benchmark-password-1"
 def _setup(ctx: Context, paragraphs: int, spans: int):
     from annotator.accounts import create_user
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.projects import create_project
 
     app = ctx.make_app(ctx.new_database("annotate"))

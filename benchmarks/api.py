@@ -31,7 +31,7 @@ SEED = 777
 def _setup(ctx: Context) -> dict[str, Any]:
     from annotator.accounts import create_token, create_user
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.projects import create_project
 
     app = ctx.make_app(ctx.new_database("api"))

@@ -71,7 +71,7 @@ def _rows(generator: CorpusGenerator, first_id: int, count: int,
           reviewer_ids: list[int], project_id: int, pools: dict[str, list[dict]]
           ) -> dict[str, list[dict[str, Any]]]:
     """The rows of ``count`` documents, ids from ``first_id``."""
-    from annotator.documents import content_hash
+    from annotator.imports import content_hash
 
     rng = generator.rng
     labels = [label["key"] for label in generator.labels]

@@ -25,7 +25,7 @@ THROUGHPUT_TARGET = Target(">=", 30_000, "spans/s")
 
 def run(ctx: Context) -> list[Result]:
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_jsonl
+    from annotator.imports import import_documents, parse_jsonl
     from annotator.projects import create_project
 
     size = import_corpus_size(ctx)

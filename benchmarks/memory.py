@@ -93,8 +93,8 @@ def _app(url: str):
 def _import(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import select
 
-    from annotator.documents import import_paths
     from annotator.extensions import db
+    from annotator.imports import import_paths
     from annotator.models import Project
 
     app = _app(args.database_url)

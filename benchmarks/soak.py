@@ -249,8 +249,8 @@ def init_database(url: str, instance: Path) -> None:
 def populate(ctx: Context, url: str) -> Setup:
     from annotator.accounts import create_token, create_user
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
     from annotator.extensions import db
+    from annotator.imports import import_documents, parse_document_object
     from annotator.projects import create_project
 
     app = ctx.make_app(url, create_schema=False)

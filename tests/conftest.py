@@ -193,7 +193,7 @@ def make_project(app):
 def make_document(app):
     """make_document(slug, paragraphs, title=..., reviews=..., gold=...) -> document id."""
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.models import Project
 
     def make(slug="news", paragraphs=("First paragraph.", "Second one."), **fields):

@@ -246,7 +246,7 @@ def test_csrf_token_endpoint(client, alice):
 def test_large_document_renders_fast(app, client, alice, make_project):
     """1,000 paragraphs and 5,000 spans: the page renders well within a second."""
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.models import Annotation, Project
 
     make_project("big")

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from annotator.agreement.report import build_report
-from annotator.documents import import_paths
 from annotator.exports import ExportOptions, export
+from annotator.imports import import_paths
 from tests.helpers import project_by_slug as _project
 
 pytestmark = pytest.mark.both_engines

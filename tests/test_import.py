@@ -6,15 +6,16 @@ import pytest
 from sqlalchemy import select
 
 from annotator.codebook import default_codebook, load_codebook
-from annotator.documents import (
+from annotator.errors import ImportFailed
+from annotator.extensions import db
+from annotator.imports import (
     import_documents,
     import_paths,
+    parse_document_object,
     parse_file,
     parse_text_file,
     split_paragraphs,
 )
-from annotator.errors import ImportFailed
-from annotator.extensions import db
 from annotator.models import (
     Annotation,
     Document,
@@ -23,6 +24,7 @@ from annotator.models import (
     ParagraphReview,
     User,
 )
+from annotator.spans import MAX_NOTE
 from tests.helpers import nothing_written
 from tests.helpers import project_by_slug as _project
 from tests.helpers import row_count as _count
@@ -181,6 +183,7 @@ def _bad(**changes):
     (_bad(reviews__0__status="done"), "status must be"),
     (_bad(reviews__0__reviewer="Gold"), "'gold' is not a reviewer"),
     (_bad(reviews__0__reviewer="no spaces allowed"), "reviewer must be"),
+    (_bad(reviews__0__reviewer="alice\n"), "reviewer must be"),  # accounts.USERNAME_RE
     (_bad(paragraphs=["ok", "  "]), "paragraph 1 is empty"),
     (_bad(published="July"), "not a date"),
     (_bad(colour="red"), "unknown field 'colour'"),
@@ -208,6 +211,45 @@ def test_nul_character_in_jsonl_refused_with_line(app, make_project, write_file)
         with pytest.raises(ImportFailed, match=r"nul.jsonl, line 2: the line holds a NUL"):
             import_paths(_project(), [path])
         assert _nothing_written()
+
+
+@pytest.mark.parametrize("where, spans", [
+    ("reviewer alice, span 2", "reviews__0__annotations__1__note"),
+    ("gold span 1", "gold__0__note"),
+])
+def test_notes_are_held_to_the_api_rule(app, make_project, write_file, where, spans):
+    """A note longer than the API takes (spans.MAX_NOTE) refuses the import, naming the file,
+    line and span; one of exactly MAX_NOTE characters comes in whole."""
+    make_project()
+    path = write_file("notes.jsonl", [{"title": "Good", "paragraphs": ["Fine."]},
+                                      _bad(**{spans: "n" * (MAX_NOTE + 1)})])
+    with app.app_context():
+        with pytest.raises(ImportFailed) as info:
+            import_paths(_project(), [path])
+        assert info.value.message == (f"{path}, line 2, {where}: note is longer than "
+                                      f"{MAX_NOTE} characters.")
+        assert nothing_written()
+        path = write_file("fits.jsonl", [_bad(**{spans: "n" * MAX_NOTE})])
+        assert import_paths(_project(), [path]).documents
+        assert MAX_NOTE in {len(n) for n in db.session.scalars(select(Annotation.note))} \
+            | {len(n) for n in db.session.scalars(select(GoldSpan.note))}
+
+
+@pytest.mark.parametrize("field, message", [
+    ("note", "note contains a NUL character, which cannot be stored"),
+    ("provenance", "provenance must be text of 1 to 100 characters"),
+])
+def test_a_nul_in_a_note_or_provenance_is_refused_when_objects_come_in_directly(
+        app, make_project, field, message):
+    """Objects given to parse_document_object (not read from a file, whose lines are checked
+    for \\u0000 first) meet the same span rule as the API."""
+    make_project()
+    with app.app_context():
+        codebook = load_codebook(_project().codebook)
+        with pytest.raises(ImportFailed) as info:
+            parse_document_object(_bad(**{f"gold__0__{field}": "a\x00b"}), codebook, "doc 1")
+        assert info.value.message == f"doc 1, gold span 1: {message}."
+        assert nothing_written()
 
 
 def test_broken_json_line_named(app, make_project, write_file):
@@ -271,7 +313,7 @@ def test_external_id_unique_per_project(app, make_project, write_file):
 def test_bulk_import_of_many_documents(app, make_project):
     make_project()
     codebook = load_codebook(default_codebook())
-    from annotator.documents import parse_document_object
+    from annotator.imports import parse_document_object
 
     docs = [
         parse_document_object({

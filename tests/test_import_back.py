@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from annotator.documents import ParagraphMap, SpanOutside, import_paths, split_paragraphs
 from annotator.errors import ImportFailed
 from annotator.exports import ExportOptions, export
 from annotator.extensions import db
+from annotator.imports import ParagraphMap, SpanOutside, import_paths, split_paragraphs
 from annotator.models import (
     Annotation,
     Document,
@@ -24,6 +24,7 @@ from annotator.models import (
     ParagraphReview,
     User,
 )
+from annotator.spans import MAX_NOTE
 from tests.helpers import nothing_written as _nothing_written
 from tests.helpers import project_by_slug as _project
 from tests.helpers import row_count as _count
@@ -354,6 +355,11 @@ BRAT_REFUSALS = [
     ({"alice/d.ann": "T1\tframing 0 5\n#1\tAnnotatorNotes T1\t{\"note\": \"\", "
                      "\"attributes\": {\"hedged\": \"yes\"}}\n"},
      "line 2: attribute 'hedged' must be true or false"),
+    # Notes keep the API's rule (spans.clean_note): at most MAX_NOTE characters, no NUL.
+    ({"alice/d.ann": "T1\tframing 0 5\n#1\tAnnotatorNotes T1\t" + "n" * (MAX_NOTE + 1) + "\n"},
+     f"alice/d.ann, line 2: note is longer than {MAX_NOTE} characters."),
+    ({"alice/d.ann": "T1\tframing 0 5\n#1\tAnnotatorNotes T1\t{\"note\": \"a\\u0000b\"}\n"},
+     "alice/d.ann, line 2: note contains a NUL character, which cannot be stored."),
     ({"alice/x.ann": "T1\tframing 0 5\n"}, "alice/x.ann: there is no x.txt beside it"),
     ({"not a name/d.txt": TEXT, "not a name/d.ann": ""}, "reviewer folder's name"),
 ]

@@ -9,19 +9,20 @@ import json
 import pytest
 from sqlalchemy import select, text
 
-from annotator import documents as importer
 from annotator.codebook import load_codebook
-from annotator.documents import (
+from annotator.errors import ImportFailed
+from annotator.extensions import db
+from annotator.imports import (
     import_documents,
     import_paths,
     import_stream,
     iter_documents,
     iter_jsonl,
+    parse_document_object,
     parse_jsonl,
     parse_paths,
 )
-from annotator.errors import ImportFailed
-from annotator.extensions import db
+from annotator.imports import writer as importer
 from annotator.models import (
     Annotation,
     Document,
@@ -241,8 +242,8 @@ def test_many_documents_across_many_chunks(app, make_project, monkeypatch):
     with app.app_context():
         project = _project()
         codebook = load_codebook(project.codebook)
-        docs = [importer.parse_document_object(_doc(i, reviewer=f"r{i % 7}"), codebook,
-                                               f"line {i}") for i in range(333)]
+        docs = [parse_document_object(_doc(i, reviewer=f"r{i % 7}"), codebook, f"line {i}")
+                for i in range(333)]
         seen = []
         result = import_documents(project, docs, progress=seen.append)
         assert len(result.documents) == 333 and result.spans == 666
@@ -259,8 +260,7 @@ def test_import_stream_reports_documents_done(app, make_project, small_chunks):
     with app.app_context():
         project = _project()
         codebook = load_codebook(project.codebook)
-        docs = (importer.parse_document_object(_doc(i), codebook, f"line {i}")
-                for i in range(5))
+        docs = (parse_document_object(_doc(i), codebook, f"line {i}") for i in range(5))
         seen = []
         assert len(import_stream(project, docs, progress=seen.append).documents) == 5
         assert seen == [2, 4, 5]

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from annotator import create_app
 from annotator.agreement.report import build_report
-from annotator.documents import import_paths
 from annotator.extensions import db
+from annotator.imports import import_paths
 from annotator.models import Project
 from annotator.projects import create_project
 from annotator.tokens import token_arrays as tokenize

@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import text
 
 from annotator.database import refresh_statistics
-from annotator.documents import import_paths
 from annotator.extensions import db
+from annotator.imports import import_paths
 from tests.helpers import project_by_slug
 
 pytestmark = pytest.mark.both_engines

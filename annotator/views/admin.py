@@ -24,9 +24,9 @@ from wtforms import Field
 
 from .. import accounts, projects
 from ..codebook import default_codebook, load_codebook
-from ..documents import import_documents, parse_file
 from ..errors import DomainError, ImportFailed
 from ..extensions import login_manager
+from ..imports import import_documents, parse_file
 from ..models import User
 from .forms import (
     ActionForm,

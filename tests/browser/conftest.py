@@ -166,7 +166,7 @@ def seed(live_app):
     """Helpers that write straight into the live server's database."""
     from annotator.accounts import create_user, find_user
     from annotator.codebook import load_codebook
-    from annotator.documents import import_documents, parse_document_object
+    from annotator.imports import import_documents, parse_document_object
     from annotator.models import Project
     from annotator.projects import create_project
 
@@ -193,7 +193,7 @@ def seed(live_app):
                 return import_documents(project, [doc]).documents[0]
 
         def text_document(self, path: Path, slug="news", **overrides) -> int:
-            from annotator.documents import parse_text_file
+            from annotator.imports import parse_text_file
 
             self.project(slug)
             with live_app.app_context():

@@ -1,0 +1,131 @@
+"""Files and folders named for an import: which files a path stands for (``expand_paths``),
+which format reads each (``parse_file``, by suffix; a folder of the brat layout is one brat
+import), and the documents they hold, one at a time (``iter_documents``) or all
+(``parse_paths``); ``import_paths`` reads and writes them in one go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from ..codebook import Codebook, load_codebook
+from ..database import gc_paused
+from ..errors import ImportFailed
+from ..models import Project
+from .brat import brat_layout, parse_brat_folder, parse_brat_zip
+from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
+from .parsed import ParsedDocument
+from .text import TEXT_SUFFIXES, parse_text_file
+from .writer import ImportResult, import_stream
+
+ZIP_SUFFIXES = (".zip",)
+
+
+def parse_file(
+    data: bytes, name: str, codebook: Codebook, first_line_title: bool = False,
+    reviewer: str | None = None,
+) -> list[ParsedDocument]:
+    """Parse one uploaded or named file by its suffix: ``.txt``/``.md``, ``.jsonl`` (documents,
+    or doccano with ``reviewer``) or ``.zip`` (a brat folder)."""
+    suffix = Path(name).suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return [parse_text_file(data, name, first_line_title)]
+    if suffix in JSONL_SUFFIXES:
+        return parse_jsonl(data, name, codebook, reviewer)
+    if suffix in ZIP_SUFFIXES:
+        return parse_brat_zip(data, name, codebook)
+    if suffix == ".ann":
+        raise ImportFailed(
+            f"{name}: a brat .ann file cannot come in alone; import the brat folder that holds "
+            f"one subfolder per reviewer (REVIEWER/DOCID.txt and DOCID.ann), or its .zip."
+        )
+    raise ImportFailed(
+        f"{name}: cannot import a '{suffix or 'file without a suffix'}' file; use .txt, .md, "
+        f".jsonl or a brat .zip."
+    )
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named on the command line; a folder stands for the importable files inside it,
+    except a brat folder (``brat_layout``), which stands for itself: ``parse_paths`` reads it
+    as one."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir() and brat_layout(path):
+            files.append(path)
+        elif path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
+            )
+            if not found:
+                raise ImportFailed(f"{path}: the folder holds no .txt, .md or .jsonl files.")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise ImportFailed(f"{path}: no such file or folder.")
+    return files
+
+
+def iter_documents(
+    paths: Iterable[Path],
+    codebook: Codebook,
+    first_line_title: bool = False,
+    progress: Callable[[Path], None] | None = None,
+    reviewer: str | None = None,
+) -> Iterator[ParsedDocument]:
+    """The documents of the files ``expand_paths`` gives, one at a time (``parse_paths``
+    without holding them all): JSONL files are read line by line; ``progress`` is called
+    after each file."""
+    for path in paths:
+        if path.is_dir():
+            yield from parse_brat_folder(path, codebook)
+        elif path.suffix.lower() in JSONL_SUFFIXES:
+            yield from iter_jsonl(_file_lines(path), str(path), codebook, reviewer)
+        else:
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
+            yield from parse_file(data, str(path), codebook, first_line_title, reviewer)
+        if progress:
+            progress(path)
+
+
+def _file_lines(path: Path) -> Iterator[bytes]:
+    try:
+        with path.open("rb") as stream:
+            yield from stream
+    except OSError as exc:
+        raise ImportFailed(f"{path}: cannot be read ({exc.strerror}).") from None
+
+
+def parse_paths(
+    paths: Sequence[Path],
+    codebook: Codebook,
+    first_line_title: bool = False,
+    progress: Callable[[Path], None] | None = None,
+    reviewer: str | None = None,
+) -> list[ParsedDocument]:
+    """Parse the files ``expand_paths`` gives (a folder among them is a brat folder);
+    ``reviewer`` names the reviewer of doccano files."""
+    with gc_paused():
+        return list(iter_documents(paths, codebook, first_line_title, progress, reviewer))
+
+
+def import_paths(
+    project: Project,
+    paths: Sequence[str | Path],
+    first_line_title: bool = False,
+    skip_existing: bool = False,
+    reviewer: str | None = None,
+) -> ImportResult:
+    """Parse and import files (no progress display): the programmatic entry point. The
+    files are read and written as they come (``iter_documents``, ``import_stream``)."""
+    codebook = load_codebook(project.codebook)
+    documents = iter_documents(expand_paths(paths), codebook, first_line_title,
+                               reviewer=reviewer)
+    return import_stream(project, documents, skip_existing=skip_existing)

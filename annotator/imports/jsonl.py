@@ -1,0 +1,200 @@
+"""Documents JSONL (INTERFACE.md, "Documents JSONL"): one document per line, with its
+paragraphs (or its whole text), and optionally its reviews and gold; also what ``export
+--format jsonl`` writes, which imports back as the same documents, reviews and gold.
+
+A file whose first document looks like a doccano line is read as doccano (doccano.py).
+Files are read line by line (``iter_jsonl``), so that a large one is never held whole.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from ..codebook import Codebook
+from ..database import gc_paused
+from ..errors import ImportFailed
+from .doccano import looks_like_doccano, parse_doccano_object
+from .paragraphs import split_paragraphs
+from .parsed import (
+    GOLD,
+    MAX_TITLE,
+    ParsedDocument,
+    ParsedReview,
+    check_reviewer_name,
+    optional_text,
+    parse_date,
+    parse_span,
+    parse_url,
+    whole_int,
+)
+from .text import text_lines
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+DOCUMENT_KEYS = {
+    "title", "source", "url", "published", "meta", "external_id", "paragraphs", "text",
+    "reviews", "gold",
+    # Written by our own export; accepted and ignored on the way back in.
+    "id", "project",
+}
+REVIEW_KEYS = {"reviewer", "status", "reviewed_paragraphs", "annotations"}
+
+
+def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDocument:
+    """One document of the documents JSONL format (INTERFACE.md)."""
+    if not isinstance(obj, dict):
+        raise ImportFailed(f"{where}: each line must be a JSON object (a document).")
+    unknown = set(obj) - DOCUMENT_KEYS
+    if unknown:
+        raise ImportFailed(f"{where}: unknown field {sorted(unknown)[0]!r}; a document has "
+                           f"{', '.join(sorted(DOCUMENT_KEYS - {'id', 'project'}))}.")
+    if "paragraphs" in obj:
+        if "text" in obj:
+            raise ImportFailed(f"{where}: give either paragraphs or text, not both.")
+        paragraphs = obj["paragraphs"]
+        if not isinstance(paragraphs, list) or not paragraphs:
+            raise ImportFailed(f"{where}: paragraphs must be a non-empty list of strings.")
+        for i, p in enumerate(paragraphs):
+            if not isinstance(p, str):
+                raise ImportFailed(f"{where}: paragraph {i} is not a string.")
+            if not p.strip():
+                raise ImportFailed(f"{where}: paragraph {i} is empty or white space only.")
+            if "\x00" in p:
+                raise ImportFailed(f"{where}: paragraph {i} contains a NUL character.")
+    elif "text" in obj:
+        if not isinstance(obj["text"], str):
+            raise ImportFailed(f"{where}: text must be a string.")
+        if "\x00" in obj["text"]:
+            raise ImportFailed(f"{where}: text contains a NUL character.")
+        paragraphs = split_paragraphs(obj["text"])
+        if not paragraphs:
+            raise ImportFailed(f"{where}: text is empty.")
+    else:
+        raise ImportFailed(f"{where}: the document has neither paragraphs nor text.")
+
+    title = obj.get("title")
+    if title is not None and not isinstance(title, str):
+        raise ImportFailed(f"{where}: title must be text.")
+    title = " ".join((title or "").split())
+    if not title:
+        title = str(obj.get("external_id") or where)
+    meta = obj.get("meta") or {}
+    if not isinstance(meta, dict):
+        raise ImportFailed(f"{where}: meta must be an object.")
+    external_id = obj.get("external_id")
+    if isinstance(external_id, int) and not isinstance(external_id, bool):
+        external_id = str(external_id)
+
+    doc = ParsedDocument(
+        title=title[:MAX_TITLE],
+        paragraphs=list(paragraphs),
+        origin=where,
+        source=optional_text(obj.get("source"), "source", where, 200),
+        url=parse_url(obj.get("url"), where),
+        published=parse_date(obj.get("published"), where),
+        meta=meta,
+        external_id=optional_text(external_id, "external_id", where, 200),
+    )
+
+    reviews = obj.get("reviews") or []
+    if not isinstance(reviews, list):
+        raise ImportFailed(f"{where}: reviews must be a list.")
+    seen_reviewers: set[str] = set()
+    for r_index, review in enumerate(reviews):
+        r_where = f"{where}, review {r_index + 1}"
+        if not isinstance(review, dict):
+            raise ImportFailed(f"{r_where}: a review must be an object.")
+        unknown = set(review) - REVIEW_KEYS
+        if unknown:
+            raise ImportFailed(f"{r_where}: unknown review field {sorted(unknown)[0]!r}.")
+        name = check_reviewer_name(review.get("reviewer"), r_where)
+        if name.lower() == GOLD:
+            raise ImportFailed(f"{r_where}: 'gold' is not a reviewer; put adjudicated spans "
+                               f"in the document's \"gold\" list.")
+        if name.lower() in seen_reviewers:
+            raise ImportFailed(f"{r_where}: reviewer '{name}' has two reviews of this document.")
+        seen_reviewers.add(name.lower())
+        r_where = f"{where}, reviewer {name}"
+        status = review.get("status", "in_progress")
+        if status not in ("in_progress", "submitted"):
+            raise ImportFailed(f"{r_where}: status must be in_progress or submitted "
+                               f"(got {json.dumps(status, ensure_ascii=False)}).")
+        reviewed = review.get("reviewed_paragraphs") or []
+        if not isinstance(reviewed, list):
+            raise ImportFailed(f"{r_where}: reviewed_paragraphs must be a list.")
+        for p in reviewed:
+            whole_int(p, "each of reviewed_paragraphs", r_where)
+            if not 0 <= p < len(paragraphs):
+                raise ImportFailed(f"{r_where}: reviewed paragraph {p} does not exist.")
+        if status == "submitted":
+            # Submitting a document reviews every paragraph of it.
+            reviewed = list(range(len(paragraphs)))
+        spans = review.get("annotations") or []
+        if not isinstance(spans, list):
+            raise ImportFailed(f"{r_where}: annotations must be a list.")
+        doc.reviews.append(ParsedReview(
+            reviewer=name,
+            status=status,
+            reviewed_paragraphs=sorted(set(reviewed)),
+            annotations=[
+                parse_span(s, paragraphs, codebook, f"{r_where}, span {i + 1}")
+                for i, s in enumerate(spans)
+            ],
+        ))
+    gold = obj.get("gold") or []
+    if not isinstance(gold, list):
+        raise ImportFailed(f"{where}: gold must be a list.")
+    doc.gold = [
+        parse_span(s, paragraphs, codebook, f"{where}, gold span {i + 1}", gold=True)
+        for i, s in enumerate(gold)
+    ]
+    return doc
+
+
+def iter_jsonl(
+    lines: Iterable[bytes], name: str, codebook: Codebook, reviewer: str | None = None
+) -> Iterator[ParsedDocument]:
+    """The documents of a JSONL file given as its lines of bytes (an open binary file, say),
+    one at a time: what ``parse_jsonl`` returns, without holding the file or its documents."""
+    doccano: bool | None = None
+    for number, line in text_lines(lines, name):
+        if not line.strip():
+            continue
+        where = f"{name}, line {number}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ImportFailed(
+                f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
+            ) from None
+        if "\\u0000" in line:
+            raise ImportFailed(f"{where}: the line holds a NUL character (\\u0000), which no "
+                               f"text can contain here; remove it.")
+        if doccano is None:
+            doccano = looks_like_doccano(obj)
+            if doccano and reviewer is None:
+                raise ImportFailed(
+                    f"{where}: this looks like a doccano export (a text with its labels), which "
+                    f"holds one reviewer's spans; name the reviewer with --reviewer NAME."
+                )
+            if doccano:
+                check_reviewer_name(reviewer, name)
+        if doccano:
+            yield parse_doccano_object(obj, codebook, where, reviewer)
+        else:
+            yield parse_document_object(obj, codebook, where)
+    if doccano is None:
+        raise ImportFailed(f"{name}: the file holds no documents.")
+
+
+def parse_jsonl(
+    data: bytes, name: str, codebook: Codebook, reviewer: str | None = None
+) -> list[ParsedDocument]:
+    """Documents JSONL, or a doccano export when its first object looks like one (a text with
+    label or entities, no paragraphs or reviews): doccano files hold one reviewer's spans, and
+    ``reviewer`` names that reviewer (it is required for them, and unused for documents)."""
+    with gc_paused():
+        return list(iter_jsonl(io.BytesIO(data), name, codebook, reviewer))
+
