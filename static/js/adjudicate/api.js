@@ -1,7 +1,7 @@
 // The JSON API of adjudication: the CSRF header on writes, and every answer turned into
 // {ok, status, data, message}, with a sentence a person can act on when it failed.
 
-import { csrfToken, fillUrl, requestJson } from "../http.js";
+import { csrfToken, fillUrl, requestJson } from "../shared/http.js";
 
 export class Api {
   constructor(urls) {

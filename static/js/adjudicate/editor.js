@@ -2,23 +2,8 @@
 // or taken from a selection in the gold row), label, every attribute of the label by its
 // type, a note; Save sends only what changed, Delete asks once more. Escape closes.
 
+import { el, humanize } from "../shared/dom.js";
 import { textIndex } from "./render.js";
-
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (k in node && typeof v !== "string") node[k] = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children) if (child != null) node.append(child);
-  return node;
-}
-
-export const humanize = (value) => String(value).replace(/_/g, " ");
 
 /** "unanimous", "majority", "adjudicated by NAME" or the stored text. */
 export function provenance(value) {

@@ -5,8 +5,9 @@
 // code points (as the server has them); the DOM is addressed in UTF-16 units.
 
 import { snapSelection } from "../annotate/offsets.js";
+import { el, humanize } from "../shared/dom.js";
 import { Api } from "./api.js";
-import { el, GoldEditor, humanize, provenance, provenanceBadge, sameAttributes } from "./editor.js";
+import { GoldEditor, provenance, provenanceBadge, sameAttributes } from "./editor.js";
 import { offsetIn, renderText, textIndex } from "./render.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);

@@ -1,7 +1,7 @@
 // Talking to the JSON API: the CSRF header on writes, and every answer sorted into what the
 // save queue does with it (done, retry later, log in again, or refused for good).
 
-import { csrfToken, fillUrl, requestJson } from "../http.js";
+import { csrfToken, fillUrl, requestJson } from "../shared/http.js";
 
 export class Api {
   constructor(urls) {

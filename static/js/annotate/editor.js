@@ -2,24 +2,9 @@
 // delete. Changes are reported as they happen (text with a short delay); Escape closes and
 // focus goes back where it came from.
 
+import { el, humanize } from "../shared/dom.js";
+
 const SEGMENTED_MAX = 4;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v == null) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k in node && typeof v !== "string") node[k] = v;
-    else node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const child of children) {
-    if (child != null) node.append(child);
-  }
-  return node;
-}
-
-export const humanize = (value) => String(value).replace(/_/g, " ");
 
 export class SpanEditor {
   constructor(root, { labels, onChange, onDelete, onClose }) {

@@ -3,8 +3,9 @@
 // Offsets kept in the page's state are code points (as the server has them); the DOM is
 // addressed in UTF-16 units through TextIndex.
 
+import { humanize } from "../shared/dom.js";
 import { Api } from "./api.js";
-import { humanize, SpanEditor } from "./editor.js";
+import { SpanEditor } from "./editor.js";
 import { snapSelection, TextIndex, wordStops } from "./offsets.js";
 import { SaveQueue } from "./queue.js";
 import { domPoint, renderParagraph, spansAt } from "./render.js";
