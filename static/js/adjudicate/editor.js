@@ -3,7 +3,8 @@
 // type, a note; Save sends only what changed, Delete asks once more. Escape closes.
 
 import { el, humanize } from "../shared/dom.js";
-import { textIndex } from "./render.js";
+import { textIndex, textSlice } from "../shared/offsets.js";
+import { tokens } from "../shared/tokens.js";
 
 /** "unanimous", "majority", "adjudicated by NAME" or the stored text. */
 export function provenance(value) {
@@ -17,18 +18,6 @@ export function provenance(value) {
 export function provenanceBadge(value) {
   const p = provenance(value);
   return el("span", { class: `prov prov-${p.kind}`, text: p.text });
-}
-
-const WORD = /[\p{L}\p{N}_]+|[^\p{L}\p{N}_\s]/gu;
-
-/** Token [start, end) pairs of a text, in code points (as the server's \w+|[^\w\s]). */
-export function tokenBounds(text) {
-  const index = textIndex(text);
-  const out = [];
-  for (const m of text.matchAll(WORD)) {
-    out.push([index.toCp(m.index), index.toCp(m.index + m[0].length)]);
-  }
-  return out;
 }
 
 function stableJson(value) {
@@ -164,7 +153,7 @@ export class GoldEditor {
     const before = text.slice(Math.max(0, this.u16(text, d.start) - 40), this.u16(text, d.start));
     const quote = el("blockquote", { class: "quote", "data-label": d.label },
       el("span", { class: "ctx", text: (before.length >= 40 ? "…" : "") + before }),
-      el("mark", { class: "hl kind-gold", "data-label": d.label, text: this.slice(text, d.start, d.end) }),
+      el("mark", { class: "hl kind-gold", "data-label": d.label, text: textSlice(text, d.start, d.end) }),
       el("span", { class: "ctx", text: this.after(text, d.end) }));
 
     const nudge = (edge, delta, name) => el("button", {
@@ -287,10 +276,6 @@ export class GoldEditor {
     return textIndex(text).toU16(cp);
   }
 
-  slice(text, start, end) {
-    return text.slice(this.u16(text, start), this.u16(text, end));
-  }
-
   after(text, end) {
     const a = this.u16(text, end);
     const rest = text.slice(a, a + 40);
@@ -305,7 +290,7 @@ export class GoldEditor {
     if (byCharacter) {
       if (edge === "start") start += delta; else end += delta;
     } else {
-      const toks = tokenBounds(text);
+      const toks = tokens(text);
       const pick = (values, better) => values.reduce((best, v) => (best === null || better(v, best) ? v : best), null);
       let moved = null;
       if (edge === "start") {
@@ -338,7 +323,7 @@ export class GoldEditor {
     const button = this.root.querySelector(`[data-nudge="${edge}:${delta}"]`);
     if (button) button.focus();
     const live = this.root.querySelector(".bounds-live");
-    if (live) live.textContent = `${edge === "start" ? "Start" : "End"} now ${edge === "start" ? start : end}: “${this.slice(text, start, end)}”`;
+    if (live) live.textContent = `${edge === "start" ? "Start" : "End"} now ${edge === "start" ? start : end}: “${textSlice(text, start, end)}”`;
   }
 
   useSelection() {

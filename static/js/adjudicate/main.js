@@ -4,11 +4,11 @@
 // delete gold spans; run auto gold and show what it proposed. Offsets in the page's state are
 // code points (as the server has them); the DOM is addressed in UTF-16 units.
 
-import { snapSelection } from "../annotate/offsets.js";
 import { el, humanize } from "../shared/dom.js";
+import { offsetIn, selectionOffsets, textSlice } from "../shared/offsets.js";
 import { Api } from "./api.js";
 import { GoldEditor, provenance, provenanceBadge, sameAttributes } from "./editor.js";
-import { offsetIn, renderText, textIndex } from "./render.js";
+import { renderText } from "./render.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -35,14 +35,8 @@ const byPosition = (a, b) => a.paragraph - b.paragraph || a.start - b.start || a
 const keyOf = (s) => `${s.paragraph}|${s.label}|${s.start}|${s.end}`;
 const labelName = (key) => (labels.get(key) ? labels.get(key).name : key);
 
-function slice(paragraph, start, end) {
-  const text = texts[paragraph];
-  const index = textIndex(text);
-  return text.slice(index.toU16(start), index.toU16(end));
-}
-
 function excerpt(paragraph, start, end, max = 90) {
-  const t = slice(paragraph, start, end).replace(/\s+/g, " ");
+  const t = textSlice(texts[paragraph], start, end).replace(/\s+/g, " ");
   return t.length > max ? `${t.slice(0, max - 20)} … ${t.slice(-16)}` : t;
 }
 
@@ -407,10 +401,8 @@ function readSelection() {
   const text = texts[paragraph];
   const a = offsetIn(textEl, range.startContainer, range.startOffset);
   const b = offsetIn(textEl, range.endContainer, range.endOffset);
-  const snapped = snapSelection(text, a, b, !altSelect);
-  if (!snapped) return null;
-  const index = textIndex(text);
-  return { paragraph, start: index.toCp(snapped[0], "before"), end: index.toCp(snapped[1], "after") };
+  const offsets = selectionOffsets(text, a, b, !altSelect);
+  return offsets && { paragraph, ...offsets };
 }
 
 function updateSelection(next) {

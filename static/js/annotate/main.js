@@ -4,11 +4,13 @@
 // addressed in UTF-16 units through TextIndex.
 
 import { humanize } from "../shared/dom.js";
+import {
+  domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
+} from "../shared/offsets.js";
 import { Api } from "./api.js";
 import { SpanEditor } from "./editor.js";
-import { snapSelection, TextIndex, wordStops } from "./offsets.js";
 import { SaveQueue } from "./queue.js";
-import { domPoint, renderParagraph, spansAt } from "./render.js";
+import { renderParagraph, spansAt } from "./render.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -18,9 +20,7 @@ const article = $("article");
 const paraEls = Array.from(article.querySelectorAll("[data-paragraph-index]"));
 const textEls = paraEls.map((p) => p.querySelector(".paragraph-text"));
 const texts = textEls.map((t) => t.textContent);
-const indexes = new Array(texts.length);
 const stopsCache = new Array(texts.length);
-const tindex = (p) => (indexes[p] ??= new TextIndex(texts[p]));
 const stops = (p) => (stopsCache[p] ??= wordStops(texts[p]));
 
 const labels = new Map(data.labels.map((l) => [l.key, l]));
@@ -123,7 +123,7 @@ function applyOp(op) {
 // --- drawing --------------------------------------------------------------------------------
 
 function render(p) {
-  const t = tindex(p);
+  const t = textIndex(texts[p]);
   const list = paragraphSpans(p).map((s) => ({
     key: s.key, id: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
   }));
@@ -138,9 +138,7 @@ function renderReviewed() {
 }
 
 function excerpt(span, max = 90) {
-  const t = tindex(span.paragraph);
-  const text = texts[span.paragraph].slice(t.toU16(span.start), t.toU16(span.end));
-  const flat = text.replace(/\s+/g, " ");
+  const flat = textSlice(texts[span.paragraph], span.start, span.end).replace(/\s+/g, " ");
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -478,12 +476,7 @@ function locate(node, offset, side) {
   }
   const p = Number(para.dataset.paragraphIndex);
   const textEl = textEls[p];
-  if (textEl === node || textEl.contains(node)) {
-    const range = document.createRange();
-    range.setStart(textEl, 0);
-    range.setEnd(node, offset);
-    return { p, u: range.toString().length };
-  }
+  if (textEl === node || textEl.contains(node)) return { p, u: offsetIn(textEl, node, offset) };
   const range = document.createRange();
   range.selectNodeContents(textEl);
   return { p, u: range.comparePoint(node, offset) < 0 ? 0 : texts[p].length };
@@ -521,14 +514,12 @@ function tagSelection(labelKey, { exact = false } = {}) {
     return;
   }
   const snap = !exact && !selectionWithAlt && els.snap.checked;
-  const range16 = snapSelection(texts[a.p], Math.min(a.u, b.u), Math.max(a.u, b.u), snap);
-  if (!range16) {
+  const offsets = selectionOffsets(texts[a.p], Math.min(a.u, b.u), Math.max(a.u, b.u), snap);
+  if (!offsets) {
     notice("The selection holds only white space.", "info");
     return;
   }
-  const t = tindex(a.p);
-  const start = t.toCp(range16[0], "before");
-  const end = t.toCp(range16[1], "after");
+  const { start, end } = offsets;
   const key = newKey();
   const span = { key, id: null, paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" };
   addSpan(span);
