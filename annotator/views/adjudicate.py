@@ -79,6 +79,9 @@ def _urls(document: Document) -> dict[str, str]:
         "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
+        # for the shared Api (static/js/shared/api.js), as on the annotate page
+        "csrf": url_for("annotate.csrf_token"),
+        "login": url_for("auth.login"),
     }
 
 

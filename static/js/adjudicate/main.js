@@ -4,9 +4,9 @@
 // delete gold spans; run auto gold and show what it proposed. Offsets in the page's state are
 // code points (as the server has them); the DOM is addressed in UTF-16 units.
 
+import { Api } from "../shared/api.js";
 import { el, humanize } from "../shared/dom.js";
 import { offsetIn, selectionOffsets, textSlice } from "../shared/offsets.js";
-import { Api } from "./api.js";
 import { GoldEditor, provenance, provenanceBadge, sameAttributes } from "./editor.js";
 import { renderText } from "./render.js";
 
@@ -347,9 +347,9 @@ const editor = new GoldEditor($("editor"), {
   },
   onDelete: async (span) => {
     editor.setBusy(true);
-    const result = await api.call("DELETE", api.url("span", { id: span.id }));
+    const result = await api.remove(api.url("span", { id: span.id }));
     editor.setBusy(false);
-    if (!result.ok && result.status !== 404) {
+    if (!result.ok) {
       editor.showError(result.message);
       return;
     }

@@ -3,13 +3,13 @@
 // Offsets kept in the page's state are code points (as the server has them); the DOM is
 // addressed in UTF-16 units through TextIndex.
 
+import { Api } from "../shared/api.js";
 import { humanize } from "../shared/dom.js";
 import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
-import { Api } from "./api.js";
 import { SpanEditor } from "./editor.js";
-import { SaveQueue } from "./queue.js";
+import { SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
@@ -324,10 +324,10 @@ function redraw(touched) {
 async function resync() {
   try {
     const [a, r] = await Promise.all([
-      api.fetchJson("GET", data.urls.annotations),
-      api.fetchJson("GET", data.urls.review_state),
+      api.call("GET", data.urls.annotations),
+      api.call("GET", data.urls.review_state),
     ]);
-    if (!a.response.ok || !r.response.ok || !Array.isArray(a.data)) return;
+    if (!a.ok || !r.ok || !Array.isArray(a.data)) return;
     const touched = new Set(byParagraph.keys());
     fromServer(a.data);
     reviewed.clear();
@@ -380,7 +380,7 @@ const locks = navigator.locks && navigator.locks.request ? navigator.locks : nul
 if (!data.viewing_other) {
   queue = new SaveQueue({
     storageKey: locks ? `${QUEUE_BASE}:tab:${newKey()}` : QUEUE_BASE,
-    send: (op, id) => api.send(op, id),
+    send: (op, id) => sendOperation(api, op, id),
     onSent,
     onFailed,
     onAuth,
