@@ -4,11 +4,11 @@
 // addressed in UTF-16 units through TextIndex.
 
 import { Api } from "../shared/api.js";
-import { humanize } from "../shared/dom.js";
+import { attributeSummary } from "../shared/attributes.js";
+import { SpanEditor } from "../shared/editor.js";
 import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
-import { SpanEditor } from "./editor.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
 
@@ -142,19 +142,10 @@ function excerpt(span, max = 90) {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function attributeSummary(span) {
-  const label = labels.get(span.label);
-  if (!label) return "";
-  const parts = [];
-  for (const a of label.attributes) {
-    const v = span.attributes[a.key];
-    if (v == null || v === "" || (Array.isArray(v) && !v.length)) continue;
-    if (a.type === "boolean") parts.push(v ? a.name : `not ${a.name}`);
-    else if (Array.isArray(v)) parts.push(v.map(humanize).join(", "));
-    else parts.push(humanize(v));
-  }
-  if (span.note) parts.push("note");
-  return parts.join(" · ");
+function spanSummary(span) {
+  const summary = attributeSummary(labels.get(span.label), span.attributes);
+  if (!span.note) return summary;
+  return summary ? `${summary} · note` : "note";
 }
 
 function marksOf(key) {
@@ -199,7 +190,7 @@ function updateSidebar() {
     text.textContent = `“${excerpt(span)}”`;
     const attrs = document.createElement("span");
     attrs.className = "span-attrs";
-    attrs.textContent = attributeSummary(span);
+    attrs.textContent = spanSummary(span);
     button.append(swatch, name, text, attrs);
     const li = document.createElement("li");
     li.append(button);
@@ -239,11 +230,7 @@ function setReadonly(message) {
     const span = els.banner.querySelector("span");
     if (span) span.textContent = message;
   }
-  if (editor.isOpen) {
-    const span = spans.get(editor.key);
-    editor.readonly = true;
-    if (span) editor.refresh(span, excerpt(span, 400));
-  }
+  editor.setReadonly(true);
 }
 
 // --- messages -------------------------------------------------------------------------------
@@ -314,7 +301,7 @@ function redraw(touched) {
   for (const p of byParagraph.keys()) touched.add(p);
   for (const p of touched) render(p);
   if (editor.isOpen && !spans.has(editor.key)) editor.close({ restoreFocus: false });
-  else if (editor.isOpen) editor.refresh(spans.get(editor.key), excerpt(spans.get(editor.key), 400));
+  else if (editor.isOpen) editor.refresh(spans.get(editor.key));
   renderReviewed();
   updateProgress();
   updateSidebar();
@@ -536,10 +523,7 @@ function changeSpan(key, fields, { delay = 0 } = {}) {
   const span = spans.get(key);
   if (!span || refuseIfReadonly()) return;
   Object.assign(span, copy(fields));
-  if ("label" in fields) {
-    render(span.paragraph);
-    editor.refresh(span, excerpt(span, 400));
-  }
+  if ("label" in fields) render(span.paragraph);
   if (span.paragraph === current) updateSidebar();
   queue.patch(key, fields, { delay });
 }
@@ -587,11 +571,13 @@ function reviewAndNext() {
 
 const editor = new SpanEditor($("span-editor"), {
   labels,
+  text: (p) => texts[p],
+  notePlaceholder: "Why this span, doubts, context…",
   onChange: changeSpan,
-  onDelete: deleteSpan,
-  onClose(key, returnFocus) {
+  onDelete: (span) => deleteSpan(span.key),
+  onClose(span, returnFocus) {
     activeKey = null;
-    for (const m of marksOf(key)) m.classList.remove("is-active");
+    for (const m of marksOf(span.key)) m.classList.remove("is-active");
     updateSidebar();
     if (returnFocus) {
       const target = returnFocus.isConnected && returnFocus !== document.body
@@ -607,7 +593,7 @@ function openEditor(key, returnFocus = null) {
   if (activeKey) for (const m of marksOf(activeKey)) m.classList.remove("is-active");
   activeKey = key;
   for (const m of marksOf(key)) m.classList.add("is-active");
-  editor.open(span, excerpt(span, 400), {
+  editor.open(span, {
     readonly,
     returnFocus: returnFocus || paraEls[span.paragraph],
   });
