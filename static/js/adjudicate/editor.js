@@ -89,7 +89,6 @@ export class GoldEditor extends SpanEditor {
 
   built() {
     this.updateButtons();
-    this.selectionChanged();
     this.onDraft(this.span, this.draft);
   }
 
@@ -101,6 +100,7 @@ export class GoldEditor extends SpanEditor {
       if (button) button.disabled = this.busy || !dirty;
     }
     this.root.classList.toggle("is-dirty", dirty);
+    this.selectionChanged();
   }
 
   /** A selection in the gold row changed: can it become the bounds? */
