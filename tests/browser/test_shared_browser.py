@@ -18,6 +18,8 @@ except ImportError:  # the browser fixture skips (or, under CI, fails) and says 
 
 from annotator.tokens import tokens
 
+from .test_annotate import TYPED_CODEBOOK
+
 pytestmark = pytest.mark.browser
 
 TOKENS_JS = """async (texts) => {
@@ -57,15 +59,6 @@ def test_the_token_rule_is_the_servers(page, live_server):
 
 # --- one editor, one attribute widget set, one Api: the same on both pages ------------------
 
-CODEBOOK = {"labels": [{
-    "key": "claim", "name": "Claim", "color": "#ffd400", "hotkey": "c", "description": "A claim.",
-    "attributes": [
-        {"key": "kind", "name": "Kind", "type": "choice", "choices": ["fact", "opinion"]},
-        {"key": "topics", "name": "Topics", "type": "multi",
-         "choices": ["war", "oil", "elections"]},
-        {"key": "speaker", "name": "Speaker", "type": "text"},
-        {"key": "hedged", "name": "Hedged", "type": "boolean"},
-    ]}]}
 TEXT = "The minister said oil would flow again."
 MINISTER = {"paragraph": 0, "start": 4, "end": 12, "label": "claim", "attributes": {}}
 
@@ -76,7 +69,7 @@ def typed(seed):
     "minister"; carol adjudicates."""
     seed.user("alice")
     seed.user("carol", role="admin")
-    seed.project("typed", codebook=CODEBOOK)
+    seed.project("typed", codebook=TYPED_CODEBOOK)
     return seed.document([TEXT], slug="typed", reviews=[
         {"reviewer": "alice", "status": "in_progress", "reviewed_paragraphs": [0],
          "annotations": [MINISTER]}],
