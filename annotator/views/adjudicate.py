@@ -3,8 +3,9 @@ each reviewer's spans beneath it; accept, edit, delete gold spans, and run auto 
 
 The server renders the paragraphs as escaped text (the page reads without JavaScript) and a
 JSON block with the reviewers' spans (``agreement.compare.compare_document``), the gold, the
-unanimous spans and the API addresses; the ES modules in ``static/js/adjudicate/`` draw the
-highlights and send every action through the JSON API (``annotator/api/gold.py``).
+unanimous spans and the API addresses; the ES modules in ``static/js/adjudicate/`` (on those
+of ``static/js/shared/``: the span editor, the Api) draw the highlights and send every action
+through the JSON API (``annotator/api/gold.py``).
 Label colours come from the per-project stylesheet of the annotate blueprint, as the
 Content-Security-Policy forbids inline styles.
 """
@@ -79,6 +80,9 @@ def _urls(document: Document) -> dict[str, str]:
         "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
+        # for the shared Api (static/js/shared/api.js), as on the annotate page
+        "csrf": url_for("annotate.csrf_token"),
+        "login": url_for("auth.login"),
     }
 
 

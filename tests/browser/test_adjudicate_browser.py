@@ -86,6 +86,9 @@ def test_adjudicate_page(page, live_server, login, document, screenshots):
     offer = p0.locator('[data-row="gold"] .chip-offer')
     assert offer.count() == 1 and "minister said the plan" in offer.text_content()
     assert page.locator("#unanimous-count").text_content() == "1"
+    # The page's styles keep to the page: the top bar's Log out reads light on dark.
+    assert page.locator(".logout-form button").evaluate(
+        "el => getComputedStyle(el).color") == "rgb(233, 237, 243)"
     # The closing paragraph has no spans: hidden by the default filter.
     assert page.locator('[data-paragraph-index="3"]').is_hidden()
     page.screenshot(path=str(screenshots / "adjudicate-1-start.png"))

@@ -310,19 +310,22 @@ def test_edit_attributes_and_note_then_delete(annotating, api, doc):
     assert api.spans(doc) == []
 
 
+# A codebook with every attribute type (test_shared_browser.py uses it on both pages too).
+TYPED_CODEBOOK = {"labels": [{
+    "key": "claim", "name": "Claim", "color": "#ffd400", "hotkey": "c",
+    "description": "A claim.",
+    "attributes": [
+        {"key": "kind", "name": "Kind", "type": "choice", "choices": ["fact", "opinion"]},
+        {"key": "topics", "name": "Topics", "type": "multi",
+         "choices": ["war", "oil", "elections"]},
+        {"key": "speaker", "name": "Speaker", "type": "text"},
+        {"key": "hedged", "name": "Hedged", "type": "boolean"},
+    ]}]}
+
+
 def test_every_attribute_type_in_the_editor(page, live_server, login, seed, live_app):
-    codebook = {"labels": [{
-        "key": "claim", "name": "Claim", "color": "#ffd400", "hotkey": "c",
-        "description": "A claim.",
-        "attributes": [
-            {"key": "kind", "name": "Kind", "type": "choice", "choices": ["fact", "opinion"]},
-            {"key": "topics", "name": "Topics", "type": "multi",
-             "choices": ["war", "oil", "elections"]},
-            {"key": "speaker", "name": "Speaker", "type": "text"},
-            {"key": "hedged", "name": "Hedged", "type": "boolean"},
-        ]}]}
     seed.user("alice")
-    seed.project("typed", codebook=codebook)
+    seed.project("typed", codebook=TYPED_CODEBOOK)
     doc_id = seed.document(["The minister said oil would flow again."], slug="typed")
     api = Api(live_app)
     login(page)

@@ -4,10 +4,12 @@
 // delete gold spans; run auto gold and show what it proposed. Offsets in the page's state are
 // code points (as the server has them); the DOM is addressed in UTF-16 units.
 
-import { snapSelection } from "../annotate/offsets.js";
-import { Api } from "./api.js";
-import { el, GoldEditor, humanize, provenance, provenanceBadge, sameAttributes } from "./editor.js";
-import { offsetIn, renderText, textIndex } from "./render.js";
+import { Api } from "../shared/api.js";
+import { attributeSummary, attributeTitle, sameAttributes } from "../shared/attributes.js";
+import { el } from "../shared/dom.js";
+import { offsetIn, selectionOffsets, textSlice } from "../shared/offsets.js";
+import { GoldEditor, provenance, provenanceBadge } from "./editor.js";
+import { renderText } from "./render.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -34,29 +36,9 @@ const byPosition = (a, b) => a.paragraph - b.paragraph || a.start - b.start || a
 const keyOf = (s) => `${s.paragraph}|${s.label}|${s.start}|${s.end}`;
 const labelName = (key) => (labels.get(key) ? labels.get(key).name : key);
 
-function slice(paragraph, start, end) {
-  const text = texts[paragraph];
-  const index = textIndex(text);
-  return text.slice(index.toU16(start), index.toU16(end));
-}
-
 function excerpt(paragraph, start, end, max = 90) {
-  const t = slice(paragraph, start, end).replace(/\s+/g, " ");
+  const t = textSlice(texts[paragraph], start, end).replace(/\s+/g, " ");
   return t.length > max ? `${t.slice(0, max - 20)} … ${t.slice(-16)}` : t;
-}
-
-function attributeSummary(attributes) {
-  return Object.values(attributes || {})
-    .map((v) => (Array.isArray(v) ? v.map(humanize).join("+") : v === true ? "yes" : v === false ? "no" : humanize(v)))
-    .join(" · ");
-}
-
-function attributeTitle(label, attributes) {
-  const l = labels.get(label);
-  return Object.entries(attributes || {}).map(([k, v]) => {
-    const a = l && l.attributes.find((x) => x.key === k);
-    return `${a ? a.name : k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`;
-  }).join("\n");
 }
 
 // --- messages --------------------------------------------------------------------------------
@@ -213,12 +195,12 @@ function goldChip(g) {
   const classes = ["chip", "chip-gold"];
   if (fresh.has(g.id)) classes.push("is-new");
   if (editing && editing.id === g.id) classes.push("is-editing");
-  const attrs = attributeSummary(g.attributes);
+  const attrs = attributeSummary(labels.get(g.label), g.attributes);
   return el("li", { class: classes.join(" "), "data-gold-id": String(g.id), "data-label": d.label },
     el("button", {
       type: "button", class: "chip-main", "data-action": "edit",
       "aria-label": `Edit gold span: ${labelName(d.label)}, “${quote}”, ${provenance(g.provenance).text}`,
-      title: attributeTitle(g.label, g.attributes) || "Edit this gold span",
+      title: attributeTitle(labels.get(g.label), g.attributes) || "Edit this gold span",
     }, ...swatchLabel(d.label), el("span", { class: "chip-text", text: `“${quote}”` })),
     attrs ? el("span", { class: "chip-attrs", text: attrs }) : null,
     provenanceBadge(g.provenance),
@@ -228,9 +210,9 @@ function goldChip(g) {
 
 function offerChip(u) {
   const quote = excerpt(u.paragraph, u.start, u.end);
-  const attrs = attributeSummary(u.attributes);
+  const attrs = attributeSummary(labels.get(u.label), u.attributes);
   return el("li", { class: "chip chip-offer", "data-offer": keyOf(u), "data-label": u.label },
-    el("span", { class: "chip-main", title: attributeTitle(u.label, u.attributes) },
+    el("span", { class: "chip-main", title: attributeTitle(labels.get(u.label), u.attributes) },
       ...swatchLabel(u.label), el("span", { class: "chip-text", text: `“${quote}”` })),
     attrs ? el("span", { class: "chip-attrs", text: attrs }) : null,
     el("span", { class: "prov prov-offer", text: "unanimous · offered" }),
@@ -242,12 +224,12 @@ function offerChip(u) {
 
 function reviewerChip(s, reviewer, paragraph, accepted) {
   const quote = excerpt(paragraph, s.start, s.end);
-  const attrs = attributeSummary(s.attributes);
+  const attrs = attributeSummary(labels.get(s.label), s.attributes);
   const classes = ["chip"];
   if (accepted) classes.push("is-accepted");
   if (s.unreviewed) classes.push("is-unreviewed");
   return el("li", { class: classes.join(" "), "data-annotation-id": String(s.id), "data-label": s.label },
-    el("span", { class: "chip-main", title: [attributeTitle(s.label, s.attributes), s.note ? `Note: ${s.note}` : ""].filter(Boolean).join("\n") },
+    el("span", { class: "chip-main", title: [attributeTitle(labels.get(s.label), s.attributes), s.note ? `Note: ${s.note}` : ""].filter(Boolean).join("\n") },
       ...swatchLabel(s.label), el("span", { class: "chip-text", text: `“${quote}”` })),
     attrs ? el("span", { class: "chip-attrs", text: attrs }) : null,
     s.agreed ? el("span", { class: "tag tag-agreed", text: "all alike" }) : null,
@@ -352,9 +334,9 @@ const editor = new GoldEditor($("editor"), {
   },
   onDelete: async (span) => {
     editor.setBusy(true);
-    const result = await api.call("DELETE", api.url("span", { id: span.id }));
+    const result = await api.remove(api.url("span", { id: span.id }));
     editor.setBusy(false);
-    if (!result.ok && result.status !== 404) {
+    if (!result.ok) {
       editor.showError(result.message);
       return;
     }
@@ -406,10 +388,8 @@ function readSelection() {
   const text = texts[paragraph];
   const a = offsetIn(textEl, range.startContainer, range.startOffset);
   const b = offsetIn(textEl, range.endContainer, range.endOffset);
-  const snapped = snapSelection(text, a, b, !altSelect);
-  if (!snapped) return null;
-  const index = textIndex(text);
-  return { paragraph, start: index.toCp(snapped[0], "before"), end: index.toCp(snapped[1], "after") };
+  const offsets = selectionOffsets(text, a, b, !altSelect);
+  return offsets && { paragraph, ...offsets };
 }
 
 function updateSelection(next) {

@@ -2,19 +2,7 @@
 // coloured by the innermost span covering it (the label colours come from the project's
 // codebook.css through [data-label]). The text content never changes: offsets stay valid.
 
-import { TextIndex } from "../annotate/offsets.js";
-
-const indexes = new Map();
-
-/** The TextIndex (code points <-> UTF-16) of a paragraph text, cached. */
-export function textIndex(text) {
-  let index = indexes.get(text);
-  if (!index) {
-    index = new TextIndex(text);
-    indexes.set(text, index);
-  }
-  return index;
-}
+import { textIndex } from "../shared/offsets.js";
 
 const KIND_ORDER = { edit: 0, gold: 1, offer: 2, reviewer: 3 };
 
@@ -67,12 +55,4 @@ export function renderText(el, text, items) {
     frag.append(mark);
   }
   el.replaceChildren(frag);
-}
-
-/** UTF-16 offset of a DOM point (node, offset) inside `el`, counted over its text. */
-export function offsetIn(el, node, offset) {
-  const range = document.createRange();
-  range.selectNodeContents(el);
-  range.setEnd(node, offset);
-  return range.toString().length;
 }

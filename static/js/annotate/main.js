@@ -3,11 +3,14 @@
 // Offsets kept in the page's state are code points (as the server has them); the DOM is
 // addressed in UTF-16 units through TextIndex.
 
-import { Api } from "./api.js";
-import { humanize, SpanEditor } from "./editor.js";
-import { snapSelection, TextIndex, wordStops } from "./offsets.js";
-import { SaveQueue } from "./queue.js";
-import { domPoint, renderParagraph, spansAt } from "./render.js";
+import { Api } from "../shared/api.js";
+import { attributeSummary } from "../shared/attributes.js";
+import { SpanEditor } from "../shared/editor.js";
+import {
+  domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
+} from "../shared/offsets.js";
+import { SaveQueue, sendOperation } from "./queue.js";
+import { renderParagraph, spansAt } from "./render.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -17,9 +20,7 @@ const article = $("article");
 const paraEls = Array.from(article.querySelectorAll("[data-paragraph-index]"));
 const textEls = paraEls.map((p) => p.querySelector(".paragraph-text"));
 const texts = textEls.map((t) => t.textContent);
-const indexes = new Array(texts.length);
 const stopsCache = new Array(texts.length);
-const tindex = (p) => (indexes[p] ??= new TextIndex(texts[p]));
 const stops = (p) => (stopsCache[p] ??= wordStops(texts[p]));
 
 const labels = new Map(data.labels.map((l) => [l.key, l]));
@@ -122,7 +123,7 @@ function applyOp(op) {
 // --- drawing --------------------------------------------------------------------------------
 
 function render(p) {
-  const t = tindex(p);
+  const t = textIndex(texts[p]);
   const list = paragraphSpans(p).map((s) => ({
     key: s.key, id: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
   }));
@@ -137,25 +138,14 @@ function renderReviewed() {
 }
 
 function excerpt(span, max = 90) {
-  const t = tindex(span.paragraph);
-  const text = texts[span.paragraph].slice(t.toU16(span.start), t.toU16(span.end));
-  const flat = text.replace(/\s+/g, " ");
+  const flat = textSlice(texts[span.paragraph], span.start, span.end).replace(/\s+/g, " ");
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-function attributeSummary(span) {
-  const label = labels.get(span.label);
-  if (!label) return "";
-  const parts = [];
-  for (const a of label.attributes) {
-    const v = span.attributes[a.key];
-    if (v == null || v === "" || (Array.isArray(v) && !v.length)) continue;
-    if (a.type === "boolean") parts.push(v ? a.name : `not ${a.name}`);
-    else if (Array.isArray(v)) parts.push(v.map(humanize).join(", "));
-    else parts.push(humanize(v));
-  }
-  if (span.note) parts.push("note");
-  return parts.join(" · ");
+function spanSummary(span) {
+  const summary = attributeSummary(labels.get(span.label), span.attributes);
+  if (!span.note) return summary;
+  return summary ? `${summary} · note` : "note";
 }
 
 function marksOf(key) {
@@ -200,7 +190,7 @@ function updateSidebar() {
     text.textContent = `“${excerpt(span)}”`;
     const attrs = document.createElement("span");
     attrs.className = "span-attrs";
-    attrs.textContent = attributeSummary(span);
+    attrs.textContent = spanSummary(span);
     button.append(swatch, name, text, attrs);
     const li = document.createElement("li");
     li.append(button);
@@ -240,11 +230,7 @@ function setReadonly(message) {
     const span = els.banner.querySelector("span");
     if (span) span.textContent = message;
   }
-  if (editor.isOpen) {
-    const span = spans.get(editor.key);
-    editor.readonly = true;
-    if (span) editor.refresh(span, excerpt(span, 400));
-  }
+  editor.setReadonly(true);
 }
 
 // --- messages -------------------------------------------------------------------------------
@@ -315,7 +301,7 @@ function redraw(touched) {
   for (const p of byParagraph.keys()) touched.add(p);
   for (const p of touched) render(p);
   if (editor.isOpen && !spans.has(editor.key)) editor.close({ restoreFocus: false });
-  else if (editor.isOpen) editor.refresh(spans.get(editor.key), excerpt(spans.get(editor.key), 400));
+  else if (editor.isOpen) editor.refresh(spans.get(editor.key));
   renderReviewed();
   updateProgress();
   updateSidebar();
@@ -325,10 +311,10 @@ function redraw(touched) {
 async function resync() {
   try {
     const [a, r] = await Promise.all([
-      api.fetchJson("GET", data.urls.annotations),
-      api.fetchJson("GET", data.urls.review_state),
+      api.call("GET", data.urls.annotations),
+      api.call("GET", data.urls.review_state),
     ]);
-    if (!a.response.ok || !r.response.ok || !Array.isArray(a.data)) return;
+    if (!a.ok || !r.ok || !Array.isArray(a.data)) return;
     const touched = new Set(byParagraph.keys());
     fromServer(a.data);
     reviewed.clear();
@@ -381,7 +367,7 @@ const locks = navigator.locks && navigator.locks.request ? navigator.locks : nul
 if (!data.viewing_other) {
   queue = new SaveQueue({
     storageKey: locks ? `${QUEUE_BASE}:tab:${newKey()}` : QUEUE_BASE,
-    send: (op, id) => api.send(op, id),
+    send: (op, id) => sendOperation(api, op, id),
     onSent,
     onFailed,
     onAuth,
@@ -477,12 +463,7 @@ function locate(node, offset, side) {
   }
   const p = Number(para.dataset.paragraphIndex);
   const textEl = textEls[p];
-  if (textEl === node || textEl.contains(node)) {
-    const range = document.createRange();
-    range.setStart(textEl, 0);
-    range.setEnd(node, offset);
-    return { p, u: range.toString().length };
-  }
+  if (textEl === node || textEl.contains(node)) return { p, u: offsetIn(textEl, node, offset) };
   const range = document.createRange();
   range.selectNodeContents(textEl);
   return { p, u: range.comparePoint(node, offset) < 0 ? 0 : texts[p].length };
@@ -520,14 +501,12 @@ function tagSelection(labelKey, { exact = false } = {}) {
     return;
   }
   const snap = !exact && !selectionWithAlt && els.snap.checked;
-  const range16 = snapSelection(texts[a.p], Math.min(a.u, b.u), Math.max(a.u, b.u), snap);
-  if (!range16) {
+  const offsets = selectionOffsets(texts[a.p], Math.min(a.u, b.u), Math.max(a.u, b.u), snap);
+  if (!offsets) {
     notice("The selection holds only white space.", "info");
     return;
   }
-  const t = tindex(a.p);
-  const start = t.toCp(range16[0], "before");
-  const end = t.toCp(range16[1], "after");
+  const { start, end } = offsets;
   const key = newKey();
   const span = { key, id: null, paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" };
   addSpan(span);
@@ -544,10 +523,7 @@ function changeSpan(key, fields, { delay = 0 } = {}) {
   const span = spans.get(key);
   if (!span || refuseIfReadonly()) return;
   Object.assign(span, copy(fields));
-  if ("label" in fields) {
-    render(span.paragraph);
-    editor.refresh(span, excerpt(span, 400));
-  }
+  if ("label" in fields) render(span.paragraph);
   if (span.paragraph === current) updateSidebar();
   queue.patch(key, fields, { delay });
 }
@@ -595,11 +571,13 @@ function reviewAndNext() {
 
 const editor = new SpanEditor($("span-editor"), {
   labels,
+  text: (p) => texts[p],
+  notePlaceholder: "Why this span, doubts, context…",
   onChange: changeSpan,
-  onDelete: deleteSpan,
-  onClose(key, returnFocus) {
+  onDelete: (span) => deleteSpan(span.key),
+  onClose(span, returnFocus) {
     activeKey = null;
-    for (const m of marksOf(key)) m.classList.remove("is-active");
+    for (const m of marksOf(span.key)) m.classList.remove("is-active");
     updateSidebar();
     if (returnFocus) {
       const target = returnFocus.isConnected && returnFocus !== document.body
@@ -615,7 +593,7 @@ function openEditor(key, returnFocus = null) {
   if (activeKey) for (const m of marksOf(activeKey)) m.classList.remove("is-active");
   activeKey = key;
   for (const m of marksOf(key)) m.classList.add("is-active");
-  editor.open(span, excerpt(span, 400), {
+  editor.open(span, {
     readonly,
     returnFocus: returnFocus || paraEls[span.paragraph],
   });

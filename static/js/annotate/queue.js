@@ -16,12 +16,43 @@
 
 const VERSION = 1;
 
+/**
+ * Send one operation through the page's Api (shared/api.js): its answer, with `message` a
+ * short phrase for the save status while the queue retries ("the server answered 503").
+ */
+export async function sendOperation(api, op, id) {
+  let result;
+  switch (op.kind) {
+    case "create":
+      result = await api.call("POST", api.urls.annotations, op.body);
+      break;
+    case "patch":
+      result = await api.call("PATCH", api.url("annotation", { id }), op.body);
+      break;
+    case "delete":
+      result = await api.remove(api.url("annotation", { id }));
+      break;
+    case "review":
+      result = await api.call(op.reviewed ? "PUT" : "DELETE", api.url("review", { index: op.paragraph }));
+      break;
+    case "submit":
+      result = await api.call("POST", api.urls.submit);
+      break;
+    default:
+      return { ok: false, status: 0, message: `Unknown change '${op.kind}'.` };
+  }
+  if (result.retry) {
+    result.message = result.status ? `the server answered ${result.status}` : "the server cannot be reached";
+  }
+  return result;
+}
+
 export class SaveQueue {
   /**
    * @param {object} o
    * @param {string} o.storageKey   localStorage key
-   * @param {(op, id) => Promise<object>} o.send  sends one op; resolves to
-   *        {ok, data} | {retry, message} | {auth} | {fatal, status, message}
+   * @param {(op, id) => Promise<object>} o.send  sends one op (``sendOperation``); resolves
+   *        to {ok, data} | {retry, cause, message} | {auth} | {status, message} (refused)
    * @param {(op, data) => void} o.onSent
    * @param {(op, result) => Promise|void} o.onFailed  a change the server refused (dropped)
    * @param {() => void} o.onAuth   the session has expired

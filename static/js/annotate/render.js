@@ -84,17 +84,3 @@ export function spansAt(node, textEl) {
   }
   return keys;
 }
-
-/** The DOM position (text node, offset) of UTF-16 offset `u` inside `textEl`. */
-export function domPoint(textEl, u) {
-  const walker = document.createTreeWalker(textEl, NodeFilter.SHOW_TEXT);
-  let node = walker.nextNode();
-  let last = null;
-  while (node) {
-    if (u <= node.data.length) return [node, u];
-    u -= node.data.length;
-    last = node;
-    node = walker.nextNode();
-  }
-  return last ? [last, last.data.length] : [textEl, 0];
-}

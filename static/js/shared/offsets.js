@@ -1,6 +1,9 @@
 // Offsets: the server counts Unicode code points (as Python indexes a str), the DOM counts
 // UTF-16 code units. A TextIndex converts both ways for one paragraph; without characters
-// outside the Basic Multilingual Plane (most paragraphs) both counts are the same.
+// outside the Basic Multilingual Plane (most paragraphs) both counts are the same. Also here:
+// a selection snapped to whole characters and words, and DOM points <-> UTF-16 positions.
+
+import { isSpace, isWordChar, tokenRanges } from "./tokens.js";
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const isHigh = (code) => code >= 0xd800 && code <= 0xdbff;
@@ -49,14 +52,36 @@ export class TextIndex {
   }
 }
 
+const indexes = new Map();
+
+/** The TextIndex of a paragraph text (kept: paragraph texts never change). */
+export function textIndex(text) {
+  let index = indexes.get(text);
+  if (!index) {
+    index = new TextIndex(text);
+    indexes.set(text, index);
+  }
+  return index;
+}
+
+/** text[start:end] as Python has it: start and end in code points. */
+export function textSlice(text, start, end) {
+  const index = textIndex(text);
+  return text.slice(index.toU16(start), index.toU16(end));
+}
+
 const hasSegmenter = typeof Intl !== "undefined" && typeof Intl.Segmenter === "function";
 const wordSegmenter = hasSegmenter ? new Intl.Segmenter(undefined, { granularity: "word" }) : null;
 const graphemeSegmenter = hasSegmenter
   ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
-const WORD_CHAR = /[\p{L}\p{M}\p{N}\p{Pc}]/u;
-const SPACE = /\s/u;
+const MARK = /^\p{M}$/u;
 
-/** The word containing UTF-16 position u (the character starting at u), or null. */
+/**
+ * The word containing UTF-16 position u (the character starting at u), or null: a word as
+ * the browser's Intl.Segmenter finds it for people (in alphabetic scripts a run of whole
+ * tokens, e.g. "don't", "U.S"; in Chinese or Thai a dictionary word); without it, a token of
+ * the server's rule (./tokens.js).
+ */
 function wordAt(text, u) {
   if (u < 0 || u >= text.length) return null;
   if (wordSegmenter) {
@@ -64,19 +89,17 @@ function wordAt(text, u) {
     if (!seg || !seg.isWordLike) return null;
     return [seg.index, seg.index + seg.segment.length];
   }
-  if (!WORD_CHAR.test(text[u])) return null;
-  let a = u;
-  let b = u + 1;
-  while (a > 0 && WORD_CHAR.test(text[a - 1])) a -= 1;
-  while (b < text.length && WORD_CHAR.test(text[b])) b += 1;
-  return [a, b];
+  if (!isWordChar(String.fromCodePoint(text.codePointAt(u)))) return null;
+  return tokenRanges(text).find(([a, b]) => a <= u && u < b) || null;
 }
 
 /** Grapheme cluster boundaries: a span never cuts a base letter from its accent or an emoji. */
 function graphemeStart(text, u) {
   if (u <= 0 || u >= text.length) return Math.max(0, Math.min(u, text.length));
   if (graphemeSegmenter) return graphemeSegmenter.segment(text).containing(u).index;
-  return isLow(text.charCodeAt(u)) && isHigh(text.charCodeAt(u - 1)) ? u - 1 : u;
+  if (isLow(text.charCodeAt(u)) && isHigh(text.charCodeAt(u - 1))) u -= 1;
+  while (u > 0 && MARK.test(text[u])) u -= 1;
+  return u;
 }
 
 function graphemeEnd(text, u) {
@@ -85,7 +108,9 @@ function graphemeEnd(text, u) {
     const seg = graphemeSegmenter.segment(text).containing(u - 1);
     return seg.index + seg.segment.length;
   }
-  return isLow(text.charCodeAt(u)) && isHigh(text.charCodeAt(u - 1)) ? u + 1 : u;
+  if (isLow(text.charCodeAt(u)) && isHigh(text.charCodeAt(u - 1))) u += 1;
+  while (u < text.length && MARK.test(text[u])) u += 1;
+  return u;
 }
 
 /**
@@ -101,22 +126,49 @@ export function snapSelection(text, a, b, words) {
     const last = wordAt(text, b - 1);
     if (last && last[1] > b) b = last[1];
   }
-  while (a < b && SPACE.test(text[a])) a += 1;
-  while (b > a && SPACE.test(text[b - 1])) b -= 1;
+  while (a < b && isSpace(text[a])) a += 1;
+  while (b > a && isSpace(text[b - 1])) b -= 1;
   return a < b ? [a, b] : null;
 }
 
-/** Stops for moving a selection by keyboard: every run that is not white space. */
+/** A selection [a, b) (UTF-16) of a paragraph as snapSelection has it, in code points:
+ *  {start, end}, or null when nothing but white space is left. */
+export function selectionOffsets(text, a, b, words) {
+  const snapped = snapSelection(text, a, b, words);
+  if (!snapped) return null;
+  const index = textIndex(text);
+  return { start: index.toCp(snapped[0], "before"), end: index.toCp(snapped[1], "after") };
+}
+
+/** Stops for moving a selection by keyboard: every word and every mark between words (the
+ *  segments that are not white space; without Intl.Segmenter, the tokens). */
 export function wordStops(text) {
+  if (!wordSegmenter) return tokenRanges(text);
   const stops = [];
-  if (wordSegmenter) {
-    for (const seg of wordSegmenter.segment(text)) {
-      if (!/^\s+$/u.test(seg.segment)) stops.push([seg.index, seg.index + seg.segment.length]);
-    }
-    return stops;
+  for (const seg of wordSegmenter.segment(text)) {
+    if (![...seg.segment].every(isSpace)) stops.push([seg.index, seg.index + seg.segment.length]);
   }
-  const re = /\S+/gu;
-  let m;
-  while ((m = re.exec(text)) !== null) stops.push([m.index, m.index + m[0].length]);
   return stops;
+}
+
+/** The UTF-16 position of a DOM point (node, offset) inside `el`, counted over its text. */
+export function offsetIn(el, node, offset) {
+  const range = document.createRange();
+  range.setStart(el, 0);
+  range.setEnd(node, offset);
+  return range.toString().length;
+}
+
+/** The DOM point (text node, offset) of UTF-16 position `u` inside `el`. */
+export function domPoint(el, u) {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node = walker.nextNode();
+  let last = null;
+  while (node) {
+    if (u <= node.data.length) return [node, u];
+    u -= node.data.length;
+    last = node;
+    node = walker.nextNode();
+  }
+  return last ? [last, last.data.length] : [el, 0];
 }
