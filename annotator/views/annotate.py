@@ -3,8 +3,9 @@
 The page is rendered once on the server: the paragraphs as escaped text (so the page reads
 without JavaScript and the browser parses it fast), the reviewer's spans and the codebook as a
 JSON block that the ES modules in ``static/js/annotate/`` (on those of ``static/js/shared/``)
-turn into highlights. Every change goes back through the JSON API. Label colours come from a per-project stylesheet
-(``/projects/SLUG/codebook.css``) because the Content-Security-Policy forbids inline styles.
+turn into highlights. Every change goes back through the JSON API. Label colours come from a
+per-project stylesheet (``/projects/SLUG/codebook.css``) because the Content-Security-Policy
+forbids inline styles.
 """
 
 from __future__ import annotations

@@ -505,6 +505,42 @@ def test_lost_answer_is_not_a_duplicate(annotating, api, doc):
     expect(mark).to_have_attribute("data-annotation-id", str(spans[0]["id"]))
 
 
+def test_a_create_whose_span_was_deleted_meanwhile_is_settled(annotating, api, doc):
+    """The answer to a create was lost, and the span it stored was deleted (in another tab)
+    before the retry: the server answers 410, the queue takes it as settled, no error shows,
+    and the span is gone from the page as from the server."""
+    page = annotating
+    lost = []
+
+    def store_delete_then_drop(route):
+        if route.request.method == "POST" and not lost:
+            response = route.fetch()  # the server stores the span...
+            lost.append(response.json()["id"])
+            api.client.delete(f"/api/annotations/{lost[0]}", headers=api.headers)  # ...deleted
+            route.abort("connectionreset")  # ...and the page never hears of it
+        else:
+            route.continue_()
+
+    page.route("**/api/documents/*/annotations", store_delete_then_drop)
+    select(page, 4, PLAIN, 0, 5)
+    page.keyboard.press("1")
+    wait_saved(page)
+    assert len(lost) == 1 and api.spans(doc) == []
+    expect(paragraph(page, 4).locator("mark")).to_have_count(0)
+    expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_the_same_words_tagged_again_are_not_stored_twice(annotating, api, doc):
+    page = annotating
+    for _ in range(2):
+        select(page, 4, PLAIN, 0, 5)
+        page.keyboard.press("1")
+    expect(page.locator("#notice")).to_contain_text("Already tagged")
+    wait_saved(page)
+    assert brief(api.spans(doc)) == [(4, 0, 5, "framing", "Plain")]
+    expect(paragraph(page, 4).locator("mark")).to_have_count(1)
+
+
 def test_reload_with_unsent_changes_sends_them(annotating, api, doc):
     page = annotating
     page.route("**/api/**", lambda route: route.abort("internetdisconnected"))

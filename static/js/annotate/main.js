@@ -276,6 +276,14 @@ function describe(op) {
 }
 
 function onSent(op, result) {
+  if (op.kind === "create" && !result) {
+    // 410: the span was deleted meanwhile (in another tab): settled, and gone here too.
+    const span = removeSpan(op.key);
+    if (editor.key === op.key) editor.close({ restoreFocus: false });
+    if (span) render(span.paragraph);
+    updateSidebar();
+    return;
+  }
   if (op.kind !== "create" || !result) return;
   const span = spans.get(op.key);
   if (!span) return;
@@ -507,6 +515,15 @@ function tagSelection(labelKey, { exact = false } = {}) {
     return;
   }
   const { start, end } = offsets;
+  const twin = [...spans.values()].find((s) => s.paragraph === a.p && s.start === start
+    && s.end === end && s.label === labelKey);
+  if (twin) {
+    // The same words with the same label again: nothing to store (the server would refuse it).
+    window.getSelection().removeAllRanges();
+    notice(`Already tagged: this passage is a ${label.name} span already. Select it to edit it.`, "info");
+    announce(`Already tagged as ${label.name}.`);
+    return;
+  }
   const key = newKey();
   const span = { key, id: null, paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" };
   addSpan(span);

@@ -25,6 +25,8 @@ export async function sendOperation(api, op, id) {
   switch (op.kind) {
     case "create":
       result = await api.call("POST", api.urls.annotations, op.body);
+      // 410: this client_id's span was created and deleted since (another tab): settled.
+      if (result.status === 410) return { ok: true, status: 410, data: null };
       break;
     case "patch":
       result = await api.call("PATCH", api.url("annotation", { id }), op.body);
