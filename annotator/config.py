@@ -46,6 +46,11 @@ PASSWORD_HASH_METHOD = "scrypt"
 # The annotate page retries unsent changes with growing waits, at most this long apart.
 ANNOTATE_RETRY_MAX_MS = 15000
 
+# An imported zip (brat) may unpack to at most this many bytes of text, and no member to more
+# than IMPORT_ARCHIVE_MAX_RATIO times its compressed size: zip bombs are refused.
+IMPORT_ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
+IMPORT_ARCHIVE_MAX_RATIO = 200
+
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 

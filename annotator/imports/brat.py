@@ -4,6 +4,7 @@ writes it. ``T`` lines are spans, ``A`` (``M``) lines their attributes, ``Annota
 their notes; offsets count into ``DOCID.txt``, which is split into paragraphs as plain text is.
 """
 
+
 from __future__ import annotations
 
 import io
@@ -13,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from flask import current_app
 
 from ..accounts import USERNAME_RE
 from ..codebook import Codebook
@@ -29,7 +32,22 @@ from .parsed import (
 )
 from .text import decode_text
 
-MAX_ARCHIVE_TEXT = 512 * 1024 * 1024  # bytes of .txt and .ann read from one zip
+# Zip bombs: what one archive may unpack to (IMPORT_ARCHIVE_MAX_BYTES, bytes of .txt and .ann in
+# all) and how much more than its compressed size one member may unpack to
+# (IMPORT_ARCHIVE_MAX_RATIO; text compresses about 3 to 10 times, a bomb thousands of times).
+MAX_ARCHIVE_TEXT = 64 * 1024 * 1024
+MAX_ARCHIVE_RATIO = 200
+_RATIO_FROM = 1024 * 1024  # smaller members are never refused for their ratio
+_CHUNK = 1024 * 1024
+
+
+def _archive_limits() -> tuple[int, int]:
+    try:
+        config = current_app.config
+    except RuntimeError:  # no app: the defaults
+        return MAX_ARCHIVE_TEXT, MAX_ARCHIVE_RATIO
+    return (int(config.get("IMPORT_ARCHIVE_MAX_BYTES", MAX_ARCHIVE_TEXT)),
+            int(config.get("IMPORT_ARCHIVE_MAX_RATIO", MAX_ARCHIVE_RATIO)))
 BRAT_UNSUPPORTED = {"R": "a relation", "E": "an event", "N": "a normalisation",
                     "*": "an equivalence"}
 
@@ -105,20 +123,36 @@ def parse_brat_zip(data: bytes, name: str, codebook: Codebook) -> list[ParsedDoc
         raise ImportFailed(f"{name}/{odd}: brat annotations must be in REVIEWER/DOCID.ann, "
                            f"one folder per reviewer (gold/ for gold spans).")
     files: dict[str, bytes] = {}
+    limit, ratio = _archive_limits()
     total = 0
     for info, path in members:
         rel = path.parts[len(prefix):]
         if path.parts[:len(prefix)] != prefix or len(rel) != 2 \
                 or path.suffix.lower() not in (".txt", ".ann"):
             continue
+        if info.file_size > _RATIO_FROM and info.file_size > ratio * max(info.compress_size, 1):
+            raise ImportFailed(
+                f"{name}/{path}: unpacks to {info.file_size / info.compress_size:,.0f} times its "
+                f"compressed size (at most {ratio} is accepted): not an export of text, or a "
+                f"zip bomb; nothing was imported.")
         total += info.file_size
-        if total > MAX_ARCHIVE_TEXT:
-            raise ImportFailed(f"{name}: the zip holds more than "
-                               f"{MAX_ARCHIVE_TEXT // 2**20} MB of text; import it in parts.")
+        if total > limit:
+            raise ImportFailed(f"{name}: the zip unpacks to more than {limit / 2**20:g} MB of "
+                               f"text (IMPORT_ARCHIVE_MAX_BYTES); import it in parts.")
+        # Read as a stream and counted as it comes: a member that unpacks to more than its
+        # header says is stopped at the limit, never held whole.
+        chunks, size = [], 0
         try:
-            files["/".join(rel)] = archive.read(info)
-        except (zipfile.BadZipFile, NotImplementedError, OSError) as exc:
+            with archive.open(info) as member:
+                while chunk := member.read(_CHUNK):
+                    size += len(chunk)
+                    if size > info.file_size or total - info.file_size + size > limit:
+                        raise ImportFailed(f"{name}/{path}: unpacks to more than its header "
+                                           f"says, or past the limit; nothing was imported.")
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
             raise ImportFailed(f"{name}/{path}: cannot be read from the zip ({exc}).") from None
+        files["/".join(rel)] = b"".join(chunks)
     base = "/".join([name, *prefix])
     return parse_brat_files(files, base, codebook)
 
