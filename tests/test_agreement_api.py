@@ -7,6 +7,8 @@ import pytest
 from sqlalchemy import event
 
 from annotator.agreement import report as report_module
+from annotator.extensions import db
+from annotator.models import Project
 
 pytestmark = pytest.mark.both_engines
 
@@ -198,3 +200,60 @@ def test_the_cache_key_covers_every_table_the_report_reads(app, project):
             if any(re.search(rf"\b{name}\b", statement) for statement in statements)}
     assert {"documents", "annotations", "gold_spans", "users"} <= read
     assert read <= {r.model.__tablename__ for r in READS}
+
+
+def test_each_table_the_report_reads_makes_a_fresh_report(app, client, auth, project,
+                                                          monkeypatch, write_file, runner):
+    """The cache's key covers every table the report reads: a change of each of them in turn
+    (through the app, as users make them) is followed by a recomputed report."""
+    h = auth("root", role="admin")
+    url = f"/api/projects/{project}/agreement"
+    calls = []
+    original = report_module.build_report
+    monkeypatch.setattr(report_module, "build_report",
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    carol = auth("carol")
+    doc = client.get(f"/api/projects/{project}/documents", headers=h).get_json()[0]["id"]
+    state = {}
+
+    def codebook():  # projects: a label renamed in the settings
+        with app.app_context():
+            from annotator.projects import update_project
+
+            p = db.session.scalar(db.select(Project).where(Project.slug == project))
+            changed = json.loads(json.dumps(p.codebook))
+            changed["labels"][0]["name"] = "Framing, renamed"
+            update_project(p, codebook=changed)
+
+    def document():  # documents and paragraphs: one more article
+        runner.invoke(args=["import", project, str(write_file("more.txt", "A new text."))])
+
+    def mark():  # paragraph_reviews (and document_reviews: carol starts)
+        client.put(f"/api/documents/{doc}/paragraphs/0/review", headers=carol)
+
+    def span():  # annotations: a new span, then a change of it
+        state["span"] = client.post(f"/api/documents/{doc}/annotations", headers=carol, json={
+            "paragraph": 0, "start": 0, "end": 9, "label": "framing"}).get_json()["id"]
+
+    def span_change():
+        client.patch(f"/api/annotations/{state['span']}", headers=carol, json={"end": 12})
+
+    def submit():  # document_reviews
+        client.post(f"/api/documents/{doc}/submit", headers=carol)
+
+    def gold():  # gold_spans
+        client.put(f"/api/documents/{doc}/gold", headers=h, json=[
+            {"paragraph": 0, "start": 0, "end": 9, "label": "framing"}])
+
+    def user():  # users: a new reviewer (names never change; a new account is a new row)
+        client.post(f"/api/documents/{doc}/annotations", headers=auth("dave"), json={
+            "paragraph": 0, "start": 0, "end": 9, "label": "framing"})
+
+    client.get(url, headers=h)
+    for change in (codebook, document, mark, span, span_change, submit, gold, user):
+        before = len(calls)
+        client.get(url, headers=h)
+        assert len(calls) == before, f"{change.__name__}: read twice without a change"
+        change()
+        client.get(url, headers=h)
+        assert len(calls) == before + 1, f"{change.__name__}: the cached report was served"

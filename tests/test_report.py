@@ -360,6 +360,44 @@ def test_random_projects_match_the_reference(documents):
     with_fresh_project(documents, assert_same_report)
 
 
+@pytest.fixture(scope="module")
+def postgres_app(postgres_server):
+    """One app on the run's PostgreSQL database for the examples below; each example starts
+    from empty tables."""
+    from sqlalchemy import text
+
+    app = create_app({
+        "TESTING": True, "DATABASE_URL": postgres_server.database_url(),
+        "SECRET_KEY": "test-secret-key", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+    })
+
+    def empty():
+        with app.app_context():
+            db.create_all()
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+    app.empty = empty
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(documents=random_project())
+def test_random_projects_match_the_reference_on_postgresql(postgres_app, tmp_path, documents):
+    """The same comparison on PostgreSQL: the report reads the database through SQL that
+    differs by engine (and PostgreSQL orders, casts and sums in its own way)."""
+    postgres_app.empty()
+    load_project(postgres_app, "random", CODEBOOK, documents, tmp_path)
+    assert_same_report(postgres_app, "random")
+
+
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(random_project(), st.data())
