@@ -656,6 +656,17 @@ def export(project: Project, fmt: str, options: ExportOptions | None = None) -> 
     return WRITERS[fmt](project, options)
 
 
+# A format's name in its file when its extension does not tell it (doccano's JSONL is not the
+# documents JSONL; brat's zip says nothing): SLUG-doccano.jsonl, SLUG-brat.zip.
+NAMED_IN_FILE = {"doccano": "doccano", "brat": "brat"}
+
+
 def filename(project: Project, fmt: str, options: ExportOptions) -> str:
-    suffix = options.describe()
-    return f"{project.slug}{'-' + suffix if suffix else ''}.{EXTENSIONS[fmt]}"
+    """SLUG.jsonl, SLUG-doccano.jsonl, SLUG.csv, SLUG.conll, SLUG-brat.zip; then -gold or
+    -submitted for the options."""
+    parts = [project.slug]
+    if fmt in NAMED_IN_FILE:
+        parts.append(NAMED_IN_FILE[fmt])
+    if options.describe():
+        parts.append(options.describe())
+    return f"{'-'.join(parts)}.{EXTENSIONS[fmt]}"

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..access import get_project, may_choose_reviewers
 from ..agreement import filters
-from ..exports import FORMATS
+from ..exports import FORMATS, ExportOptions, filename
 
 bp = Blueprint("exports", __name__)
 
@@ -55,10 +55,15 @@ def export_page(slug: str):
         params["documents"] = ",".join(map(str, doc_ids))
     total = filters.document_count(project)
     gold_docs = filters.gold_document_count(project)
+    # every format's file name without options, so that the page's script can follow a change
+    # of format (it adds -gold, -submitted as the server does)
+    files = {f: filename(project, f, ExportOptions()) for f in FORMATS}
+    current_file = filename(project, fmt, ExportOptions(gold_only=gold_only,
+                                                        submitted_only=submitted_only))
     return render_template(
         "export.html", project=project, formats=FORMATS, format_help=FORMAT_HELP, fmt=fmt,
         sources=sources, source=source, title=title, reviewers=reviewer_rows, chosen=chosen,
         can_choose=can_choose, gold_only=gold_only, submitted_only=submitted_only,
         selected=len(doc_ids) if doc_ids is not None else total, total=total,
-        gold_docs=gold_docs, empty=doc_ids == [],
+        gold_docs=gold_docs, empty=doc_ids == [], files=files, current_file=current_file,
         download=url_for("api.export", slug=project.slug) + "?" + urlencode(params))
