@@ -413,7 +413,11 @@ def test_submit_names_unreviewed_paragraphs_then_read_only(annotating, api, doc)
     expect(page.locator('button[data-label="framing"]')).to_be_disabled()
     select(page, 4, PLAIN, 0, 5)
     page.keyboard.press("1")
-    expect(page.locator("#notice")).to_contain_text("read-only")
+    # said once, by the banner (which draws the eye), not a second time in a notice
+    expect(page.locator("#readonly-banner")).to_have_class(re.compile(r"\battention\b"))
+    expect(page.locator("#notice")).to_be_hidden()
+    expect(page.locator("#announcer")).to_have_text(  # for screen readers
+        "You have submitted this document: it is read-only.")
     expect(page.locator("mark")).to_have_count(0)
     page.reload()
     expect(page.locator("#readonly-banner")).to_be_visible()

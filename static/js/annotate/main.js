@@ -444,9 +444,19 @@ function newKey() {
 
 function refuseIfReadonly() {
   if (!readonly) return false;
-  notice(data.viewing_other
+  const message = data.viewing_other
     ? "You are viewing another reviewer's spans: nothing can be changed here."
-    : "You have submitted this document: it is read-only.", "info");
+    : "You have submitted this document: it is read-only.";
+  if (!els.banner.hidden) {
+    // The banner says it already: draw the eye to it (and tell screen readers) rather than
+    // show the same sentence a second time.
+    els.banner.classList.remove("attention");
+    void els.banner.offsetWidth;  // restart the animation
+    els.banner.classList.add("attention");
+    announce(message);
+  } else {
+    notice(message, "info");
+  }
   return true;
 }
 
