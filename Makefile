@@ -25,7 +25,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(BIN)/annotator init-db
-	$(BIN)/annotator demo --if-empty
+	$(BIN)/annotator demo --if-empty --host $(HOST) --port $(PORT)
 	$(BIN)/annotator run --host $(HOST) --port $(PORT)
 
 test: install-test

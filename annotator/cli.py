@@ -215,8 +215,12 @@ def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> No
 @click.command("demo")
 @click.option("--if-empty", is_flag=True,
               help="Load the demo only into an empty database (what 'make run' does).")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="HOST",
+              help="Where the server will listen, for the login address it prints.")
+@click.option("--port", default=5000, show_default=True, type=int, envvar="PORT",
+              help="Its port, for the login address it prints.")
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
+def demo_command(if_empty: bool, host: str, port: int) -> None:
     """Create the demo project with the sample article and demo accounts."""
     from .demo import DEMO_SLUG, demo_logins, load_demo
 
@@ -234,9 +238,16 @@ def demo_command(if_empty: bool) -> None:
         except DomainError as exc:
             fail(exc.message)
         click.echo(f"Loaded the demo project '{DEMO_SLUG}' with the sample article.")
+        click.echo("It is an open project (new projects are blind by default), so that the "
+                   "demo reviewers can see the agreement page and compare their spans once "
+                   "they have submitted. dana, eli and fay have already reviewed the article "
+                   "(they have no password and cannot log in).")
     logins = demo_logins()
     if logins:
-        click.echo("Log in at http://127.0.0.1:5000/login with:")
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        if ":" in shown and not shown.startswith("["):
+            shown = f"[{shown}]"
+        click.echo(f"Log in at http://{shown}:{port}/login with:")
         for name, role, password in logins:
             click.echo(f"  {name:<8} password {password:<12} ({role})")
 

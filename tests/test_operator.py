@@ -34,3 +34,12 @@ def test_serving_demo_passwords_beyond_loopback_warns(app, runner):
         for name in ("admin", "alice", "bob", "carol"):
             set_password(find_user(name), "a-private-password")
         assert exposure_warning("0.0.0.0") is None
+
+
+def test_the_demo_says_where_to_log_in_and_who_its_reviewers_are(runner):
+    result = runner.invoke(args=["demo", "--port", "8123"])
+    assert result.exit_code == 0
+    assert "http://127.0.0.1:8123/login" in result.output
+    assert "open project" in result.output and "dana, eli and fay" in result.output
+    again = runner.invoke(args=["demo"], env={"PORT": "9000", "HOST": "10.1.2.3"})
+    assert "http://10.1.2.3:9000/login" in again.output
