@@ -9,6 +9,7 @@ import { SpanEditor } from "../shared/editor.js";
 import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
+import { tokens } from "../shared/tokens.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
 
@@ -47,7 +48,13 @@ const els = {
   helpDialog: $("help-dialog"),
   menu: $("span-menu"),
   announcer: $("announcer"),
+  undo: $("undo-toast"),
+  undoText: $("undo-text"),
+  undoButton: $("undo-button"),
+  undoClose: $("undo-close"),
+  editAfterTag: $("edit-after-tag"),
 };
+const EDIT_AFTER_TAG = "framing-annotator:edit-after-tag";
 
 // --- state ----------------------------------------------------------------------------------
 
@@ -544,16 +551,30 @@ function tagSelection(labelKey, { exact = false } = {}) {
   hideNotice();
   queue.create(key, { paragraph: a.p, start, end, label: labelKey, attributes: {}, note: "" });
   announce(`${label.name} span added: ${excerpt(span, 60)}`);
+  if (els.editAfterTag && els.editAfterTag.checked) {
+    // its attributes and note next: Tab walks through them, Enter closes
+    openEditor(key, paraEls[a.p], { focus: "panel" });
+  }
 }
 
 function changeSpan(key, fields, { delay = 0 } = {}) {
   const span = spans.get(key);
   if (!span || refuseIfReadonly()) return;
   Object.assign(span, copy(fields));
-  if ("label" in fields) render(span.paragraph);
+  if ("label" in fields || "start" in fields || "end" in fields) {
+    render(span.paragraph);
+    placeHandles();
+  }
   if (span.paragraph === current) updateSidebar();
   queue.patch(key, fields, { delay });
 }
+
+// Deleted spans, newest last, for Undo (the toast's button, or Ctrl+Z): undoing makes the span
+// again under a new client id (a deleted span's client id stays taken on the server).
+const deleted = [];
+const UNDO_KEEP = 20;
+const UNDO_SHOWN_MS = 10000;
+let undoTimer = null;
 
 function deleteSpan(key) {
   if (refuseIfReadonly()) return;
@@ -566,8 +587,35 @@ function deleteSpan(key) {
   render(span.paragraph);
   updateSidebar();
   queue.remove(key);
+  deleted.push(copy(span));
+  if (deleted.length > UNDO_KEEP) deleted.shift();
   const label = labels.get(span.label);
-  announce(`${label ? label.name : "The"} span deleted.`);
+  showUndo(`${label ? label.name : "The"} span deleted: “${excerpt(span, 40)}”.`);
+  announce(`${label ? label.name : "The"} span deleted. Press Control+Z to undo.`);
+}
+
+function showUndo(message) {
+  els.undoText.textContent = message;
+  els.undo.hidden = false;
+  clearTimeout(undoTimer);
+  undoTimer = setTimeout(() => { els.undo.hidden = true; }, UNDO_SHOWN_MS);
+}
+
+function undoDelete() {
+  if (readonly || !deleted.length) return false;
+  const old = deleted.pop();
+  const key = newKey();
+  const span = { ...old, key, id: null };
+  addSpan(span);
+  render(span.paragraph);
+  setCurrent(span.paragraph);
+  queue.create(key, { paragraph: span.paragraph, start: span.start, end: span.end,
+    label: span.label, attributes: copy(span.attributes), note: span.note });
+  els.undo.hidden = deleted.length === 0 || els.undo.hidden;
+  if (!deleted.length) els.undo.hidden = true;
+  const label = labels.get(span.label);
+  announce(`${label ? label.name : "The"} span is back.`);
+  return true;
 }
 
 function setReviewed(p, value) {
@@ -599,12 +647,15 @@ function reviewAndNext() {
 const editor = new SpanEditor($("span-editor"), {
   labels,
   text: (p) => texts[p],
+  bounds: true,
+  enterCloses: true,
   notePlaceholder: "Why this span, doubts, context…",
   onChange: changeSpan,
   onDelete: (span) => deleteSpan(span.key),
   onClose(span, returnFocus) {
     activeKey = null;
     for (const m of marksOf(span.key)) m.classList.remove("is-active");
+    placeHandles();
     updateSidebar();
     if (returnFocus) {
       const target = returnFocus.isConnected && returnFocus !== document.body
@@ -614,7 +665,7 @@ const editor = new SpanEditor($("span-editor"), {
   },
 });
 
-function openEditor(key, returnFocus = null) {
+function openEditor(key, returnFocus = null, { focus = "field" } = {}) {
   const span = spans.get(key);
   if (!span) return;
   if (activeKey) for (const m of marksOf(activeKey)) m.classList.remove("is-active");
@@ -622,10 +673,115 @@ function openEditor(key, returnFocus = null) {
   for (const m of marksOf(key)) m.classList.add("is-active");
   editor.open(span, {
     readonly,
+    focus,
     returnFocus: returnFocus || paraEls[span.paragraph],
   });
+  placeHandles();
   updateSidebar();
 }
+
+// --- handles: the open span's start and end, dragged over the text ---------------------------
+
+const handles = ["start", "end"].map((edge) => {
+  const handle = document.createElement("span");
+  handle.className = `span-handle span-handle-${edge}`;
+  handle.dataset.edge = edge;
+  handle.setAttribute("aria-hidden", "true");  // the keyboard has the Bounds field
+  handle.title = edge === "start" ? "Drag to move the start (Alt: by character)"
+    : "Drag to move the end (Alt: by character)";
+  handle.hidden = true;
+  document.body.append(handle);
+  return handle;
+});
+
+/** Put the handles at the open span's first and last character (hidden when no span is open,
+ *  read-only, or off screen). */
+function placeHandles() {
+  const span = activeKey && spans.get(activeKey);
+  const marks = span ? marksOf(span.key) : [];
+  if (!span || readonly || !marks.length) {
+    for (const h of handles) h.hidden = true;
+    return;
+  }
+  const t = textIndex(texts[span.paragraph]);
+  const range = document.createRange();
+  const place = (handle, u, side) => {
+    const [node, offset] = domPoint(textEls[span.paragraph], u);
+    range.setStart(node, offset);
+    range.setEnd(node, offset);
+    const rects = range.getClientRects();
+    const rect = rects.length ? rects[0] : range.getBoundingClientRect();
+    handle.hidden = false;
+    handle.style.left = `${rect.left + window.scrollX - (side === "start" ? 5 : 0)}px`;
+    handle.style.top = `${rect.top + window.scrollY}px`;
+    handle.style.height = `${Math.max(rect.height, 16)}px`;
+  };
+  place(handles[0], t.toU16(span.start), "start");
+  place(handles[1], t.toU16(span.end), "end");
+}
+
+let dragging = null;
+
+for (const handle of handles) {
+  handle.addEventListener("pointerdown", (event) => {
+    const span = activeKey && spans.get(activeKey);
+    if (!span || readonly) return;
+    event.preventDefault();
+    handle.setPointerCapture(event.pointerId);
+    dragging = { edge: handle.dataset.edge, key: span.key, start: span.start, end: span.end };
+    root.classList.add("is-dragging");
+  });
+  handle.addEventListener("pointermove", (event) => {
+    if (!dragging) return;
+    const span = spans.get(dragging.key);
+    const at = pointOffset(span.paragraph, event.clientX, event.clientY, !event.altKey);
+    if (at == null) return;
+    let { start, end } = dragging;
+    if (dragging.edge === "start") start = Math.min(at, end - 1);
+    else end = Math.max(at, start + 1);
+    if (start === dragging.start && end === dragging.end) return;
+    dragging.start = start;
+    dragging.end = end;
+    // drawn at once; sent when the drag ends
+    Object.assign(span, { start, end });
+    render(span.paragraph);
+    placeHandles();
+  });
+  const finish = () => {
+    if (!dragging) return;
+    const { key, start, end } = dragging;
+    dragging = null;
+    root.classList.remove("is-dragging");
+    const span = spans.get(key);
+    if (span && editor.key === key) editor.setBounds(start, end, { edge: null });
+    else if (span) changeSpan(key, { start, end });
+  };
+  handle.addEventListener("pointerup", finish);
+  handle.addEventListener("pointercancel", finish);
+}
+
+/** The code-point offset in paragraph ``p`` under the pointer, snapped to the nearest edge of a
+ *  word (a token of the server's rule) unless ``snap`` is false; null outside the paragraph. */
+function pointOffset(p, x, y, snap) {
+  let node = null;
+  let offset = 0;
+  if (document.caretPositionFromPoint) {
+    const pos = document.caretPositionFromPoint(x, y);
+    if (pos) ({ offsetNode: node, offset } = pos);
+  } else if (document.caretRangeFromPoint) {
+    const range = document.caretRangeFromPoint(x, y);
+    if (range) { node = range.startContainer; offset = range.startOffset; }
+  }
+  if (!node || !textEls[p].contains(node)) return null;
+  const u = offsetIn(textEls[p], node, offset);
+  const cp = textIndex(texts[p]).toCp(u);
+  if (!snap) return cp;
+  const edges = tokens(texts[p]).flat();
+  return edges.reduce((best, v) => (Math.abs(v - cp) < Math.abs(best - cp) ? v : best), edges[0] ?? cp);
+}
+
+window.addEventListener("resize", () => placeHandles());
+document.addEventListener("scroll", () => placeHandles(), true);
 
 let menuReturn = null;
 
@@ -751,6 +907,15 @@ if (els.reviewToggle) {
 }
 
 els.retry.addEventListener("click", () => queue && queue.retryNow());
+els.undoButton.addEventListener("click", () => undoDelete());
+els.undoClose.addEventListener("click", () => { els.undo.hidden = true; });
+if (els.editAfterTag) {
+  const stored = window.localStorage.getItem(EDIT_AFTER_TAG);
+  if (stored !== null) els.editAfterTag.checked = stored === "1";
+  els.editAfterTag.addEventListener("change", () => {
+    window.localStorage.setItem(EDIT_AFTER_TAG, els.editAfterTag.checked ? "1" : "0");
+  });
+}
 $("help-button").addEventListener("click", () => els.helpDialog.showModal());
 
 // --- submitting -----------------------------------------------------------------------------
@@ -880,10 +1045,26 @@ function typing(target) {
 }
 
 document.addEventListener("keydown", (event) => {
-  if (event.defaultPrevented || event.isComposing || event.ctrlKey || event.metaKey) return;
+  if (event.defaultPrevented || event.isComposing) return;
   if (document.querySelector("dialog[open]")) return;
   const target = event.target;
-  if (typing(target) || (target instanceof Element && target.closest("#span-editor, #span-menu"))) return;
+  if ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey
+      && event.key.toLowerCase() === "z" && !typing(target)) {
+    if (undoDelete()) event.preventDefault();
+    return;
+  }
+  if (event.ctrlKey || event.metaKey) return;
+  if (typing(target)) return;
+  if (target instanceof Element && target.closest("#span-editor, #span-menu")) {
+    // In the editor (on its heading after tagging) a label's key still tags a new selection.
+    const label = !window.getSelection().isCollapsed && target.closest("#span-editor")
+      ? labelForKey(event) : null;
+    if (label) {
+      event.preventDefault();
+      tagSelection(label, { exact: event.altKey });
+    }
+    return;
+  }
   const onControl = target instanceof Element && target.closest("button, a[href], summary, input");
   if (event.key === "?") {
     event.preventDefault();

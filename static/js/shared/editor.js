@@ -13,6 +13,7 @@
 import { attributeField, readAttributes } from "./attributes.js";
 import { el } from "./dom.js";
 import { textIndex, textSlice } from "./offsets.js";
+import { tokens } from "./tokens.js";
 
 const CONTEXT = 40; // characters of the paragraph shown on either side of the span
 
@@ -31,10 +32,16 @@ export class SpanEditor {
    *        goes back, or null when it should stay
    * @param {boolean} [o.confirmDelete]  Delete asks "Really delete?" first
    * @param {string} [o.notePlaceholder]
+   * @param {boolean} [o.bounds]  a Bounds field: the start and end nudged by a word (◀ ▶, or
+   *        Shift+← / Shift+→ for the end and Alt+Shift+← / → for the start), by a character
+   *        with Shift on the buttons
+   * @param {boolean} [o.enterCloses]  Enter (Ctrl+Enter in the note) closes the editor: every
+   *        change is saved as it is made
    */
   constructor(root, { labels, text, onChange = null, onDelete, onClose, confirmDelete = false,
-    notePlaceholder = "" }) {
-    Object.assign(this, { root, labels, text, onChange, onDelete, onClose, confirmDelete, notePlaceholder });
+    notePlaceholder = "", bounds = false, enterCloses = false }) {
+    Object.assign(this, { root, labels, text, onChange, onDelete, onClose, confirmDelete,
+      notePlaceholder, hasBounds: bounds, enterCloses });
     this.span = null;
     this.draft = null;
     this.readonly = false;
@@ -44,6 +51,23 @@ export class SpanEditor {
         event.preventDefault();
         event.stopPropagation();
         this.close();
+        return;
+      }
+      const target = event.target;
+      if (this.enterCloses && event.key === "Enter" && !event.altKey && !event.shiftKey
+          && !target.closest("button, a[href], summary")
+          && (target.localName !== "textarea" || event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        event.stopPropagation();
+        this.close();
+        return;
+      }
+      if (this.hasBounds && !this.readonly && event.shiftKey && !event.ctrlKey && !event.metaKey
+          && (event.key === "ArrowLeft" || event.key === "ArrowRight")
+          && !target.closest("input[type=text], input:not([type]), textarea")) {
+        event.preventDefault();
+        event.stopPropagation();
+        this.nudge(event.altKey ? "start" : "end", event.key === "ArrowLeft" ? -1 : 1, false);
       }
     });
   }
@@ -57,15 +81,19 @@ export class SpanEditor {
     return this.span ? keyOf(this.span) : null;
   }
 
-  open(span, { returnFocus = null, readonly = false } = {}) {
+  /** Open on a span. ``focus``: "field" puts the focus on the first field (the label);
+   *  "panel" on the editor's heading, so that Tab walks into the fields and the page's keys
+   *  keep working (the annotate page opens it so after tagging). */
+  open(span, { returnFocus = null, readonly = false, focus = "field" } = {}) {
     this.span = span;
     this.readonly = readonly;
     this.returnFocus = returnFocus || document.activeElement;
     this.draft = draftOf(span);
     this.build();
     this.root.hidden = false;
-    const first = this.root.querySelector("#ed-label:not(:disabled)")
-      || this.root.querySelector("button.editor-close");
+    const first = focus === "panel" ? this.root.querySelector("#editor-title")
+      : this.root.querySelector("#ed-label:not(:disabled)")
+        || this.root.querySelector("button.editor-close");
     first.focus({ preventScroll: true });
     this.reveal();
   }
@@ -144,6 +172,93 @@ export class SpanEditor {
     return [this.quote()];
   }
 
+  /** Fields after the note (the Bounds field where the page asked for it). */
+  moreFields() {
+    return this.hasBounds && !this.readonly ? [this.boundsField()] : [];
+  }
+
+  /** Start and end, each nudged by a word or punctuation mark (a token of the server's rule)
+   *  or, with Shift, by a character. */
+  boundsField({ extra = [], hint = null } = {}) {
+    const d = this.draft;
+    const nudge = (edge, delta, name) => el("button", {
+      type: "button", class: "nudge act", "data-nudge": `${edge}:${delta}`,
+      "aria-label": name, title: `${name} (Shift: one character)`,
+      onclick: (event) => this.nudge(edge, delta, event.shiftKey),
+    }, delta < 0 ? "◀" : "▶");
+    return el("fieldset", { class: "field bounds" },
+      el("legend", { text: "Bounds" }),
+      el("div", { class: "nudges" },
+        el("span", { class: "nudge-name", text: "Start" }),
+        nudge("start", -1, "Move the start one word earlier"),
+        el("output", { id: "ed-start", class: "offset", "data-field": "start", text: String(d.start) }),
+        nudge("start", 1, "Move the start one word later"),
+        el("span", { class: "nudge-name", text: "End" }),
+        nudge("end", -1, "Move the end one word earlier"),
+        el("output", { id: "ed-end", class: "offset", "data-field": "end", text: String(d.end) }),
+        nudge("end", 1, "Move the end one word later")),
+      ...extra,
+      el("p", { class: "field-hint", text: hint || "◀ ▶ move by a word or punctuation mark, with Shift by one character. Keys: Shift+← → move the end, Alt+Shift+← → the start; or drag the handles in the text." }),
+      el("p", { class: "sr-only bounds-live", "aria-live": "polite" }));
+  }
+
+  /** Move one edge of the draft by a token (or a character); the page hears of it through
+   *  ``changed`` like any other field. */
+  nudge(edge, delta, byCharacter) {
+    const text = this.text(this.span.paragraph);
+    const length = textIndex(text).lengthCp;
+    const d = this.draft;
+    let { start, end } = d;
+    if (byCharacter) {
+      if (edge === "start") start += delta; else end += delta;
+    } else {
+      const toks = tokens(text);
+      const pick = (values, better) => values.reduce((best, v) => (best === null || better(v, best) ? v : best), null);
+      let moved = null;
+      if (edge === "start") {
+        const starts = toks.map((t) => t[0]);
+        moved = delta < 0
+          ? pick(starts.filter((v) => v < start), (v, b) => v > b)
+          : pick(starts.filter((v) => v > start && v < end), (v, b) => v < b);
+        if (moved !== null) start = moved;
+      } else {
+        const ends = toks.map((t) => t[1]);
+        moved = delta < 0
+          ? pick(ends.filter((v) => v < end && v > start), (v, b) => v > b)
+          : pick(ends.filter((v) => v > end), (v, b) => v < b);
+        if (moved !== null) end = moved;
+      }
+      if (moved === null) {
+        this.showError(`The ${edge} cannot move further that way by a word; hold Shift to move by one character.`);
+        return;
+      }
+    }
+    start = Math.max(0, start);
+    end = Math.min(length, end);
+    if (start >= end) {
+      this.showError("A span needs at least one character: the start must stay before the end.");
+      return;
+    }
+    this.setBounds(start, end, { focus: `[data-nudge="${edge}:${delta}"]`, edge });
+  }
+
+  /** New bounds for the draft (a nudge, a drag of a handle, a selection taken over). */
+  setBounds(start, end, { focus = null, edge = null } = {}) {
+    const focused = focus && this.root.contains(document.activeElement) ? focus : null;
+    const heading = document.activeElement && document.activeElement.id === "editor-title";
+    this.changed({ start, end });
+    this.rebuild(null);
+    const again = focused && this.root.querySelector(focused);
+    if (again) again.focus();
+    else if (heading) this.root.querySelector("#editor-title").focus({ preventScroll: true });
+    const live = this.root.querySelector(".bounds-live");
+    const text = this.text(this.span.paragraph);
+    if (live) {
+      live.textContent = `${edge === "start" ? "Start" : edge === "end" ? "End" : "Bounds"} now ${
+        edge === "start" ? start : end}: “${textSlice(text, start, end)}”`;
+    }
+  }
+
   /** The page's buttons before Delete. */
   buttons() {
     return [];
@@ -184,7 +299,8 @@ export class SpanEditor {
         onChange: ({ delay }) => this.changed({ attributes: readAttributes(this.attrsEl) }, { delay }),
       })));
     this.root.replaceChildren(head, ...this.intro(), this.labelField(), this.attrsEl,
-      this.noteField(), el("p", { class: "editor-error", role: "alert", hidden: true }), this.actions());
+      this.noteField(), ...this.moreFields(),
+      el("p", { class: "editor-error", role: "alert", hidden: true }), this.actions());
     this.built();
   }
 
