@@ -237,7 +237,7 @@ def test_notes_are_held_to_the_api_rule(app, make_project, write_file, where, sp
 
 @pytest.mark.parametrize("field, message", [
     ("note", "note contains a NUL character, which cannot be stored"),
-    ("provenance", "provenance must be text of 1 to 100 characters"),
+    ("provenance", "provenance contains a NUL character, which cannot be stored"),
 ])
 def test_a_nul_in_a_note_or_provenance_is_refused_when_objects_come_in_directly(
         app, make_project, field, message):
