@@ -21,9 +21,16 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.before_request
+def require_login():
+    """Every API call needs a session or a token (401), but reading the API's description."""
+    if request.endpoint != "api.openapi":
+        return logged_in()
+    return None
+
+
 @login_required
-def require_login() -> None:
-    """Every API call needs a session or a token; the login_required decorator answers 401."""
+def logged_in() -> None:
+    """Nothing: the login_required decorator answers 401 for a caller who is not."""
 
 
 def json_body() -> Any:
@@ -98,4 +105,4 @@ def ends_with_commit(view: Callable) -> Callable:
 
 
 # The routes, registered on ``bp`` when their modules are imported.
-from . import agreement, exports, gold, projects, spans  # noqa: E402, F401
+from . import agreement, exports, gold, openapi, projects, spans  # noqa: E402, F401
