@@ -755,6 +755,12 @@ def test_import_duplicates_refused_or_skipped(app, admin, make_project):
     ([], "Choose at least one file to import."),
     ([("notes.pdf", b"%PDF-1.4")], "notes.pdf: cannot import a '.pdf' file"),
     ([("empty.txt", "  \n\n ")], "empty.txt: the file has no text."),
+    # 500s before: a lone surrogate (UnicodeEncodeError), JSON nested 100,000 deep
+    ([("s.jsonl", '{"title": "x\\ud800", "paragraphs": ["y"]}\n')],
+     "s.jsonl, line 1: title contains a lone surrogate (\\ud800)"),
+    ([("d.jsonl", '{"title": "x", "paragraphs": ["y"], "meta": '
+      + "[" * 100_000 + "]" * 100_000 + "}\n")],
+     "d.jsonl, line 1: the JSON is nested more than 64 levels deep."),
 ])
 def test_import_errors(app, admin, make_project, files, message):
     make_project("news")
