@@ -1,15 +1,17 @@
 """GET /api/openapi.json: the document agrees with the app's routes (both ways), and every
-operation, fuzzed by schemathesis in-process (WSGI) as an admin over a small seeded project,
-answers no 5xx and only what the document says (status, media type, JSON schema).
+operation, fuzzed by schemathesis in-process (WSGI) over a small seeded project, answers no
+5xx and only what the document says (status, media type, JSON schema).
 
-The fuzzing is bounded so that CI stays fast: a few derandomized examples per operation,
-positive and negative data, no stateful phase. Path parameters are, half of the time, ones
-that exist in the seeded project (slug, document, span and gold ids, paragraph indexes), so
-that the examples reach past the 404s; bodies likewise (places, labels, reviewers); and a
-third of the time edge values that used to answer 500.
+The fuzzing is bounded so that CI stays fast: 15 derandomized examples per operation,
+positive and negative data, no coverage or stateful phase, each example sent by the admin or
+one of two reviewers. Path parameters are, a third of the time each, as generated, ones that
+exist in the seeded project (slug, document, span and gold ids, paragraph indexes) so that
+the examples reach past the 404s, or edge values that used to answer 500; bodies likewise
+(places, labels, reviewers that exist; text no database stores, JSON too deep); query
+parameters as generated or, half of the time, edge values (NUL, ids past the INTEGER range).
 
 No operation gets a narrower strategy: over three documents the agreement report with the
-most bootstrap resamples the document allows (10,000) costs milliseconds (its intervals come
+most bootstrap resamples the document allows (10,000) takes under 0.1 s (its intervals come
 from per-document statistics), and an export streams a few kilobytes that the WSGI client
 reads whole; each operation's examples take one to two seconds, export and agreement among
 them.
