@@ -63,9 +63,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     database.init_app(app)
 
-    from . import security
+    from . import inputs, security
 
     security.init_app(app)
+    inputs.init_app(app)
 
     from .api import bp as api_bp
     from .views import init_app as init_views

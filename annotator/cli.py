@@ -140,15 +140,20 @@ def _user(name: str):
 @click.option("--name", help="The project's name (default: the slug).")
 @click.option("--codebook", "codebook_path", type=click.Path(dir_okay=False),
               help="A codebook JSON file (default: the built-in codebook).")
-@click.option("--reviewers-per-document", type=click.IntRange(min=1),
-              help="Assign each document to this many reviewers.")
+@click.option("--reviewers-per-document", metavar="K",
+              help="Assign each document to this many reviewers (1 to 100).")
 @click.option("--blind/--open", default=True, show_default=True,
               help="Blind: reviewers never see each other's spans.")
 @with_appcontext
 def create_project_command(slug, name, codebook_path, reviewers_per_document, blind) -> None:
     """Create a project with a codebook."""
-    from .projects import create_project
+    from .inputs import loads
+    from .projects import create_project, parse_reviewers_per_document
 
+    try:
+        reviewers_per_document = parse_reviewers_per_document(reviewers_per_document)
+    except DomainError as exc:
+        fail(exc.message)
     codebook = None
     if codebook_path:
         try:
@@ -156,12 +161,14 @@ def create_project_command(slug, name, codebook_path, reviewers_per_document, bl
         except OSError as exc:
             fail(f"{codebook_path}: cannot be read ({exc.strerror}).")
         try:
-            codebook = json.loads(raw.decode("utf-8-sig"))
+            codebook = loads(raw.decode("utf-8-sig"), where=codebook_path)
         except UnicodeDecodeError:
             fail(f"{codebook_path}: the codebook is not UTF-8 text.")
         except json.JSONDecodeError as exc:
             fail(f"{codebook_path}: not valid JSON ({exc.msg} at line {exc.lineno}, "
                  f"column {exc.colno}).")
+        except DomainError as exc:  # nested too deeply, text that cannot be stored
+            fail(exc.message)
     try:
         project = create_project(slug, name=name, codebook=codebook, blind=blind,
                                  reviewers_per_document=reviewers_per_document)

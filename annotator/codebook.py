@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import Invalid
+from .inputs import text_fault
 from .names import has_control
 
 ATTRIBUTE_TYPES = ("choice", "multi", "text", "boolean")
@@ -58,9 +59,8 @@ class Attribute:
         if self.type == "text":
             if not isinstance(value, str):
                 raise Invalid(f"{where}: attribute '{self.key}' must be text.", field_name)
-            if "\x00" in value:
-                raise Invalid(f"{where}: attribute '{self.key}' contains a NUL character, "
-                              f"which cannot be stored.", field_name)
+            if fault := text_fault(value):
+                raise Invalid(f"{where}: attribute '{self.key}' {fault}.", field_name)
             if len(value) > MAX_TEXT_VALUE:
                 raise Invalid(
                     f"{where}: attribute '{self.key}' is longer than {MAX_TEXT_VALUE} characters.",

@@ -33,6 +33,7 @@ from .errors import BadRequest, Conflict, Invalid, NotFound
 from .extensions import db
 from .models import Annotation, Document, GoldRejection, GoldSpan, Paragraph, User, utcnow
 from .spans import (
+    MAX_INT,
     check_offsets,
     check_offsets_in,
     check_text,
@@ -288,7 +289,7 @@ def _replacement(document: Document, codebook: Codebook, texts: Sequence[str], i
 def _reviewer_span(document: Document, annotation_id: Any) -> Annotation:
     if isinstance(annotation_id, bool) or not isinstance(annotation_id, int):
         raise Invalid("annotation_id must be a whole number.", "annotation_id")
-    span = db.session.get(Annotation, annotation_id)
+    span = db.session.get(Annotation, annotation_id) if 0 < annotation_id <= MAX_INT else None
     if span is None or span.document_id != document.id:
         raise NotFound(f"There is no span {annotation_id} in document {document.id}.")
     return span

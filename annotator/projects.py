@@ -54,10 +54,29 @@ def create_project(
     return project
 
 
+MAX_REVIEWERS_PER_DOCUMENT = 100
+_REVIEWERS_MESSAGE = (f"Reviewers per document must be a whole number from 1 to "
+                      f"{MAX_REVIEWERS_PER_DOCUMENT}")
+
+
 def _check_reviewers_per_document(k: Any) -> None:
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise Invalid("Reviewers per document must be a whole number of at least 1.",
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int)
+                          or not 1 <= k <= MAX_REVIEWERS_PER_DOCUMENT):
+        raise Invalid(f"{_REVIEWERS_MESSAGE}.", "reviewers_per_document")
+
+
+def parse_reviewers_per_document(text: str | None) -> int | None:
+    """Reviewers per document as typed in a form or on the command line: digits 0-9 only
+    (not "²" or other Unicode digits, which int() would take or choke on), in range; empty
+    is None, no assignment."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and len(text) <= 3
+            and 1 <= int(text) <= MAX_REVIEWERS_PER_DOCUMENT):
+        raise Invalid(f"{_REVIEWERS_MESSAGE}, or empty for no assignment.",
                       "reviewers_per_document")
+    return int(text)
 
 
 # --- administration (the admin pages) --------------------------------------------------------

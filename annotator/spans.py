@@ -14,14 +14,13 @@ from typing import Any
 
 from .errors import BadRequest, Invalid
 from .extensions import db
+from .inputs import MAX_INT, text_fault  # noqa: F401 (MAX_INT: also taken from here)
 from .models import Annotation, Document, GoldSpan, Paragraph
 
 MAX_NOTE = 10000
 MAX_CLIENT_ID = 100
 MAX_PROVENANCE = 100
 PLACE_FIELDS = ("paragraph", "start", "end", "label")
-# The largest value an INTEGER column holds: a paragraph number beyond it is never looked up.
-MAX_INT = 2**31 - 1
 
 
 def _at(where: str | None, message: str) -> str:
@@ -102,25 +101,28 @@ def clean_note(note: Any, where: str | None = None) -> str:
         raise Invalid(_at(where, "note must be text."), "note")
     if len(note) > MAX_NOTE:
         raise Invalid(_at(where, f"note is longer than {MAX_NOTE} characters."), "note")
-    if "\x00" in note:
-        raise Invalid(_at(where, "note contains a NUL character, which cannot be stored."),
-                      "note")
+    if fault := text_fault(note):
+        raise Invalid(_at(where, f"note {fault}."), "note")
     return note
 
 
 def clean_client_id(client_id: Any) -> str | None:
-    if client_id is not None and (
-            not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID):
+    if client_id is None:
+        return None
+    if not isinstance(client_id, str) or not 0 < len(client_id) <= MAX_CLIENT_ID:
         raise Invalid(f"client_id must be text of 1 to {MAX_CLIENT_ID} characters.",
                       "client_id")
+    if fault := text_fault(client_id):
+        raise Invalid(f"client_id {fault}.", "client_id")
     return client_id
 
 
 def clean_provenance(provenance: Any, where: str | None = None) -> str:
-    if not isinstance(provenance, str) or not provenance or len(provenance) > MAX_PROVENANCE \
-            or "\x00" in provenance:
+    if not isinstance(provenance, str) or not provenance or len(provenance) > MAX_PROVENANCE:
         raise Invalid(_at(where, f"provenance must be text of 1 to {MAX_PROVENANCE} "
                                  f"characters."), "provenance")
+    if fault := text_fault(provenance):
+        raise Invalid(_at(where, f"provenance {fault}."), "provenance")
     return provenance
 
 

@@ -492,10 +492,18 @@ def test_codebook_schema_errors_show_the_sentence(app, admin, codebook):
     ({"codebook_source": "default", "slug": "Bad Slug"}, None, "The slug 'Bad Slug' is not valid"),
     ({"codebook_source": "default", "slug": ""}, None, "Enter a slug."),
     ({"codebook_source": "default", "reviewers_per_document": "0"}, None,
-     "Reviewers per document must be a whole number of at least 1"),
+     "Reviewers per document must be a whole number from 1 to 100, or empty"),
     ({"codebook_source": "default", "reviewers_per_document": "two"}, None,
-     "Reviewers per document must be a whole number of at least 1"),
+     "Reviewers per document must be a whole number from 1 to 100, or empty"),
+    ({"codebook_source": "default", "reviewers_per_document": "²"}, None,
+     "Reviewers per document must be a whole number from 1 to 100, or empty"),
+    ({"codebook_source": "default", "reviewers_per_document": "99999999999"}, None,
+     "Reviewers per document must be a whole number from 1 to 100, or empty"),
     ({"codebook_source": "default", "name": "x" * 201}, None, "At most 200 characters."),
+    ({"codebook_source": "edit", "codebook_json": "[" * 100_000 + "]" * 100_000}, None,
+     "Codebook: the JSON is nested more than 64 levels deep."),
+    ({"codebook_source": "edit", "codebook_json": '{"labels": [{"key": "a", "name": "\\ud800"}]}'},
+     None, "Codebook: labels[0].name contains a lone surrogate (\\ud800)"),
 ])
 def test_new_project_form_errors(app, admin, data, files, message):
     files = {key: upload(*value) for key, value in (files or {}).items()}
@@ -747,6 +755,12 @@ def test_import_duplicates_refused_or_skipped(app, admin, make_project):
     ([], "Choose at least one file to import."),
     ([("notes.pdf", b"%PDF-1.4")], "notes.pdf: cannot import a '.pdf' file"),
     ([("empty.txt", "  \n\n ")], "empty.txt: the file has no text."),
+    # 500s before: a lone surrogate (UnicodeEncodeError), JSON nested 100,000 deep
+    ([("s.jsonl", '{"title": "x\\ud800", "paragraphs": ["y"]}\n')],
+     "s.jsonl, line 1: title contains a lone surrogate (\\ud800)"),
+    ([("d.jsonl", '{"title": "x", "paragraphs": ["y"], "meta": '
+      + "[" * 100_000 + "]" * 100_000 + "}\n")],
+     "d.jsonl, line 1: the JSON is nested more than 64 levels deep."),
 ])
 def test_import_errors(app, admin, make_project, files, message):
     make_project("news")
@@ -855,12 +869,15 @@ def test_settings_change_reviewers_per_document(app, admin, annotated):
     assert "every reviewer may take every document" in text(admin.get("/projects/news/team"))
 
 
-@pytest.mark.parametrize("value", ["0", "two", "-3", "1.5"])
+# "²" passed str.isdigit() and failed int() (500); 99999999999 failed the INTEGER column (500
+# on PostgreSQL); "١٢" (Arabic-Indic digits) int() would take as 12.
+@pytest.mark.parametrize("value", ["0", "two", "-3", "1.5", "²", "99999999999", "101", "١٢"])
 def test_settings_refuse_a_bad_reviewers_per_document(app, admin, annotated, value):
     project = get_project(app, "news")
     response = post(admin, "/admin/projects/news/settings",
                     _settings(project, reviewers_per_document=value, name="Changed"))
     assert response.status_code == 422
-    assert "Reviewers per document must be a whole number of at least 1" in text(response)
+    assert ("Reviewers per document must be a whole number from 1 to 100, or empty"
+            in text(response))
     after = get_project(app, "news")
     assert after.reviewers_per_document is None and after.name == project.name

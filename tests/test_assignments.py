@@ -204,11 +204,11 @@ def test_k_set_on_a_project_without_assignment(app, make_project, make_document,
         assert next_document(_project("open-door"), ben).id != docs[0]
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
-def test_k_must_be_a_whole_number_of_at_least_one(app, team, bad):
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2", 101, 99999999999])
+def test_k_must_be_a_whole_number_from_1_to_100(app, team, bad):
     from annotator.projects import update_project
 
-    with app.app_context(), pytest.raises(Invalid, match="whole number of at least 1"):
+    with app.app_context(), pytest.raises(Invalid, match="whole number from 1 to 100"):
         update_project(_project(), name="Renamed", reviewers_per_document=bad)
     with app.app_context():
         assert _project().reviewers_per_document == 2 and _project().name == "team"

@@ -110,6 +110,29 @@ def test_create_project_with_codebook_file(app, runner, write_file):
     assert _count(app, Project) == 2
 
 
+@pytest.mark.parametrize("value", ["²", "99999999999", "0", "101", "١٢", "two"])
+def test_create_project_refuses_a_bad_reviewers_per_document(app, runner, value):
+    """"²" and 99999999999 used to end in a traceback (int(), the INTEGER column)."""
+    r = runner.invoke(args=["create-project", "news", "--reviewers-per-document", value])
+    assert r.exit_code == 1, r.output
+    assert "Reviewers per document must be a whole number from 1 to 100" in r.output
+    assert _count(app, Project) == 0
+
+
+def test_create_project_refuses_a_codebook_too_deep_or_not_storable(app, runner, write_file):
+    deep = write_file("deep.json", "[" * 100_000 + "]" * 100_000)
+    r = runner.invoke(args=["create-project", "news", "--codebook", str(deep)])
+    assert r.exit_code == 1 and "nested more than 64 levels deep" in r.output
+    nul = write_file("nul.json", '{"labels": [{"key": "spin", "name": "Sp\\u0000in"}]}')
+    r = runner.invoke(args=["create-project", "news", "--codebook", str(nul)])
+    assert r.exit_code == 1
+    assert "labels[0].name contains a NUL character" in r.output
+    surrogate = write_file("s.json", '{"labels": [{"key": "spin", "description": "\\udc00"}]}')
+    r = runner.invoke(args=["create-project", "news", "--codebook", str(surrogate)])
+    assert r.exit_code == 1 and "labels[0].description contains a lone surrogate" in r.output
+    assert _count(app, Project) == 0
+
+
 def test_import_command(app, runner, write_file, sample_path):
     runner.invoke(args=["create-project", "news"])
     r = runner.invoke(args=["import", "news", str(sample_path)])

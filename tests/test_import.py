@@ -208,7 +208,8 @@ def test_nul_character_in_jsonl_refused_with_line(app, make_project, write_file)
     path = write_file("nul.jsonl", '{"title": "a", "paragraphs": ["x"]}\n'
                       '{"title": "b", "paragraphs": ["y"], "meta": {"k": "v\\u0000"}}\n')
     with app.app_context():
-        with pytest.raises(ImportFailed, match=r"nul.jsonl, line 2: the line holds a NUL"):
+        with pytest.raises(ImportFailed, match=r"nul.jsonl, line 2: meta.k contains a NUL "
+                                               r"character, which cannot be stored.$"):
             import_paths(_project(), [path])
         assert _nothing_written()
 
@@ -237,12 +238,12 @@ def test_notes_are_held_to_the_api_rule(app, make_project, write_file, where, sp
 
 @pytest.mark.parametrize("field, message", [
     ("note", "note contains a NUL character, which cannot be stored"),
-    ("provenance", "provenance must be text of 1 to 100 characters"),
+    ("provenance", "provenance contains a NUL character, which cannot be stored"),
 ])
 def test_a_nul_in_a_note_or_provenance_is_refused_when_objects_come_in_directly(
         app, make_project, field, message):
     """Objects given to parse_document_object (not read from a file, whose lines are checked
-    for \\u0000 first) meet the same span rule as the API."""
+    by inputs.loads first) meet the same span rule as the API."""
     make_project()
     with app.app_context():
         codebook = load_codebook(_project().codebook)
@@ -250,6 +251,45 @@ def test_a_nul_in_a_note_or_provenance_is_refused_when_objects_come_in_directly(
             parse_document_object(_bad(**{f"gold__0__{field}": "a\x00b"}), codebook, "doc 1")
         assert info.value.message == f"doc 1, gold span 1: {message}."
         assert nothing_written()
+
+
+# A lone surrogate ended in UnicodeEncodeError (500 on the import page, a traceback in the
+# CLI), 100,000 levels in RecursionError; 500 levels were stored in meta.
+@pytest.mark.parametrize("line, message", [
+    ('{"title": "\\ud800", "paragraphs": ["x"]}',
+     "title contains a lone surrogate (\\ud800), which is not Unicode text and cannot be "
+     "stored."),
+    ('{"title": "a", "paragraphs": ["x", "y \\udfff"]}',
+     "paragraphs[1] contains a lone surrogate (\\udfff)"),
+    ('{"title": "a", "paragraphs": ["x"], "reviews": [{"reviewer": "alice", "annotations": '
+     '[{"paragraph": 0, "start": 0, "end": 1, "label": "framing", "note": "\\ud83d"}]}]}',
+     "reviews[0].annotations[0].note contains a lone surrogate (\\ud83d)"),
+    ('{"text": "a \\ud800", "label": [[0, 1, "framing"]]}',
+     "text contains a lone surrogate (\\ud800)"),
+    ('{"title": "a", "paragraphs": ["x"], "meta": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "the JSON is nested more than 64 levels deep."),
+    ('{"title": "a", "paragraphs": ["x"], "meta": {"k": ' + "[" * 500 + "]" * 500 + "}}",
+     "the JSON is nested more than 64 levels deep."),
+])
+def test_jsonl_lines_that_cannot_be_stored_are_refused(app, make_project, write_file, line,
+                                                       message):
+    make_project()
+    path = write_file("bad.jsonl", '{"title": "ok", "paragraphs": ["fine"]}\n' + line + "\n")
+    with app.app_context():
+        with pytest.raises(ImportFailed) as info:
+            import_paths(_project(), [path], reviewer="alice")
+        assert f"bad.jsonl, line 2: {message}" in info.value.message
+        assert _nothing_written()
+
+
+def test_jsonl_with_an_astral_character_escaped_as_a_pair_imports(app, make_project,
+                                                                   write_file):
+    make_project()
+    path = write_file("ok.jsonl", json.dumps({"title": "🙂", "paragraphs": ["a 🙂 b"]}) + "\n")
+    assert "\\ud83d\\ude42" in path.read_text()
+    with app.app_context():
+        result = import_paths(_project(), [path])
+        assert db.session.get(Document, result.documents[0]).title == "🙂"
 
 
 def test_broken_json_line_named(app, make_project, write_file):

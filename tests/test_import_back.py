@@ -326,6 +326,18 @@ def test_foreign_brat_attributes_notes_and_crlf(app, make_project, tmp_path):
         assert two.attributes == {"source": "wire"} and two.note == "n"
 
 
+def test_brat_note_nested_too_deep_for_json_is_a_plain_note(app, make_project, tmp_path):
+    """RecursionError from json.loads ended the import; such a note is not our export's."""
+    make_project("news", codebook=CODEBOOK)
+    note = "{" + "[" * 3000 + "]" * 3000
+    folder = _write_brat(tmp_path, {"alice/d.txt": TEXT,
+                                    "alice/d.ann": f"T1\tframing 0 5\n#1\tAnnotatorNotes T1\t"
+                                                   f"{note}\n"})
+    with app.app_context():
+        import_paths(_project("news"), [folder])
+        assert db.session.scalars(select(Annotation.note)).one() == note
+
+
 # --- refusals -------------------------------------------------------------------------------
 
 BRAT_REFUSALS = [
@@ -361,6 +373,9 @@ BRAT_REFUSALS = [
     ({"alice/d.ann": "T1\tframing 0 5\n#1\tAnnotatorNotes T1\t{\"note\": \"a\\u0000b\"}\n"},
      "alice/d.ann, line 2: note contains a NUL character, which cannot be stored."),
     ({"alice/x.ann": "T1\tframing 0 5\n"}, "alice/x.ann: there is no x.txt beside it"),
+    # our export's JSON note with a lone surrogate: a 500 before
+    ({"alice/d.ann": "T1\tframing 0 5\n#1\tAnnotatorNotes T1\t{\"note\": \"\\ud800\"}\n"},
+     "alice/d.ann, line 2: note contains a lone surrogate (\\ud800)"),
     ({"not a name/d.txt": TEXT, "not a name/d.ann": ""}, "reviewer folder's name"),
 ]
 

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask_login import login_required
 
+from .. import inputs
 from ..errors import BadRequest
 from ..extensions import db
 
@@ -20,18 +21,27 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.before_request
+def require_login():
+    """Every API call needs a session or a token (401), but reading the API's description."""
+    if request.endpoint != "api.openapi":
+        return logged_in()
+    return None
+
+
 @login_required
-def require_login() -> None:
-    """Every API call needs a session or a token; the login_required decorator answers 401."""
+def logged_in() -> None:
+    """Nothing: the login_required decorator answers 401 for a caller who is not."""
 
 
 def json_body() -> Any:
+    """The request's JSON, through ``inputs.loads``: too deep a body is 400, a string that
+    cannot be stored 422 naming it (``note``, ``attributes.source``)."""
     if not request.is_json:
         raise BadRequest("Send a JSON body with 'Content-Type: application/json'.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("The request body is not valid JSON.")
-    return data
+    try:
+        return inputs.loads(request.get_data(cache=True))
+    except ValueError:  # not JSON, or not in a Unicode encoding
+        raise BadRequest("The request body is not valid JSON.") from None
 
 
 def optional_object() -> dict:
@@ -72,8 +82,10 @@ def selection_args() -> tuple[list[int] | None, list[str] | None]:
         try:
             documents = [int(x) for x in request.args["documents"].split(",") if x.strip()]
         except ValueError:
-            raise BadRequest("documents must be a comma-separated list of document ids.") \
-                from None
+            documents = [-1]
+        if not all(0 < x <= inputs.MAX_INT for x in documents):
+            raise BadRequest("documents must be a comma-separated list of document ids.",
+                             "documents")
     if request.args.get("reviewers"):
         reviewers = [x.strip() for x in request.args["reviewers"].split(",") if x.strip()]
     return documents, reviewers
@@ -93,4 +105,4 @@ def ends_with_commit(view: Callable) -> Callable:
 
 
 # The routes, registered on ``bp`` when their modules are imported.
-from . import agreement, exports, gold, projects, spans  # noqa: E402, F401
+from . import agreement, exports, gold, openapi, projects, spans  # noqa: E402, F401

@@ -385,7 +385,7 @@ def _our_note(note: str) -> tuple[str, dict[str, Any]] | None:
         return None
     try:
         payload = json.loads(note)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # not JSON, or not ours: a plain note
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("note"), str) \
             or not set(payload) <= {"note", "attributes"} \

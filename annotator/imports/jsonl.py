@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from .. import inputs
 from ..codebook import Codebook
 from ..database import gc_paused
 from ..errors import ImportFailed
@@ -164,14 +165,12 @@ def iter_jsonl(
             continue
         where = f"{name}, line {number}"
         try:
-            obj = json.loads(line)
+            # At most inputs.MAX_DEPTH levels deep, no NUL or lone surrogate in any string.
+            obj = inputs.loads(line, where=where, error=ImportFailed)
         except json.JSONDecodeError as exc:
             raise ImportFailed(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
             ) from None
-        if "\\u0000" in line:
-            raise ImportFailed(f"{where}: the line holds a NUL character (\\u0000), which no "
-                               f"text can contain here; remove it.")
         if doccano is None:
             doccano = looks_like_doccano(obj)
             if doccano and reviewer is None:

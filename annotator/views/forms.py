@@ -29,8 +29,9 @@ except ImportError:  # pragma: no cover - WTForms < 3.3
 
 from ..accounts import validate_password
 from ..codebook import validate_codebook
-from ..errors import Invalid
-from ..projects import validate_slug
+from ..errors import DomainError, Invalid
+from ..inputs import loads
+from ..projects import parse_reviewers_per_document, validate_slug
 
 
 class LoginForm(FlaskForm):
@@ -102,25 +103,20 @@ MODES = [SelectChoice("blind", "Blind: reviewers see only their own spans"),
 def _codebook_from_text(text: str, where: str) -> dict:
     """Parse and check codebook JSON; a ValidationError with one sentence on any fault."""
     try:
-        data = json.loads(text)
+        return validate_codebook(loads(text, where=where))
     except json.JSONDecodeError as exc:
         raise ValidationError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, "
                               f"column {exc.colno}).") from None
-    try:
-        return validate_codebook(data)
-    except Invalid as exc:
+    except DomainError as exc:  # nested too deeply, text that cannot be stored, invalid
         raise ValidationError(exc.message) from None
 
 
 def _reviewers_per_document(field) -> int | None:
-    """The field's whole number of at least 1, or None when empty."""
-    text = (field.data or "").strip()
-    if not text:
-        return None
-    if not text.isdigit() or int(text) < 1:
-        raise ValidationError("Reviewers per document must be a whole number of at least 1, "
-                              "or empty for no assignment.")
-    return int(text)
+    """The field's whole number (``projects.parse_reviewers_per_document``), or None."""
+    try:
+        return parse_reviewers_per_document(field.data)
+    except Invalid as exc:
+        raise ValidationError(exc.message) from None
 
 
 class ProjectCreateForm(FlaskForm):
