@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (the fixtures of test_annotate, imported, are the tests' arguments)
 """The annotate page's editing comforts (#12): the editor opens on a new span and is driven by
 the keyboard, a span's bounds move in place (keys and handles), a deletion can be undone."""
 
