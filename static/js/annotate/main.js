@@ -166,7 +166,9 @@ function updateProgress() {
   els.progress.value = done;
   els.progressText.replaceChildren(
     Object.assign(document.createElement("b"), { textContent: String(done) }),
-    ` / ${paraEls.length} paragraphs reviewed`);
+    ` / ${paraEls.length}`,
+    Object.assign(document.createElement("span"), { className: "progress-words",
+      textContent: " paragraphs reviewed" }));
 }
 
 function updateSidebar() {
@@ -654,6 +656,7 @@ const editor = new SpanEditor($("span-editor"), {
   onDelete: (span) => deleteSpan(span.key),
   onClose(span, returnFocus) {
     activeKey = null;
+    root.classList.remove("is-editing");
     for (const m of marksOf(span.key)) m.classList.remove("is-active");
     placeHandles();
     updateSidebar();
@@ -676,6 +679,7 @@ function openEditor(key, returnFocus = null, { focus = "field" } = {}) {
     focus,
     returnFocus: returnFocus || paraEls[span.paragraph],
   });
+  root.classList.add("is-editing");
   placeHandles();
   updateSidebar();
 }
@@ -781,6 +785,36 @@ function pointOffset(p, x, y, snap) {
 }
 
 window.addEventListener("resize", () => placeHandles());
+
+// --- on a phone: the current paragraph follows the scroll -------------------------------------
+
+const phone = window.matchMedia("(max-width: 640px)");
+const readerScroll = $("reader-scroll");
+let followPending = false;
+
+/** The paragraph under a line a third down the reading area becomes the current one (the
+ *  side panel's "Paragraph N" and Enter follow what the reader sees), unless a selection is
+ *  being made. */
+function followScroll() {
+  followPending = false;
+  if (!phone.matches || !window.getSelection().isCollapsed) return;
+  const box = readerScroll.getBoundingClientRect();
+  const line = box.top + box.height / 3;
+  for (let i = 0; i < paraEls.length; i += 1) {
+    const r = paraEls[i].getBoundingClientRect();
+    if (r.bottom >= line) {
+      if (i !== current && r.top <= box.bottom) setCurrent(i);
+      return;
+    }
+  }
+}
+
+readerScroll.addEventListener("scroll", () => {
+  if (!followPending) {
+    followPending = true;
+    requestAnimationFrame(followScroll);
+  }
+}, { passive: true });
 document.addEventListener("scroll", () => placeHandles(), true);
 
 let menuReturn = null;
