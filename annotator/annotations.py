@@ -50,6 +50,7 @@ from .codebook import Codebook, load_codebook
 from .database import dialect_name
 from .errors import Conflict, DomainError, Forbidden, Gone, NotFound
 from .extensions import db
+from .layout import check_layout
 from .models import (
     Annotation,
     Document,
@@ -158,7 +159,8 @@ _REVIEW_STATE = (
 @cache
 def _document_context_statement(paragraph: bool, codebook: bool):
     columns = [_documents.c.paragraph_count, _documents.c.project_id,
-               _projects.c.reviewers_per_document, _reviews.c.status]
+               _projects.c.reviewers_per_document, _reviews.c.status,
+               _documents.c.layout_version]
     joined = _documents.join(_projects, _projects.c.id == _documents.c.project_id)
     if paragraph:
         columns.append(_paragraphs.c.text)
@@ -191,7 +193,7 @@ _TOMBSTONE = _tombstones.insert()
 
 @cache
 def _span_context_statement(full: bool):
-    columns = [*_SPAN_COLUMNS, _projects.c.blind, _reviews.c.status]
+    columns = [*_SPAN_COLUMNS, _projects.c.blind, _reviews.c.status, _documents.c.layout_version]
     joined = (_annotations.join(_documents, _documents.c.id == _annotations.c.document_id)
               .join(_projects, _projects.c.id == _documents.c.project_id))
     if full:
@@ -416,7 +418,8 @@ def _ensure_review(document_id: int, user_id: int) -> None:
 
 # --- spans ----------------------------------------------------------------------------------
 
-def create_annotation(document: Document | int, user: User, payload: Any) -> tuple[dict, bool]:
+def create_annotation(document: Document | int, user: User, payload: Any,
+                      layout: str | None = None) -> tuple[dict, bool]:
     """Store a span of the caller. Returns (span, created).
 
     With a ``client_id`` the call is idempotent: the same id from the same reviewer returns
@@ -434,6 +437,15 @@ def create_annotation(document: Document | int, user: User, payload: Any) -> tup
     context = _create_context(document_id, user, given)
     payload = require_object(payload, SPAN_FIELDS)
     client_id = clean_client_id(payload.get("client_id"))
+    try:
+        check_layout(layout, context.layout_version)
+    except Conflict:
+        # a retry of a create made before the paragraphs changed gets its span, moved with
+        # its text; anything else is refused
+        stored = _by_client_id(user.id, client_id) if client_id is not None else None
+        if stored is None:
+            raise
+        return _existing_for_retry(stored, document_id, user), False
     if context.gone:
         raise Gone(f"Your span with client_id {client_id} was deleted; it is not created "
                    f"again.", "client_id")
@@ -508,7 +520,7 @@ def _existing_for_retry(span: Row, document_id: int, user: User) -> dict:
     return annotation_dict(span, span.text, user.username)
 
 
-def _span_context(span_id: int, user: User, full: bool) -> Row:
+def _span_context(span_id: int, user: User, full: bool, layout: str | None = None) -> Row:
     """The caller's span with what a change of it checks, in one query: its columns, the
     project's ``blind`` and the caller's review ``status``; with ``full`` also
     ``paragraph_count``, the paragraph's ``text`` and the ``codebook`` (JSON text).
@@ -527,12 +539,13 @@ def _span_context(span_id: int, user: User, full: bool) -> Row:
         raise Forbidden("You can change only your own spans.")
     if row.status == "submitted":
         raise Conflict(_SUBMITTED)
+    check_layout(layout, row.layout_version)
     return row
 
 
-def update_annotation(span_id: int, user: User, payload: Any) -> dict:
+def update_annotation(span_id: int, user: User, payload: Any, layout: str | None = None) -> dict:
     payload = require_object(payload, PATCH_FIELDS)
-    span = _span_context(span_id, user, full=True)
+    span = _span_context(span_id, user, full=True, layout=layout)
     start = whole_number(payload, "start") if "start" in payload else span.start
     end = whole_number(payload, "end") if "end" in payload else span.end
     text = check_offsets_in(span.document_id, span.paragraph_count, span.paragraph_index,
@@ -560,10 +573,10 @@ def update_annotation(span_id: int, user: User, payload: Any) -> dict:
     return body
 
 
-def delete_annotation(span_id: int, user: User) -> None:
+def delete_annotation(span_id: int, user: User, layout: str | None = None) -> None:
     """Delete the caller's span. Its ``client_id`` stays taken (a tombstone): a late retry of
     the create that made it is answered 410, not with a new span."""
-    span = _span_context(span_id, user, full=False)
+    span = _span_context(span_id, user, full=False, layout=layout)
     db.session.execute(_DELETE_SPAN, {"b_span_id": span_id})
     if span.client_id is not None:
         db.session.execute(_TOMBSTONE, {"reviewer_id": user.id, "client_id": span.client_id,
@@ -575,9 +588,10 @@ def delete_annotation(span_id: int, user: User) -> None:
 # --- paragraph reviews and submission -------------------------------------------------------
 
 def set_paragraph_reviewed(document: Document | int, user: User, index: int,
-                           reviewed: bool) -> dict:
+                           reviewed: bool, layout: str | None = None) -> dict:
     document_id = document if isinstance(document, int) else document.id
     context = _document_context(document_id, user)
+    check_layout(layout, context.layout_version)
     if not 0 <= index < context.paragraph_count:
         raise NotFound(f"Paragraph {index} does not exist; the document has "
                        f"{context.paragraph_count} paragraphs, numbered from 0.")
@@ -602,15 +616,16 @@ def set_paragraph_reviewed(document: Document | int, user: User, index: int,
     return state
 
 
-def submit_document(document: Document | int, user: User) -> dict:
+def submit_document(document: Document | int, user: User, layout: str | None = None) -> dict:
     """Submit the caller's work on the document: every paragraph counts as reviewed.
 
     Submitting again is harmless (a retried request gets the same answer).
     """
     document_id = document if isinstance(document, int) else document.id
     context = _document_context(document_id, user)
+    check_layout(layout, context.layout_version)
     require_assigned(document_id, user, context.reviewers_per_document,
-                      context.status is not None)
+                     context.status is not None)
     if context.status != "submitted":
         now = utcnow()
         statements = _statements()

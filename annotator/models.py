@@ -179,6 +179,9 @@ class Document(db.Model):
     # SHA-256 of the paragraphs: the same article is not imported twice into one project.
     content_hash: Mapped[str] = mapped_column(String(64))
     paragraph_count: Mapped[int] = mapped_column(Integer)
+    # How many times its paragraphs were merged or split (layout.py): a page drawn from an
+    # older layout must not write into renumbered paragraphs.
+    layout_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="documents")

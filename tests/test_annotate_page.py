@@ -75,7 +75,7 @@ def test_page_renders_paragraphs_and_hooks(client, alice, document):
     assert 'type="module"' in body
     data = page_data(body)
     assert data["document"] == {"id": document, "title": "Troops leave Iraq",
-                                "project": "news", "paragraphs": 2}
+                                "project": "news", "paragraphs": 2, "layout": 0}
     assert data["user"]["id"] == alice
     assert data["readonly"] is False
     assert data["spans"] == [] and data["reviewed"] == []

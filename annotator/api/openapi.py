@@ -74,6 +74,12 @@ SCHEMAS: dict[str, dict] = {
                   "field": {"type": "string", "description": "The field at fault, when one is "
                                                              "(e.g. note, attributes.source)."}},
                  required=["error"]),
+    "LayoutChanged": obj({"error": TEXT, "field": TEXT, "layout": {
+        **COUNT, "description": "The document's layout version now: its paragraphs were merged "
+                                "or split since the page that sent X-Document-Layout opened."}},
+                         required=["error", "layout"]),
+    "MergeResult": obj({"paragraphs": COUNT, "merged": COUNT, "text": TEXT}),
+    "SplitResult": obj({"paragraphs": COUNT, "first": TEXT, "second": TEXT}),
     "DuplicateSpan": obj({"error": TEXT, "existing": {**ID, "description": "The caller's span "
                                                       "with that paragraph, start, end and "
                                                       "label."},
@@ -189,6 +195,10 @@ SLUG = {"name": "slug", "in": "path", "required": True, "description": "The proj
 DOCUMENT_ID = path_id("document_id", "document")
 SPAN_ID = path_id("span_id", "span")
 GOLD_ID = path_id("gold_id", "gold span")
+LAYOUT = {"name": "X-Document-Layout", "in": "header", "required": False,
+          "description": "The layout version of the document's paragraphs the calling page was "
+                         "drawn from; a different one answers 409 (they were merged or split).",
+          "schema": {"type": "string"}}
 INDEX = {"name": "index", "in": "path", "required": True,
          "description": "The paragraph's index, from 0.",
          "schema": {"type": "integer", "minimum": 0}}
@@ -230,6 +240,7 @@ def ok(schema: dict, description: str = "OK") -> dict:
 
 
 NO_CONTENT = {"description": "Done; no body."}
+LAYOUT_CONFLICT = error(409, {"anyOf": [ref("LayoutChanged"), ref("Error")]})
 
 
 def operation(endpoint: str, summary: str, responses: dict, *, params: list | None = None,
@@ -330,27 +341,41 @@ PATHS: dict[str, dict[str, dict]] = {
             "create_annotation", "Store a span of the caller.",
             {"201": ok(ref("Span"), "Stored."),
              "200": ok(ref("Span"), "This client_id was stored before: that span."),
-             "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("Error")]})},
-            params=[DOCUMENT_ID], body=ref("SpanCreate"), errors=(403, 409, 410))},
+             "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("LayoutChanged"),
+                                          ref("Error")]})},
+            params=[DOCUMENT_ID, LAYOUT], body=ref("SpanCreate"), errors=(403, 409, 410))},
     "/api/annotations/{span_id}": {
         "patch": operation("update_annotation", "Change one of the caller's spans.",
-                           {"200": ok(ref("Span"))}, params=[SPAN_ID], body=ref("SpanChange"),
-                           errors=(403, 409)),
+                           {"200": ok(ref("Span")), "409": LAYOUT_CONFLICT},
+                           params=[SPAN_ID, LAYOUT], body=ref("SpanChange"), errors=(403, 409)),
         "delete": operation("delete_annotation", "Delete one of the caller's spans.",
-                            {"204": NO_CONTENT}, params=[SPAN_ID], errors=(403, 409))},
+                            {"204": NO_CONTENT, "409": LAYOUT_CONFLICT},
+                            params=[SPAN_ID, LAYOUT], errors=(403, 409))},
     "/api/documents/{document_id}/paragraphs/{index}/review": {
         "put": operation("mark_reviewed", "Mark the paragraph reviewed by the caller.",
-                         {"200": ok(ref("ReviewState"))}, params=[DOCUMENT_ID, INDEX],
-                         errors=(403,)),
+                         {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT},
+                         params=[DOCUMENT_ID, INDEX, LAYOUT], errors=(403, 409)),
         "delete": operation("unmark_reviewed", "Unmark the paragraph.",
-                            {"200": ok(ref("ReviewState"))}, params=[DOCUMENT_ID, INDEX],
-                            errors=(403, 409))},
+                            {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT},
+                            params=[DOCUMENT_ID, INDEX, LAYOUT], errors=(403, 409))},
+    "/api/documents/{document_id}/paragraphs/{index}/merge": {"post": operation(
+        "merge_paragraphs", "Merge the paragraph with the next one; every span, gold span and "
+        "review mark moves with its text (admins).", {"200": ok(ref("MergeResult"))},
+        params=[DOCUMENT_ID, INDEX], body=obj({"separator": {"enum": ["space", "line"]}},
+                                              required=[]),
+        body_required=False, errors=(403,))},
+    "/api/documents/{document_id}/paragraphs/{index}/split": {"post": operation(
+        "split_paragraph", "Split the paragraph at a code point (the white space around the "
+        "cut goes); a cut through a span is refused, naming it (admins).",
+        {"200": ok(ref("SplitResult"))}, params=[DOCUMENT_ID, INDEX],
+        body=obj({"at": OFFSET}), errors=(403, 409))},
     "/api/documents/{document_id}/review": {"get": operation(
         "get_review", "The caller's status and reviewed paragraphs.",
         {"200": ok(ref("ReviewState"))}, params=[DOCUMENT_ID])},
     "/api/documents/{document_id}/submit": {"post": operation(
         "submit", "Submit the caller's work on the document (every paragraph reviewed).",
-        {"200": ok(ref("ReviewState"))}, params=[DOCUMENT_ID], errors=(403,))},
+        {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT}, params=[DOCUMENT_ID, LAYOUT],
+        errors=(403, 409))},
     "/api/documents/{document_id}/gold": {
         "get": operation("get_gold", "The document's gold spans (admins).",
                          {"200": ok(array(ref("GoldSpan")))}, params=[DOCUMENT_ID],

@@ -12,7 +12,13 @@ from flask_login import current_user
 from .. import annotations
 from ..access import get_document
 from ..errors import BadRequest
+from ..layout import LAYOUT_HEADER
 from . import bp, ends_with_commit, json_body
+
+
+def layout() -> str | None:
+    """The paragraph layout the calling page was drawn from (``layout.check_layout``)."""
+    return request.headers.get(LAYOUT_HEADER)
 
 
 @bp.get("/documents/<int:document_id>", endpoint="get_document")
@@ -35,29 +41,29 @@ def create_annotation(document_id: int):
     except BadRequest:
         get_document(document_id, current_user)  # a missing document is 404 first
         raise
-    body, created = annotations.create_annotation(document_id, current_user, payload)
+    body, created = annotations.create_annotation(document_id, current_user, payload, layout())
     return body, 201 if created else 200
 
 
 @bp.patch("/annotations/<int:span_id>")
 def update_annotation(span_id: int):
-    return annotations.update_annotation(span_id, current_user, json_body())
+    return annotations.update_annotation(span_id, current_user, json_body(), layout())
 
 
 @bp.delete("/annotations/<int:span_id>")
 def delete_annotation(span_id: int):
-    annotations.delete_annotation(span_id, current_user)
+    annotations.delete_annotation(span_id, current_user, layout())
     return Response(status=204)
 
 
 @bp.put("/documents/<int:document_id>/paragraphs/<int:index>/review")
 def mark_reviewed(document_id: int, index: int):
-    return annotations.set_paragraph_reviewed(document_id, current_user, index, True)
+    return annotations.set_paragraph_reviewed(document_id, current_user, index, True, layout())
 
 
 @bp.delete("/documents/<int:document_id>/paragraphs/<int:index>/review")
 def unmark_reviewed(document_id: int, index: int):
-    return annotations.set_paragraph_reviewed(document_id, current_user, index, False)
+    return annotations.set_paragraph_reviewed(document_id, current_user, index, False, layout())
 
 
 @bp.get("/documents/<int:document_id>/review")
@@ -68,4 +74,4 @@ def get_review(document_id: int):
 
 @bp.post("/documents/<int:document_id>/submit")
 def submit(document_id: int):
-    return annotations.submit_document(document_id, current_user)
+    return annotations.submit_document(document_id, current_user, layout())

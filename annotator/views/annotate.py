@@ -48,7 +48,7 @@ def annotate(document_id: int):
     submitted = state["status"] == "submitted"
     data = {
         "document": {"id": document.id, "title": document.title, "project": project.slug,
-                     "paragraphs": len(texts)},
+                     "paragraphs": len(texts), "layout": document.layout_version},
         "user": {"id": current_user.id, "name": current_user.username},
         "owner": owner.username,
         "viewing_other": viewing_other,

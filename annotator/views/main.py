@@ -1,12 +1,15 @@
 """The reviewer's pages: projects and their documents."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import get_document, get_project
+from ..access import get_admin_document, get_document, get_project
 from ..annotations import paragraph_texts
 from ..assignments import assigned_document_ids
 from ..assignments import next_document as pick_next
+from ..errors import DomainError, Invalid
+from ..layout import merge_paragraphs as merge_paragraphs_of
+from ..layout import split_paragraph as split_paragraph_of
 from ..progress import project_document_progress, projects_overview
 from .forms import ActionForm
 
@@ -40,7 +43,46 @@ def project(slug: str):
 def document(document_id: int):
     doc = get_document(document_id, current_user)
     texts = paragraph_texts(doc.id)
-    return render_template("document.html", document=doc, paragraphs=texts)
+    return render_template("document.html", document=doc, paragraphs=texts, form=ActionForm())
+
+
+def _mended(document_id: int, change) -> Response:
+    """A merge or split from the document page: its outcome as a flash, back on the page."""
+    doc = get_admin_document(document_id, current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        message = change(doc)
+    except DomainError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for("main.document", document_id=document_id))
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:index>/merge")
+@login_required
+def merge_paragraphs(document_id: int, index: int):
+    separator = request.form.get("separator", "space")
+
+    def change(doc):
+        merge_paragraphs_of(doc, index, current_user, separator)
+        return f"Paragraphs {index + 1} and {index + 2} are one now; their spans moved with them."
+    return _mended(document_id, change)
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:index>/split")
+@login_required
+def split_paragraph(document_id: int, index: int):
+    raw = request.form.get("at", "").strip()
+
+    def change(doc):
+        if not raw.isdigit():
+            raise Invalid("Place the cursor where the paragraph should be cut (or give the "
+                          "character number).", "at")
+        split_paragraph_of(doc, index, int(raw), current_user)
+        return f"Paragraph {index + 1} is two now; the spans after the cut moved with them."
+    return _mended(document_id, change)
 
 
 @bp.get("/projects/<slug>/next")

@@ -267,7 +267,8 @@ function announce(message) {
 
 // --- the save queue -------------------------------------------------------------------------
 
-const api = new Api(data.urls);
+// Every write says which layout of the paragraphs the page was drawn from (layout.py).
+const api = new Api(data.urls, { headers: { "X-Document-Layout": String(data.document.layout || 0) } });
 let queue = null;
 
 function describe(op) {
@@ -301,6 +302,14 @@ function onSent(op, result) {
 }
 
 async function onFailed(op, result) {
+  if (result.data && result.data.layout !== undefined) {
+    // An admin merged or split the paragraphs: this page's paragraph numbers are out of date.
+    queue.stopped = true;
+    setReadonly("An admin merged or split this document's paragraphs since this page opened: "
+      + "reload the page to go on (unsent changes are counted when it opens).");
+    notice(result.message, "error");
+    return;
+  }
   notice(`${describe(op)}: ${result.message}`, "error");
   if (op.kind === "create") {
     const span = removeSpan(op.key);
@@ -378,7 +387,10 @@ function onAuth() {
 // what a tab left unsent (closed, or reloaded) is taken over by the next page of the document
 // that opens (``adoptLeftovers``). A Web Lock named after a tab's queue says the tab is alive.
 // Without Web Locks (a page served over plain HTTP to another machine), tabs share one queue.
-const QUEUE_BASE = `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`;
+// A queue belongs to one layout of the document's paragraphs (merging or splitting them
+// renumbers paragraphs and moves offsets): a queue of another layout is never sent.
+const QUEUE_DOC = `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`;
+const QUEUE_BASE = data.document.layout ? `${QUEUE_DOC}:L${data.document.layout}` : QUEUE_DOC;
 const locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
 
 if (!data.viewing_other) {
@@ -407,7 +419,40 @@ if (queue && locks) {
 
 /** The stored queues of this user and document that no live tab holds (and the old shared
  *  one), taken out of storage: their operations are this page's to send now. */
+/** The stored queues of this user and document made for another layout of its paragraphs. */
+function staleStoredQueues() {
+  const ours = (key) => key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`);
+  return Object.keys(window.localStorage).filter((key) => !ours(key)
+    && (key === QUEUE_DOC || key.startsWith(`${QUEUE_DOC}:`)));
+}
+
+/** Unsent changes made before an admin merged or split the paragraphs point at the old ones:
+ *  they are dropped, and the reviewer is told how many to redo. */
+async function dropStaleQueues() {
+  let live = new Set();
+  if (locks) {
+    const state = await locks.query();
+    live = new Set([...(state.held || []), ...(state.pending || [])].map((l) => l.name));
+  }
+  let lost = 0;
+  for (const key of staleStoredQueues().filter((k) => !live.has(k))) {
+    try {
+      const stored = JSON.parse(window.localStorage.getItem(key) || "{}");
+      lost += (stored.ops || []).length;
+    } catch {
+      lost += 1;
+    }
+    window.localStorage.removeItem(key);
+  }
+  if (lost) {
+    notice(`${lost} unsent change${lost === 1 ? " was" : "s were"} made before an admin merged or `
+      + "split this document's paragraphs: they pointed at the old paragraphs and were not "
+      + "sent. Please make them again.", "error");
+  }
+}
+
 async function adoptLeftovers() {
+  if (queue) await dropStaleQueues();
   if (!queue || !locks) return [];
   await new Promise((resolve) => {
     locks.request(queue.storageKey, () => {

@@ -16,9 +16,11 @@ const SESSION_ENDED = "Your session has ended: reload the page and log in again.
 
 export class Api {
   /** `urls`: name -> URL or URL template ("/api/annotations/{id}"); `csrf` (where a fresh
-   *  token is fetched) and `login` (where an ended session is sent) are used when given. */
-  constructor(urls) {
+   *  token is fetched) and `login` (where an ended session is sent) are used when given.
+   *  `headers`: more headers for every request (the annotate page's paragraph layout). */
+  constructor(urls, { headers = {} } = {}) {
     this.urls = urls;
+    this.headers = headers;
     this.csrf = csrfToken();
   }
 
@@ -30,7 +32,7 @@ export class Api {
     let response;
     let data;
     try {
-      ({ response, data } = await requestJson(method, url, body, this.csrf));
+      ({ response, data } = await requestJson(method, url, body, this.csrf, this.headers));
     } catch {
       return { ok: false, retry: true, cause: "network", status: 0, message: UNREACHABLE };
     }

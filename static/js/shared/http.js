@@ -18,8 +18,8 @@ export function fillUrl(template, values = {}) {
  * Send a request and read its JSON answer: resolves to {response, data} (data is null when
  * the answer is not JSON); rejects only when the server cannot be reached.
  */
-export async function requestJson(method, url, body, csrf) {
-  const headers = { Accept: "application/json" };
+export async function requestJson(method, url, body, csrf, extra = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (method !== "GET") headers["X-CSRFToken"] = csrf;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const response = await fetch(url, {
