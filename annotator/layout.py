@@ -199,5 +199,5 @@ def check_layout(version: str | None, current: int) -> None:
         return
     if not version.isdigit() or int(version) != current:
         raise Conflict("The paragraphs of this document were merged or split since this page "
-                       "was opened: reload the page (your unsent changes are kept and shown).",
-                       "paragraph", layout=current)
+                       "was opened: reload the page to go on (it says which changes could not "
+                       "be kept).", "paragraph", layout=current)

@@ -304,7 +304,10 @@ function onSent(op, result) {
 async function onFailed(op, result) {
   if (result.data && result.data.layout !== undefined) {
     // An admin merged or split the paragraphs: this page's paragraph numbers are out of date.
+    // The change stays stored (under this layout's key), to be counted when the page reloads.
     queue.stopped = true;
+    queue.ops.unshift(op);
+    queue.persist();
     setReadonly("An admin merged or split this document's paragraphs since this page opened: "
       + "reload the page to go on (unsent changes are counted when it opens).");
     notice(result.message, "error");
