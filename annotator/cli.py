@@ -320,10 +320,62 @@ def export_command(slug, fmt, gold_only, submitted_only, reviewers, output, raw)
         fail(exc.message)
 
 
+@click.command("dump")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write to this file (default: standard output).")
+@with_appcontext
+def dump_command(output: str | None) -> None:
+    """Write the whole instance as a gzip JSONL dump that `annotator load` reads back."""
+    from .instance import dump
+
+    try:
+        if output:
+            path = Path(output)
+            partial = path.with_name(path.name + ".partial")
+            with open(partial, "wb") as f:
+                counts = dump(f)
+            partial.replace(path)
+            click.echo(f"Wrote {path}: {sum(counts.values()):,} rows of "
+                       f"{sum(1 for v in counts.values() if v)} tables.", err=True)
+        else:
+            dump(sys.stdout.buffer)
+    except DomainError as exc:
+        fail(exc.message)
+
+
+@click.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def load_command(path: str) -> None:
+    """Fill an empty database (of either engine) from a dump; all or nothing."""
+    from .instance import load
+
+    try:
+        counts = load(Path(path))
+    except DomainError as exc:
+        fail(exc.message)
+    click.echo(f"Loaded {sum(counts.values()):,} rows into {len(counts)} tables from {path}.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Copy the live SQLite database consistently, while the server runs."""
+    from .instance import backup
+
+    try:
+        written = backup(Path(path))
+    except DomainError as exc:
+        fail(exc.message)
+    click.echo(f"Backed up the database to {written}.")
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
                     tokens_command, revoke_token_command, create_project_command,
-                    import_command, demo_command, agreement_command, export_command):
+                    import_command, demo_command, agreement_command, export_command,
+                    dump_command, load_command, backup_command):
         app.cli.add_command(command)
 
 

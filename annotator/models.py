@@ -109,6 +109,7 @@ class UserSession(db.Model):
     or reset, disabling the account, "log out everywhere")."""
 
     __tablename__ = "user_sessions"
+    __table_args__ = {"info": {"dump": False}}  # one server's life: not moved by a dump
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -124,6 +125,7 @@ class LoginThrottle(db.Model):
     so that the limit holds across workers and servers."""
 
     __tablename__ = "login_throttle"
+    __table_args__ = {"info": {"dump": False}}
 
     address: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,367 @@
+"""Moving and keeping an instance (INTERFACE.md, "Moving and keeping an instance"): a dump of
+the whole database that loads into an empty one of either engine, and a live backup of SQLite.
+
+**The dump** is gzip-compressed JSONL, written as a stream:
+
+- a header: ``{"format": "framing-annotator-dump", "version": 1, "schema": REVISION, ...}``;
+- per table, parents before children (the order of the foreign keys), one object per row:
+  ``{"table": NAME, "row": {column: value, ...}}``, rows in primary-key order, times in UTC
+  ISO 8601, JSON values inline, keys sorted, so that the same data always gives the same
+  bytes, whatever the engine it comes from;
+- a last line ``{"end": true, "rows": {table: count}}``: a dump without it was cut short.
+
+Every table of the schema is dumped (a table added later is in the dump by itself) but those
+marked ``info={"dump": False}``: browser sessions and login throttling, which belong to one
+server's life. Ids, password hashes and API-token hashes go as stored, so after a load links,
+passwords and tokens work as before.
+
+**Loading** fills an empty database (it creates or upgrades the schema first) in one
+transaction, table by table in the dump's order, bulk-written as imports are (``COPY`` on
+PostgreSQL), and sets PostgreSQL's sequences past the ids it wrote. A dump of an older version
+of the app loads into this one: a column the dump lacks takes its default, and ``UPGRADES``
+turns older dump versions into the current one; a dump of a newer version, a cut-short or
+damaged dump, or a database with rows is refused, with nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import JSON, Date, DateTime, Table, func, select, text
+from sqlalchemy.engine import make_url
+
+from .database import bulk_insert, dialect_name, driver_value, gc_paused, upgrade_schema
+from .errors import DomainError
+from .extensions import db
+
+FORMAT = "framing-annotator-dump"
+VERSION = 1
+BATCH = 5000  # rows per bulk write and per read
+MAX_LINE = 64 * 1024 * 1024  # one row's line: far beyond any row the app writes
+
+
+class DumpRefused(DomainError):
+    """A dump that cannot be loaded (or a database it cannot go into); nothing was written."""
+
+
+# Older dump versions turned into the current one: version -> function(header, lines) that
+# yields the lines of the next version. Empty while version 1 is the only one.
+UPGRADES: dict[int, Callable[[dict, Iterator[dict]], Iterator[dict]]] = {}
+
+
+def dumped_tables() -> list[Table]:
+    """The tables a dump holds, parents before children."""
+    return [table for table in db.metadata.sorted_tables if table.info.get("dump", True)]
+
+
+def schema_revision() -> str | None:
+    """The Alembic revision the database is at."""
+    try:
+        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception:  # no alembic_version table: a schema made by create_all (tests)
+        db.session.rollback()
+        return None
+
+
+def head_revision() -> str:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from . import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", MIGRATIONS_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+# --- values ---------------------------------------------------------------------------------
+
+def _encoder(column) -> Callable[[Any], Any] | None:
+    """What a stored value becomes in the dump (None: itself)."""
+    kind = column.type
+    if isinstance(kind, DateTime):
+        def when(value):
+            if value is None:
+                return None
+            if value.tzinfo is None:  # SQLite hands back naive UTC
+                value = value.replace(tzinfo=dt.UTC)
+            return value.astimezone(dt.UTC).isoformat()
+        return when
+    if isinstance(kind, Date):
+        return lambda value: None if value is None else value.isoformat()
+    return None
+
+
+def _decoder(column) -> Callable[[Any], Any]:
+    """What a dump's value becomes for the driver (the inverse of ``_encoder``)."""
+    kind = column.type
+    if isinstance(kind, DateTime):
+        def when(value):
+            if value is None:
+                return None
+            moment = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            if dialect_name() == "sqlite":
+                moment = moment.replace(tzinfo=None)
+            return driver_value(column, moment)
+        return when
+    if isinstance(kind, Date):
+        return lambda value: None if value is None else driver_value(
+            column, dt.date.fromisoformat(value))
+    if isinstance(kind, JSON):
+        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
+    return lambda value: value
+
+
+def _line(obj: dict) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            + "\n").encode("utf-8")
+
+
+# --- dumping ----------------------------------------------------------------------------------
+
+def dump(out: IO[bytes]) -> dict[str, int]:
+    """Write the whole instance to ``out`` as a gzip stream; returns the rows per table. Read
+    in one snapshot of the database, a batch at a time (memory stays flat)."""
+    from importlib import metadata
+
+    try:
+        app_version = metadata.version("framing-annotator")
+    except metadata.PackageNotFoundError:  # run from a bare checkout
+        app_version = "0"
+    counts: dict[str, int] = {}
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as stream:
+        stream.write(_line({
+            "format": FORMAT, "version": VERSION, "schema": schema_revision(),
+            "app": app_version, "engine": dialect_name(),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}))
+        from .database import begin_snapshot
+
+        begin_snapshot()
+        for table in dumped_tables():
+            counts[table.name] = _dump_table(stream, table)
+        stream.write(_line({"end": True, "rows": counts}))
+    db.session.commit()
+    return counts
+
+
+def _dump_table(stream, table: Table) -> int:
+    columns = list(table.columns)
+    names = [c.name for c in columns]
+    encoders = [(i, enc) for i, enc in enumerate(map(_encoder, columns)) if enc is not None]
+    order = list(table.primary_key.columns) or columns
+    result = db.session.execute(
+        select(table).order_by(*order).execution_options(stream_results=True,
+                                                         yield_per=BATCH))
+    count = 0
+    name = table.name
+    for rows in result.partitions(BATCH):
+        with gc_paused():
+            chunk = []
+            for row in rows:
+                values = list(row)
+                for i, enc in encoders:
+                    values[i] = enc(values[i])
+                chunk.append(_line({"table": name, "row": dict(zip(names, values,
+                                                                   strict=True))}))
+            stream.write(b"".join(chunk))
+        count += len(rows)
+    return count
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+def read_lines(path: Path) -> Iterator[dict]:
+    """The dump's objects, one per line; a damaged file raises ``DumpRefused``."""
+    try:
+        with gzip.open(path, "rb") as stream:
+            for number, raw in enumerate(stream, start=1):
+                if len(raw) > MAX_LINE:
+                    raise DumpRefused(f"{path.name}, line {number}: a line longer than "
+                                      f"{MAX_LINE // 2**20} MB: not a dump of this app.")
+                try:
+                    yield json.loads(raw)
+                except (ValueError, RecursionError):
+                    raise DumpRefused(f"{path.name}, line {number}: not a JSON line (the dump "
+                                      f"is damaged).") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise DumpRefused(f"{path.name}: not a readable gzip file, or cut short ({exc}).") \
+            from None
+
+
+def load(path: Path, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Fill the empty database from the dump at ``path``, in one transaction; returns the rows
+    per table. Refused (``DumpRefused``, nothing written) for a dump of a newer version, a
+    damaged or cut-short one, or a database that has rows."""
+    upgrade_schema()
+    _require_empty()
+    lines = read_lines(Path(path))
+    header = next(lines, None)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise DumpRefused(f"{Path(path).name}: not a dump of the framing annotator (its first "
+                          f"line must name the format {FORMAT!r}).")
+    version = header.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise DumpRefused(f"{Path(path).name}: the dump names no format version.")
+    if version > VERSION:
+        raise DumpRefused(f"{Path(path).name} was written by a newer version of the app (dump "
+                          f"format {version}; this one reads up to {VERSION}): upgrade the app "
+                          f"first.")
+    while version < VERSION:
+        lines = UPGRADES[version](header, lines)
+        version += 1
+    try:
+        counts = _write(lines, Path(path).name, progress)
+        _set_sequences()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return counts
+
+
+def _require_empty() -> None:
+    for table in db.metadata.sorted_tables:
+        if db.session.execute(select(func.count()).select_from(table)).scalar():
+            db.session.rollback()
+            raise DumpRefused(f"The database is not empty (table {table.name} has rows): a dump "
+                              f"loads only into an empty database, so that nothing is mixed "
+                              f"or lost. Use a new database.")
+    db.session.rollback()
+
+
+def _write(lines: Iterable[dict], name: str, progress) -> dict[str, int]:
+    tables = {t.name: t for t in dumped_tables()}
+    order = list(tables)
+    counts: dict[str, int] = {}
+    current: Table | None = None
+    plan: tuple[list[str], list[Callable]] | None = None
+    batch: list[tuple[Any, ...]] = []
+    footer = None
+
+    def flush() -> None:
+        if batch:
+            bulk_insert(current, plan[0], batch)
+            counts[current.name] = counts.get(current.name, 0) + len(batch)
+            if progress:
+                progress(current.name, counts[current.name])
+            batch.clear()
+
+    with gc_paused():
+        for number, obj in enumerate(lines, start=2):
+            if footer is not None:
+                raise DumpRefused(f"{name}, line {number}: more after the dump's last line.")
+            if obj.get("end") is True:
+                footer = obj
+                continue
+            table_name, row = obj.get("table"), obj.get("row")
+            if table_name not in tables or not isinstance(row, dict):
+                raise DumpRefused(f"{name}, line {number}: a row of an unknown table "
+                                  f"{table_name!r}: the dump is damaged or from another app.")
+            if current is None or table_name != current.name:
+                flush()
+                if current is not None and order.index(table_name) < order.index(current.name):
+                    raise DumpRefused(f"{name}, line {number}: table {table_name} comes after "
+                                      f"{current.name}: parents must come before children.")
+                current = tables[table_name]
+                plan = _plan(current, row, name, number)
+            keys = plan[0]
+            if row.keys() != set(plan[2]):
+                raise DumpRefused(f"{name}, line {number}: a row of {table_name} with other "
+                                  f"columns than the rows before it.")
+            batch.append(tuple([decode(row.get(key)) for key, decode in zip(keys, plan[1],
+                                                                             strict=True)]))
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+    if footer is None:
+        raise DumpRefused(f"{name}: the dump ends without its last line: it was cut short.")
+    expected = footer.get("rows") or {}
+    if {k: v for k, v in expected.items() if v} != counts:
+        raise DumpRefused(f"{name}: the rows read ({sum(counts.values())}) are not the rows "
+                          f"the dump says it holds ({sum(expected.values())}): it is damaged.")
+    return counts
+
+
+def _plan(table: Table, row: dict, name: str, number: int):
+    """The columns to write for the table's rows, their decoders, and the keys of a row."""
+    known = {c.name: c for c in table.columns}
+    unknown = sorted(set(row) - set(known))
+    if unknown:
+        raise DumpRefused(f"{name}, line {number}: table {table.name} has no column "
+                          f"{unknown[0]!r} in this version of the app: the dump needs an "
+                          f"upgrade this version does not have.")
+    keys = [c for c in known if c in row]
+    decoders = [_decoder(known[c]) for c in keys]
+    # a column the dump lacks (an older version's) takes its default
+    for column in table.columns:
+        if column.name in row or column.server_default is not None:
+            continue
+        default = column.default
+        if default is None:
+            if not column.nullable and not column.primary_key:
+                raise DumpRefused(f"{name}, line {number}: table {table.name} lacks column "
+                                  f"{column.name}, which has no default.")
+            continue
+        value = default.arg
+        keys.append(column.name)
+        if callable(value):
+            decoders.append(lambda _, f=value, c=column: driver_value(c, f(None)))
+        else:
+            decoders.append(lambda _, v=value, c=column: driver_value(c, v))
+    return keys, decoders, [k for k in keys if k in row]
+
+
+def _set_sequences() -> None:
+    """PostgreSQL: each table's id sequence past the ids the load wrote."""
+    if dialect_name() != "postgresql":
+        return
+    for table in dumped_tables():
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not pk[0].autoincrement or pk[0].type.python_type is not int:
+            continue
+        quoted = db.session.get_bind().dialect.identifier_preparer.format_table(table)
+        sequence = db.session.execute(text("SELECT pg_get_serial_sequence(:t, :c)"),
+                                      {"t": quoted, "c": pk[0].name}).scalar()
+        if sequence:
+            db.session.execute(text(
+                f"SELECT setval(:s, COALESCE((SELECT MAX({pk[0].name}) FROM {quoted}), 1), "
+                f"(SELECT MAX({pk[0].name}) FROM {quoted}) IS NOT NULL)"), {"s": sequence})
+
+
+# --- backup -----------------------------------------------------------------------------------
+
+def backup(target: Path, pages: int = 1024) -> Path:
+    """A consistent copy of the live SQLite database at ``target`` (SQLite's online backup:
+    the server may keep writing), written beside it first and then renamed."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        raise DomainError(
+            "annotator backup copies SQLite databases. This instance runs on PostgreSQL: "
+            "back it up with pg_dump, e.g. `pg_dump --format=custom --file=annotator.pgdump "
+            "DBNAME` (restore with pg_restore), or use `annotator dump -o FILE` for a copy that "
+            "loads into either engine.")
+    source_path = Path(url.database)
+    target = Path(target)
+    if target.resolve() == source_path.resolve():
+        raise DomainError(f"{target} is the live database itself: name another file.")
+    partial = target.with_name(target.name + ".partial")
+    if partial.exists():
+        partial.unlink()
+    source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)
+    copy = sqlite3.connect(partial)
+    try:
+        source.backup(copy, pages=pages)
+    finally:
+        copy.close()
+        source.close()
+    os.chmod(partial, 0o600)
+    partial.replace(target)
+    return target
