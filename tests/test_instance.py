@@ -65,8 +65,8 @@ def fill(app) -> dict:
     assert runner.invoke(args=["create-project", "news", "--reviewers-per-document", "2"]
                          ).exit_code == 0
     with app.app_context():
-        from annotator.imports import import_documents, parse_document_object
         from annotator.codebook import load_codebook
+        from annotator.imports import import_documents, parse_document_object
         from annotator.models import Project
 
         project = db.session.scalar(select(Project))
