@@ -46,6 +46,7 @@ from .access import (
     require_assigned,
     require_spans_access,
 )
+from .answers import missing_required
 from .codebook import Codebook, load_codebook
 from .database import dialect_name
 from .errors import Conflict, DomainError, Forbidden, Gone, NotFound
@@ -617,15 +618,23 @@ def set_paragraph_reviewed(document: Document | int, user: User, index: int,
 
 
 def submit_document(document: Document | int, user: User, layout: str | None = None) -> dict:
-    """Submit the caller's work on the document: every paragraph counts as reviewed.
+    """Submit the caller's work on the document: every paragraph counts as reviewed. Every
+    required article-level question must be answered first.
 
     Submitting again is harmless (a retried request gets the same answer).
     """
     document_id = document if isinstance(document, int) else document.id
-    context = _document_context(document_id, user)
+    context = _document_context(document_id, user, codebook=True)
     check_layout(layout, context.layout_version)
     require_assigned(document_id, user, context.reviewers_per_document,
                      context.status is not None)
+    codebook = _codebook(context.codebook)
+    if context.status != "submitted" and any(q.required for q in codebook.questions.values()):
+        answers = db.session.scalar(select(_reviews.c.answers).where(
+            _reviews.c.document_id == document_id, _reviews.c.reviewer_id == user.id))
+        refusal = missing_required(codebook, answers)
+        if refusal is not None:
+            raise refusal
     if context.status != "submitted":
         now = utcnow()
         statements = _statements()

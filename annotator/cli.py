@@ -281,7 +281,8 @@ def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> 
 
 @click.command("export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "conll", "brat", "doccano"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["jsonl", "csv", "conll", "brat", "doccano", "answers-csv"]),
               required=True)
 @click.option("--gold-only", is_flag=True, help="Only the adjudicated gold spans.")
 @click.option("--submitted-only", is_flag=True, help="Only reviews that were submitted.")

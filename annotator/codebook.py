@@ -18,6 +18,9 @@ from .inputs import text_fault
 from .names import has_control
 
 ATTRIBUTE_TYPES = ("choice", "multi", "text", "boolean")
+# Article-level questions (INTERFACE.md): answered once per document by each reviewer.
+QUESTION_TYPES = ("choice", "ordinal", "multi", "number", "boolean", "text")
+MAX_NUMBER = 1e12
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # with fullmatch, as every pattern here
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 MAX_TEXT_VALUE = 2000
@@ -73,6 +76,52 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class Question:
+    """An article-level question: asked once per document."""
+
+    key: str
+    name: str
+    type: str
+    choices: tuple[str, ...] = ()
+    required: bool = False
+
+    def clean(self, value: Any) -> Any:
+        """The answer as stored (None: not answered), or Invalid naming the question."""
+        if value is None or value == "" or (self.type == "multi" and value == []):
+            return None
+        if self.type in ("choice", "ordinal"):
+            if not isinstance(value, str) or value not in self.choices:
+                raise Invalid(f"{self.key} must be one of {', '.join(self.choices)}; got "
+                              f"{json.dumps(value, ensure_ascii=False)}.", self.key)
+            return value
+        if self.type == "multi":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise Invalid(f"{self.key} must be a list of choices.", self.key)
+            unknown = [v for v in value if v not in self.choices]
+            if unknown:
+                raise Invalid(f"{self.key} has unknown choice "
+                              f"{json.dumps(unknown[0], ensure_ascii=False)}; allowed: "
+                              f"{', '.join(self.choices)}.", self.key)
+            return [c for c in self.choices if c in value]
+        if self.type == "number":
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or value != value or abs(value) > MAX_NUMBER:
+                raise Invalid(f"{self.key} must be a number.", self.key)
+            return value
+        if self.type == "boolean":
+            if not isinstance(value, bool):
+                raise Invalid(f"{self.key} must be true or false.", self.key)
+            return value
+        if not isinstance(value, str):
+            raise Invalid(f"{self.key} must be text.", self.key)
+        if fault := text_fault(value):
+            raise Invalid(f"{self.key} {fault}.", self.key)
+        if len(value) > MAX_TEXT_VALUE:
+            raise Invalid(f"{self.key} is longer than {MAX_TEXT_VALUE} characters.", self.key)
+        return value
+
+
+@dataclass(frozen=True)
 class Label:
     key: str
     name: str
@@ -85,9 +134,11 @@ class Label:
 class Codebook:
     """A validated codebook. Build it with ``Codebook.from_json`` (or ``load_codebook``)."""
 
-    def __init__(self, data: dict[str, Any], labels: dict[str, Label]):
+    def __init__(self, data: dict[str, Any], labels: dict[str, Label],
+                 questions: dict[str, Question] | None = None):
         self.data = data
         self.labels = labels
+        self.questions = questions or {}
 
     @property
     def label_keys(self) -> list[str]:
@@ -106,7 +157,34 @@ class Codebook:
                 item["key"], item["name"], item["color"], item.get("hotkey"),
                 item.get("description", ""), attrs,
             )
-        return cls(data, labels)
+        questions = {
+            q["key"]: Question(q["key"], q["name"], q["type"], tuple(q.get("choices", ())),
+                               bool(q.get("required", False)))
+            for q in data.get("questions", [])
+        }
+        return cls(data, labels, questions)
+
+    def clean_answers(self, answers: Any) -> dict[str, Any]:
+        """A reviewer's answers as stored (unanswered questions left out), or Invalid naming
+        the question at fault."""
+        if not isinstance(answers, dict):
+            raise Invalid("The answers must be an object of question keys and values.",
+                          "answers")
+        cleaned = {}
+        for key, value in answers.items():
+            question = self.questions.get(key)
+            if question is None:
+                raise Invalid(f"There is no question {json.dumps(key, ensure_ascii=False)}"
+                              + (f"; the codebook asks {', '.join(self.questions)}."
+                                 if self.questions else "; the codebook asks none."), key)
+            value = question.clean(value)
+            if value is not None:
+                cleaned[key] = value
+        return cleaned
+
+    def missing_required(self, answers: dict[str, Any]) -> list[str]:
+        """The required questions the answers leave open, in the codebook's order."""
+        return [key for key, q in self.questions.items() if q.required and key not in answers]
 
     def label(self, key: Any, where: str = "span") -> Label:
         if not isinstance(key, str) or key not in self.labels:
@@ -155,7 +233,7 @@ def validate_codebook(data: Any) -> dict[str, Any]:
         _fail('it must be an object with a list "labels".')
     if not data["labels"]:
         _fail("it has no labels.")
-    unknown_top = set(data) - {"labels", "name", "description", "version"}
+    unknown_top = set(data) - {"labels", "name", "description", "version", "questions"}
     if unknown_top:
         _fail(f"unknown key {sorted(unknown_top)[0]!r} at the top level.")
     labels, keys, hotkeys = [], set(), {}
@@ -248,10 +326,65 @@ def validate_codebook(data: Any) -> dict[str, Any]:
             clean["example"] = item["example"]
         labels.append(clean)
     result = {"labels": labels}
+    if "questions" in data:
+        result["questions"] = _validate_questions(data["questions"], set(keys))
     for extra in ("name", "description", "version"):
         if extra in data:
             result[extra] = data[extra]
     return result
+
+
+def _validate_questions(questions: Any, label_keys: set[str]) -> list[dict[str, Any]]:
+    """Article-level questions, checked like labels: unique keys, a name, a type, choices
+    where the type has them (an ordinal scale at least two, in order), ``required``."""
+    if not isinstance(questions, list):
+        _fail('"questions" must be a list.', "questions")
+    cleaned, keys = [], set()
+    for i, item in enumerate(questions):
+        where = f"question {i + 1}"
+        if not isinstance(item, dict):
+            _fail(f"{where} must be an object.", "questions")
+        key = item.get("key")
+        if not isinstance(key, str) or not KEY_RE.fullmatch(key):
+            _fail(f"{where} needs a key of lowercase letters, digits, '-' or '_' (got "
+                  f"{json.dumps(key, ensure_ascii=False)}).", "questions")
+        where = f"question '{key}'"
+        if key in keys:
+            _fail(f"the question key '{key}' appears twice.", "questions")
+        keys.add(key)
+        unknown = set(item) - {"key", "name", "type", "choices", "required", "description"}
+        if unknown:
+            _fail(f"{where} has an unknown field {sorted(unknown)[0]!r}.", "questions")
+        name = item.get("name", key)
+        if not isinstance(name, str) or not name.strip() or has_control(name):
+            _fail(f"{where} needs a name (without control characters).", "questions")
+        kind = item.get("type")
+        if kind not in QUESTION_TYPES:
+            _fail(f"{where} has type {json.dumps(kind)}; use one of "
+                  f"{', '.join(QUESTION_TYPES)}.", "questions")
+        clean: dict[str, Any] = {"key": key, "name": name, "type": kind}
+        if kind in ("choice", "ordinal", "multi"):
+            choices = item.get("choices")
+            if (not isinstance(choices, list) or len(choices) < (2 if kind == "ordinal" else 1)
+                    or not all(isinstance(c, str) and c.strip() and not has_control(c)
+                               for c in choices)):
+                _fail(f"{where} needs a list of choices"
+                      + (" (an ordinal scale of two or more, in order)." if kind == "ordinal"
+                         else "."), "questions")
+            if len(set(choices)) != len(choices):
+                _fail(f"{where} lists a choice twice.", "questions")
+            clean["choices"] = list(choices)
+        elif "choices" in item:
+            _fail(f"{where} of type {kind} takes no choices.", "questions")
+        required = item.get("required", False)
+        if not isinstance(required, bool):
+            _fail(f"{where}: required must be true or false.", "questions")
+        if required:
+            clean["required"] = True
+        if isinstance(item.get("description"), str) and item["description"]:
+            clean["description"] = item["description"]
+        cleaned.append(clean)
+    return cleaned
 
 
 @cache

@@ -13,7 +13,7 @@ import json
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import accumulate, groupby, pairwise, repeat
 from operator import add, itemgetter
@@ -30,6 +30,7 @@ from .models import (
     Annotation,
     Document,
     DocumentReview,
+    GoldAnswer,
     GoldSpan,
     Paragraph,
     ParagraphReview,
@@ -39,16 +40,17 @@ from .models import (
 from .tokens import TOKEN_SPLIT_RE
 from .zipstream import ZipStream, prepare
 
-FORMATS = ("jsonl", "csv", "conll", "brat", "doccano")
+FORMATS = ("jsonl", "csv", "conll", "brat", "doccano", "answers-csv")
 MEDIA_TYPES = {
     "jsonl": "application/x-ndjson; charset=utf-8",
     "csv": "text/csv; charset=utf-8",
     "conll": "text/plain; charset=utf-8",
     "brat": "application/zip",
     "doccano": "application/x-ndjson; charset=utf-8",
+    "answers-csv": "text/csv; charset=utf-8",
 }
 EXTENSIONS = {"jsonl": "jsonl", "csv": "csv", "conll": "conll", "brat": "zip",
-              "doccano": "jsonl"}
+              "doccano": "jsonl", "answers-csv": "csv"}
 BATCH = 250  # documents per round of queries
 EXPORT_WORK_MEM = "32MB"  # PostgreSQL's memory for each sort of an export's queries
 BRAT_COMPRESSION = 1  # zlib level of the brat zip (1 fastest, 9 smallest)
@@ -115,6 +117,10 @@ class DocumentExport:
     # reviewer name -> (status, reviewed paragraphs, spans)
     reviews: dict[str, tuple[str, list[int], list[SpanRow]]]
     gold: list[tuple[SpanRow, str]]
+    # reviewer name -> their answers to the article-level questions (stored JSON text)
+    answers: dict[str, str] = field(default_factory=dict)
+    # (question, value as JSON text, provenance) of the gold answers
+    gold_answers: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _document_ids(project: Project, options: ExportOptions) -> list[int]:
@@ -160,8 +166,9 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
     and gold, each from one query whose rows come ordered by document (and reviewer) and are
     cut into groups with ``itertools.groupby``; the spans are made from them with ``map``, so
     a million spans are read without a Python loop over them."""
-    d, p, dr, pr, a, g = (m.__table__.c for m in (Document, Paragraph, DocumentReview,
-                                                  ParagraphReview, Annotation, GoldSpan))
+    d, p, dr, pr, a, g, ga = (m.__table__.c for m in (Document, Paragraph, DocumentReview,
+                                                      ParagraphReview, Annotation, GoldSpan,
+                                                      GoldAnswer))
     docs = db.session.execute(
         select(d.id, d.title, d.source, d.url, d.published, cast(d.meta, Text), d.external_id)
         .where(d.id.in_(batch)).order_by(d.id)
@@ -174,10 +181,12 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
         ), _by_document)
     }
     reviews: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    answers: dict[tuple[int, int], str] = {}
     reviewed: dict[tuple[int, int], list[int]] = {}
     spans: dict[tuple[int, int], list[SpanRow]] = {}
     if not options.gold_only:
-        status_query = select(dr.document_id, dr.reviewer_id, dr.status) \
+        status_query = select(dr.document_id, dr.reviewer_id, dr.status,
+                              cast(dr.answers, Text)) \
             .where(dr.document_id.in_(batch), dr.status != "not_started")
         marks_query = select(pr.document_id, pr.reviewer_id, pr.paragraph_index) \
             .where(pr.document_id.in_(batch))
@@ -200,8 +209,9 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
                                                 pr.document_id.in_(visible)))
             spans_query = spans_query.where(or_(a.reviewer_id == options.viewer_id,
                                                 a.document_id.in_(visible)))
-        for doc_id, uid, status in _tuples(status_query):
+        for doc_id, uid, status, answers_text in _tuples(status_query):
             reviews[doc_id].append((uid, status))
+            answers[(doc_id, uid)] = answers_text or "{}"
         reviewed = {
             key: list(map(_third, rows))
             for key, rows in groupby(_tuples(marks_query.order_by(
@@ -226,7 +236,12 @@ def _read_batch(batch: list[int], options: ExportOptions, allowed: dict[int, str
             .order_by(g.document_id, g.paragraph_index, g.start, g.end, g.id)
         ), _by_document)
     }
-    return docs, texts, reviews, reviewed, spans, gold
+    gold_answers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for doc_id, question, value, provenance in _tuples(
+            select(ga.document_id, ga.question, cast(ga.value, Text), ga.provenance)
+            .where(ga.document_id.in_(batch)).order_by(ga.document_id, ga.question)):
+        gold_answers[doc_id].append((question, value, provenance))
+    return docs, texts, reviews, reviewed, spans, gold, answers, gold_answers
 
 
 def iter_documents(project: Project, options: ExportOptions, details: bool = True
@@ -247,7 +262,7 @@ def iter_documents(project: Project, options: ExportOptions, details: bool = Tru
         db.session.execute(sql(f"SET LOCAL work_mem = '{EXPORT_WORK_MEM}'"))
     for i in range(0, len(ids), BATCH):
         with gc_paused():
-            docs, texts, reviews, reviewed, spans, gold = _read_batch(
+            docs, texts, reviews, reviewed, spans, gold, answers, gold_answers = _read_batch(
                 ids[i:i + BATCH], options, allowed, details)
         for doc in docs:
             doc_id = doc[0]
@@ -262,6 +277,9 @@ def iter_documents(project: Project, options: ExportOptions, details: bool = Tru
                 published=doc[4].isoformat() if doc[4] else None, meta=doc[5] or "{}",
                 external_id=doc[6], paragraphs=texts.get(doc_id, []), reviews=doc_reviews,
                 gold=gold.get(doc_id, []),
+                answers={names[uid]: answers[(doc_id, uid)]
+                         for uid, _ in reviews.get(doc_id, ())},
+                gold_answers=gold_answers.get(doc_id, []),
             )
         db.session.expire_all()
 
@@ -280,7 +298,8 @@ def write_jsonl(project: Project, options: ExportOptions) -> Iterator[str]:
         texts = doc.paragraphs
         reviews = ", ".join(
             f'{{"reviewer": {_dumps(name)}, "status": {_dumps(status)}, '
-            f'"reviewed_paragraphs": {_dumps(reviewed)}, "annotations": ['
+            f'"reviewed_paragraphs": {_dumps(reviewed)}, '
+            f'"answers": {doc.answers.get(name, "{}")}, "annotations": ['
             + ", ".join(_span_json(s, texts[s.paragraph]) for s in spans) + "]}"
             for name, (status, reviewed, spans) in doc.reviews.items()
         )
@@ -288,10 +307,14 @@ def write_jsonl(project: Project, options: ExportOptions) -> Iterator[str]:
             _span_json(s, texts[s.paragraph], f', "provenance": {_quote(provenance)}')
             for s, provenance in doc.gold
         )
+        gold_answers = ", ".join(
+            f'{_quote(question)}: {{"value": {value}, "provenance": {_quote(provenance)}}}'
+            for question, value, provenance in doc.gold_answers)
         yield (f'{{"id": {doc.id}, "title": {_dumps(doc.title)}, "source": {_dumps(doc.source)}, '
                f'"url": {_dumps(doc.url)}, "published": {_dumps(doc.published)}, '
                f'"meta": {doc.meta}, "external_id": {_dumps(doc.external_id)}, '
-               f'"paragraphs": {_dumps(texts)}, "reviews": [{reviews}], "gold": [{gold}]}}\n')
+               f'"paragraphs": {_dumps(texts)}, "reviews": [{reviews}], "gold": [{gold}], '
+               f'"gold_answers": {{{gold_answers}}}}}\n')
 
 
 # --- csv ------------------------------------------------------------------------------------
@@ -643,8 +666,48 @@ def write_brat(project: Project, options: ExportOptions) -> Iterator[bytes]:
     yield archive.finish()
 
 
+def write_answers_csv(project: Project, options: ExportOptions) -> Iterator[str]:
+    """One row per document and reviewer with a review (and ``gold`` where a document has gold
+    answers): ``document_id, external_id, title, reviewer, status`` and a column per
+    article-level question (INTERFACE.md); a set's choices joined by ``|``."""
+    questions = list(load_codebook(project.codebook).questions.values())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["document_id", "external_id", "title", "reviewer", "status",
+                     *(q.key for q in questions)])
+    guard = (lambda value: value) if options.raw else _safe_cell
+
+    def cells(answers: dict) -> list[str]:
+        out = []
+        for q in questions:
+            value = answers.get(q.key)
+            if value is None:
+                out.append("")
+            elif isinstance(value, list):
+                out.append("|".join(value))
+            elif isinstance(value, bool):
+                out.append("true" if value else "false")
+            else:
+                out.append(guard(str(value)) if isinstance(value, str) else str(value))
+        return out
+
+    for doc in iter_documents(project, options, details=False):
+        head = [doc.id, guard(doc.external_id or ""), guard(doc.title)]
+        for name, (status, _, _) in doc.reviews.items():
+            writer.writerow([*head, name, status, *cells(_loads(doc.answers.get(name, "{}")))])
+        if doc.gold_answers:
+            gold = {question: _loads(value) for question, value, _ in doc.gold_answers}
+            writer.writerow([*head, "gold", "", *cells(gold)])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    rest = buffer.getvalue()
+    if rest:
+        yield rest
+
+
 WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "conll": write_conll, "brat": write_brat,
-           "doccano": write_doccano}
+           "doccano": write_doccano, "answers-csv": write_answers_csv}
 
 
 def export(project: Project, fmt: str, options: ExportOptions | None = None) -> Iterator:
@@ -658,7 +721,7 @@ def export(project: Project, fmt: str, options: ExportOptions | None = None) -> 
 
 # A format's name in its file when its extension does not tell it (doccano's JSONL is not the
 # documents JSONL; brat's zip says nothing): SLUG-doccano.jsonl, SLUG-brat.zip.
-NAMED_IN_FILE = {"doccano": "doccano", "brat": "brat"}
+NAMED_IN_FILE = {"doccano": "doccano", "brat": "brat", "answers-csv": "answers"}
 
 
 def filename(project: Project, fmt: str, options: ExportOptions) -> str:

@@ -295,6 +295,9 @@ class DocumentReview(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    # The reviewer's answers to the codebook's article-level questions: {question key: value}.
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict,
+                                                    server_default="{}")
     assigned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -334,6 +337,23 @@ class GoldSpan(_SpanPlace, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class GoldAnswer(db.Model):
+    """The adjudicated answer of a document to one article-level question."""
+
+    __tablename__ = "gold_answers"
+    __table_args__ = (UniqueConstraint("document_id", "question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    question: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSONType)
+    # adjudicated:NAME (a person chose it), majority, median (ordinal), or an import's
+    provenance: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -74,6 +74,16 @@ SCHEMAS: dict[str, dict] = {
                   "field": {"type": "string", "description": "The field at fault, when one is "
                                                              "(e.g. note, attributes.source)."}},
                  required=["error"]),
+    "Answers": {"type": "object", "description": "Answers to the codebook's article-level "
+                "questions: {question key: value} (a choice, an ordinal choice, a list of "
+                "choices, a number, true or false, or text).",
+                "additionalProperties": True},
+    "GoldAnswers": obj({"gold": {"type": "object", "additionalProperties": obj(
+        {"value": {}, "provenance": TEXT})},
+        "proposals": {"type": "object", "additionalProperties": obj(
+            {"value": {}, "provenance": TEXT, "answers": COUNT})},
+        "reviewers": {"type": "object", "additionalProperties": obj(
+            {"answers": {"$ref": "#/components/schemas/Answers"}, "status": TEXT})}}),
     "LayoutChanged": obj({"error": TEXT, "field": TEXT, "layout": {
         **COUNT, "description": "The document's layout version now: its paragraphs were merged "
                                 "or split since the page that sent X-Document-Layout opened."}},
@@ -274,7 +284,8 @@ def endpoint_tag(endpoint: str) -> str:
 
 
 EXPORT_MEDIA = {"jsonl": "application/x-ndjson", "doccano": "application/x-ndjson",
-                "csv": "text/csv", "conll": "text/plain", "brat": "application/zip"}
+                "csv": "text/csv", "conll": "text/plain", "brat": "application/zip",
+                "answers-csv": "text/csv"}
 
 # --- the paths --------------------------------------------------------------------------------
 
@@ -372,6 +383,28 @@ PATHS: dict[str, dict[str, dict]] = {
     "/api/documents/{document_id}/review": {"get": operation(
         "get_review", "The caller's status and reviewed paragraphs.",
         {"200": ok(ref("ReviewState"))}, params=[DOCUMENT_ID])},
+    "/api/documents/{document_id}/answers": {
+        "get": operation("get_answers", "The caller's answers to the article-level questions "
+                         "(or another reviewer's, where the caller may see their work).",
+                         {"200": ok(ref("Answers"))},
+                         params=[DOCUMENT_ID, {"name": "reviewer", "in": "query",
+                                               "required": False, "schema": {"type": "string"}}],
+                         errors=(403,)),
+        "put": operation("put_answers", "Replace the caller's answers (checked against the "
+                         "codebook's questions).", {"200": ok(ref("Answers"))},
+                         params=[DOCUMENT_ID], body=ref("Answers"), errors=(403, 409))},
+    "/api/documents/{document_id}/gold/answers": {"get": operation(
+        "gold_answers", "The gold answers, the reviewers' proposals and answers (admins).",
+        {"200": ok(ref("GoldAnswers"))}, params=[DOCUMENT_ID], errors=(403,))},
+    "/api/documents/{document_id}/gold/answers/{question}": {"put": operation(
+        "put_gold_answer", "Set (null: clear) the gold answer of one question (admins).",
+        {"200": ok({"type": "object"})},
+        params=[DOCUMENT_ID, {"name": "question", "in": "path", "required": True,
+                              "schema": {"type": "string"}}],
+        body=obj({"value": {}, "provenance": TEXT}, required=["value"]), errors=(403,))},
+    "/api/documents/{document_id}/gold/answers/accept-proposals": {"post": operation(
+        "accept_gold_answer_proposals", "Store every proposed gold answer where there is none "
+        "(admins).", {"200": ok({"type": "object"})}, params=[DOCUMENT_ID], errors=(403,))},
     "/api/documents/{document_id}/submit": {"post": operation(
         "submit", "Submit the caller's work on the document (every paragraph reviewed).",
         {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT}, params=[DOCUMENT_ID, LAYOUT],

@@ -16,7 +16,8 @@ from typing import Any
 from .. import inputs
 from ..codebook import Codebook
 from ..database import gc_paused
-from ..errors import ImportFailed
+from ..errors import DomainError, ImportFailed
+from ..spans import clean_provenance
 from .doccano import looks_like_doccano, parse_doccano_object
 from .paragraphs import split_paragraphs
 from .parsed import (
@@ -36,11 +37,11 @@ from .text import text_lines
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 DOCUMENT_KEYS = {
     "title", "source", "url", "published", "meta", "external_id", "paragraphs", "text",
-    "reviews", "gold",
+    "reviews", "gold", "gold_answers",
     # Written by our own export; accepted and ignored on the way back in.
     "id", "project",
 }
-REVIEW_KEYS = {"reviewer", "status", "reviewed_paragraphs", "annotations"}
+REVIEW_KEYS = {"reviewer", "status", "reviewed_paragraphs", "annotations", "answers"}
 
 
 def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDocument:
@@ -143,6 +144,7 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
                 parse_span(s, paragraphs, codebook, f"{r_where}, span {i + 1}")
                 for i, s in enumerate(spans)
             ],
+            answers=_answers(review.get("answers"), codebook, r_where),
         ))
     gold = obj.get("gold") or []
     if not isinstance(gold, list):
@@ -151,7 +153,42 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
         parse_span(s, paragraphs, codebook, f"{where}, gold span {i + 1}", gold=True)
         for i, s in enumerate(gold)
     ]
+    doc.gold_answers = _gold_answers(obj.get("gold_answers"), codebook, where)
     return doc
+
+
+def _answers(answers: Any, codebook: Codebook, where: str) -> dict[str, Any]:
+    """A review's answers to the article-level questions, checked as the API checks them
+    (imports do not ask for the required ones: they carry what there is)."""
+    if answers is None:
+        return {}
+    try:
+        return codebook.clean_answers(answers)
+    except DomainError as exc:
+        raise ImportFailed(f"{where}: answers: {exc.message}") from None
+
+
+def _gold_answers(gold: Any, codebook: Codebook, where: str) -> dict[str, tuple[Any, str]]:
+    """``{"question": {"value": …, "provenance": …}}`` as the export writes it."""
+    if gold is None:
+        return {}
+    if not isinstance(gold, dict):
+        raise ImportFailed(f"{where}: gold_answers must be an object of questions.")
+    found = {}
+    for key, item in gold.items():
+        if not isinstance(item, dict) or set(item) - {"value", "provenance"} \
+                or "value" not in item:
+            raise ImportFailed(f"{where}: gold answer {key!r} must be "
+                               f'{{"value": …, "provenance": …}}.')
+        try:
+            value = codebook.clean_answers({key: item["value"]}).get(key)
+            provenance = clean_provenance(item.get("provenance") or "imported",
+                                          f"gold answer {key!r}")
+        except DomainError as exc:
+            raise ImportFailed(f"{where}: gold answers: {exc.message}") from None
+        if value is not None:
+            found[key] = (value, provenance)
+    return found
 
 
 def iter_jsonl(

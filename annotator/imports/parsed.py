@@ -54,6 +54,7 @@ class ParsedReview:
     status: str
     reviewed_paragraphs: list[int]
     annotations: list[ParsedSpan]
+    answers: dict[str, Any] = field(default_factory=dict)  # article-level questions
 
 
 @dataclass(slots=True)
@@ -68,6 +69,12 @@ class ParsedDocument:
     external_id: str | None = None
     reviews: list[ParsedReview] = field(default_factory=list)
     gold: list[ParsedSpan] = field(default_factory=list)
+    # question -> (value, provenance): the adjudicated article-level answers
+    gold_answers: dict[str, tuple[Any, str]] = field(default_factory=dict)
+
+    @property
+    def has_gold(self) -> bool:
+        return bool(self.gold or self.gold_answers)
 
     @property
     def content_hash(self) -> str:

@@ -24,6 +24,7 @@ from ..models import (
     Annotation,
     Document,
     DocumentReview,
+    GoldAnswer,
     GoldSpan,
     Paragraph,
     ParagraphReview,
@@ -192,9 +193,9 @@ def _existing_work(
                 .where(model.document_id.in_(batch))
             ):
                 reviewed[doc_id].add(name)
-        gold.update(db.session.scalars(
-            select(GoldSpan.document_id).distinct().where(GoldSpan.document_id.in_(batch))
-        ))
+        for model in (GoldSpan, GoldAnswer):
+            gold.update(db.session.scalars(
+                select(model.document_id).distinct().where(model.document_id.in_(batch))))
     for doc_id, names in waiting.items():
         names -= reviewed[doc_id]
     return reviewed, waiting, gold
@@ -212,7 +213,7 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
                     f"project '{project.slug}'")
         return (f"reviewer '{review.reviewer}' already has a review of the same article "
                 f"earlier in this import ({earlier})")
-    if doc.gold and target.has_gold:
+    if doc.has_gold and target.has_gold:
         if target.gold_origin is None:
             return f"{target.label} already has gold spans in project '{project.slug}'"
         return f"gold spans for the same article come earlier in this import " \
@@ -222,7 +223,9 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
 
 # Columns written by the bulk inserts, in the order of the rows built for them.
 PARAGRAPH_COLUMNS = ("document_id", "position", "text")
-REVIEW_COLUMNS = ("document_id", "reviewer_id", "status", "submitted_at", "updated_at")
+REVIEW_COLUMNS = ("document_id", "reviewer_id", "status", "submitted_at", "updated_at",
+                  "answers")
+GOLD_ANSWER_COLUMNS = ("document_id", "question", "value", "provenance", "created_at")
 MARK_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "created_at")
 SPAN_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "start", "end", "label",
                 "attributes", "note", "created_at", "updated_at")
@@ -306,12 +309,12 @@ class _Import:
         for doc, h in zip(documents, hashes, strict=True):
             target = self.targets.get(h)
             clash = None
-            if target is not None and (doc.reviews or doc.gold):
+            if target is not None and (doc.reviews or doc.has_gold):
                 clash = _attach_clash(project, target, doc)
                 if clash is None:
                     for review in doc.reviews:
                         target.reviewers[review.reviewer.lower()] = doc.origin
-                    if doc.gold:
+                    if doc.has_gold:
                         target.has_gold, target.gold_origin = True, doc.origin
                     attach.append((target, doc))
                     continue
@@ -339,7 +342,7 @@ class _Import:
             target = self.targets[h] = _Target(
                 doc.origin, new=True,
                 reviewers=dict.fromkeys((r.reviewer.lower() for r in doc.reviews), doc.origin),
-                has_gold=bool(doc.gold), gold_origin=doc.origin if doc.gold else None,
+                has_gold=doc.has_gold, gold_origin=doc.origin if doc.has_gold else None,
             )
             if doc.external_id:
                 self.batch_ext[doc.external_id] = doc.origin
@@ -412,12 +415,13 @@ class _Import:
                         .where(DocumentReview.document_id == doc_id,
                                DocumentReview.reviewer_id == reviewer_id)
                         .values(status=review.status, submitted_at=now if submitted else None,
-                                updated_at=now)
+                                updated_at=now, answers=review.answers)
                         .execution_options(synchronize_session=False)
                     )
                 else:
                     review_rows.append((doc_id, reviewer_id, review.status,
-                                        stamp if submitted else None, stamp))
+                                        stamp if submitted else None, stamp,
+                                        json.dumps(review.answers)))
         # The other rows are made as they are written (on PostgreSQL the server inserts them
         # meanwhile); paragraphs first: the rest refers to them.
         reviews = [(doc_id, self.reviewer_ids[review.reviewer.lower()], review)
@@ -429,6 +433,7 @@ class _Import:
             ParagraphReview: sum(len(review.reviewed_paragraphs) for *_, review in reviews),
             Annotation: sum(len(review.annotations) for *_, review in reviews),
             GoldSpan: sum(len(doc.gold) for _, doc, _, _ in placements),
+            GoldAnswer: sum(len(doc.gold_answers) for _, doc, _, _ in placements),
         }
         for model, columns, rows in (
             (Paragraph, PARAGRAPH_COLUMNS,
@@ -446,6 +451,10 @@ class _Import:
              ((doc_id, s.paragraph, s.start, s.end, s.label, dumps(s.attributes), s.note,
                s.provenance, stamp)
               for doc_id, doc, _, _ in placements for s in doc.gold)),
+            (GoldAnswer, GOLD_ANSWER_COLUMNS,
+             ((doc_id, key, dumps(value), provenance, stamp)
+              for doc_id, doc, _, _ in placements
+              for key, (value, provenance) in doc.gold_answers.items())),
         ):
             if counts[model]:
                 bulk_insert(model.__table__, columns, rows)

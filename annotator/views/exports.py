@@ -25,6 +25,8 @@ FORMAT_HELP = {
             "brat and INCEpTION.",
     "doccano": "JSONL of {text, label: [[start, end, label]]} per document and reviewer, "
                "the form doccano imports.",
+    "answers-csv": "The article-level answers: one row per document and reviewer (and gold), "
+                   "a column per question; a set's choices joined by |.",
 }
 
 
