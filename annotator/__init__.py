@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as default_config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -55,7 +55,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         proxies = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
 
