@@ -15,11 +15,14 @@ from .extensions import csrf, db, login_manager
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -> Flask:
     """Create the application.
 
     Configuration, later sources winning: ``annotator/config.py``, ``instance/config.py``,
     ``ANNOTATOR_*`` environment variables, then ``test_config``.
+
+    ``web=False`` leaves out the pages and the API (their blueprints and modules): the command
+    line builds such an app for its own commands, which never serve a request.
     """
     instance_path = os.environ.get("ANNOTATOR_INSTANCE_PATH") or str(
         Path(__file__).resolve().parent.parent / "instance"
@@ -67,11 +70,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     inputs.init_app(app)
 
-    from .api import bp as api_bp
-    from .views import init_app as init_views
+    if web:
+        from .api import bp as api_bp
+        from .views import init_app as init_views
 
-    app.register_blueprint(api_bp)
-    init_views(app)
+        app.register_blueprint(api_bp)
+        init_views(app)
 
     from .cli import register_commands
 

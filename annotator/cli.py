@@ -399,7 +399,11 @@ def register_commands(app: Flask) -> None:
 def _create_app():
     from . import create_app
 
-    return create_app()
+    # Loaded by the group itself, to find or list the app's own commands (which never serve a
+    # request): the app without its pages and API, a sixth of every start. Loaded by a command
+    # that serves or may (run, shell, routes): the whole app.
+    ctx = click.get_current_context(silent=True)
+    return create_app(web=ctx is None or ctx.command is not cli)
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}

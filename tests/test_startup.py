@@ -1,5 +1,6 @@
 """Every command starts without what only some commands use: Alembic (Flask-Migrate) and numpy
-are imported by the commands and pages that need them, not by the app every command builds."""
+are imported by the commands and pages that need them, and the app the command line builds for
+its own commands leaves out the pages and the API; ``run``, ``shell`` and ``routes`` get them."""
 
 import json
 import os
@@ -14,7 +15,7 @@ from annotator.extensions import db
 from tests.conftest import FAST_HASH
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("alembic", "flask_migrate", "numpy")
+HEAVY = ("alembic", "flask_migrate", "numpy", "annotator.api", "annotator.views")
 
 # ``annotator --help`` in a fresh interpreter: it builds the app to list the app's commands.
 HELP_THEN_MODULES = """
@@ -28,11 +29,15 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_help_imports_neither_alembic_nor_numpy(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-c", HELP_THEN_MODULES], cwd=ROOT, capture_output=True, text=True,
-        timeout=60, env={**os.environ, "ANNOTATOR_INSTANCE_PATH": str(tmp_path / "instance")},
+def _python(code: str, *args: str, instance) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+        timeout=60, env={**os.environ, "ANNOTATOR_INSTANCE_PATH": str(instance)},
     )
+
+
+def test_help_imports_neither_alembic_nor_numpy_nor_the_pages(tmp_path):
+    result = _python(HELP_THEN_MODULES, instance=tmp_path / "instance")
     assert result.returncode == 0, result.stderr
     *usage, modules = result.stdout.splitlines()
     commands = [line.split()[0] for line in usage if line.startswith("  ") and line.strip()]
@@ -40,6 +45,14 @@ def test_help_imports_neither_alembic_nor_numpy(tmp_path):
     loaded = json.loads(modules)
     assert "annotator.models" in loaded
     assert [name for name in HEAVY if name in loaded] == []
+
+
+def test_routes_lists_the_pages_and_the_api(tmp_path):
+    result = _python("from annotator.cli import main; main()", "routes",
+                     instance=tmp_path / "instance")
+    assert result.returncode == 0, result.stderr
+    assert "/api/projects" in result.stdout and "/documents/<int:document_id>/annotate" in \
+        result.stdout
 
 
 def test_migration_commands_load_when_run(tmp_path):
