@@ -1,6 +1,9 @@
 """Fixtures: a fresh database per test, on SQLite and (for tests marked both_engines) on
 PostgreSQL; clients; small factories.
 
+The schema is built once per run: SQLite tests get a copy of a file that holds it, PostgreSQL
+tests share one database whose tables are truncated before each test.
+
 PostgreSQL: ``TEST_DATABASE_URL`` names the server (default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a fresh database is created for the run
 and dropped after it. Outside CI the PostgreSQL runs are skipped with the reason when no server
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -26,6 +30,12 @@ PG_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 FAST_HASH = "pbkdf2:sha256:1000"
+TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret-key",
+    "PASSWORD_HASH_METHOD": FAST_HASH,
+    "SERVER_NAME": None,
+}
 
 
 def pytest_generate_tests(metafunc):
@@ -86,32 +96,44 @@ def engine_name(request):
     return getattr(request, "param", "sqlite")
 
 
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory) -> Path:
+    """A SQLite file holding the empty schema, built once per run: each test gets a copy."""
+    path = tmp_path_factory.mktemp("schema") / "schema.sqlite3"
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": f"sqlite:///{path}"}, web=False)
+    with app.app_context():
+        db.create_all()
+        db.session.remove()
+        db.engine.dispose()
+    # The last connection closed, SQLite wrote its log into the file: the file is all of it.
+    assert not Path(f"{path}-wal").exists()
+    return path
+
+
+def sqlite_copy(schema: Path, path: Path) -> str:
+    """The URL of a fresh SQLite database at ``path``: a copy of the empty schema."""
+    shutil.copyfile(schema, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
-def database_url(engine_name, tmp_path, postgres_server):
+def database_url(engine_name, tmp_path, postgres_server, sqlite_schema):
     if engine_name == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return sqlite_copy(sqlite_schema, tmp_path / "test.sqlite3")
     return postgres_server.database_url()
 
 
 @pytest.fixture
 def app(database_url, tmp_path, postgres_server):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-secret-key",
-        "PASSWORD_HASH_METHOD": FAST_HASH,
-        "SERVER_NAME": None,
-    })
-    with app.app_context():
-        if database_url.startswith("postgresql"):
+    app = create_app({**TEST_CONFIG, "DATABASE_URL": database_url})
+    if database_url.startswith("postgresql"):
+        with app.app_context():
             if not postgres_server.schema_ready:
                 db.create_all()
                 postgres_server.schema_ready = True
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            db.create_all()
     yield app
     with app.app_context():
         db.session.remove()

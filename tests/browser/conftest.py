@@ -22,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from annotator import create_app
 from annotator.extensions import db
+from tests.conftest import sqlite_copy
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -90,18 +91,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_app(tmp_path, sqlite_schema):
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        "DATABASE_URL": sqlite_copy(sqlite_schema, tmp_path / "live.sqlite3"),
         "SECRET_KEY": "browser-test-secret",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "SERVER_NAME": None,
         # Retry unsent changes at least every second, so the tests do not wait long.
         "ANNOTATE_RETRY_MAX_MS": 1000,
     })
-    with app.app_context():
-        db.create_all()
     yield app
     with app.app_context():
         db.session.remove()
