@@ -10,16 +10,19 @@ from typing import Any
 from flask import Flask
 
 from . import config as default_config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -> Flask:
     """Create the application.
 
     Configuration, later sources winning: ``annotator/config.py``, ``instance/config.py``,
     ``ANNOTATOR_*`` environment variables, then ``test_config``.
+
+    ``web=False`` leaves out the pages and the API (their blueprints and modules): the command
+    line builds such an app for its own commands, which never serve a request.
     """
     instance_path = os.environ.get("ANNOTATOR_INSTANCE_PATH") or str(
         Path(__file__).resolve().parent.parent / "instance"
@@ -55,7 +58,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         proxies = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
 
@@ -68,11 +70,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     inputs.init_app(app)
 
-    from .api import bp as api_bp
-    from .views import init_app as init_views
+    if web:
+        from .api import bp as api_bp
+        from .views import init_app as init_views
 
-    app.register_blueprint(api_bp)
-    init_views(app)
+        app.register_blueprint(api_bp)
+        init_views(app)
 
     from .cli import register_commands
 

@@ -372,18 +372,39 @@ def backup_command(path: str) -> None:
     click.echo(f"Backed up the database to {written}.")
 
 
+class MigrationCommands(click.Group):
+    """Flask-Migrate's ``db`` group (``annotator db upgrade``, ``flask --app annotator db ...``),
+    imported and bound to the app only when it runs: listing it in ``--help`` costs nothing."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations.")
+        self.app = app
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from flask_migrate.cli import db as migration_commands
+
+        from .database import bind_migrations
+
+        bind_migrations(self.app)
+        return migration_commands.make_context(info_name, args, parent=parent, **extra)
+
+
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
                     tokens_command, revoke_token_command, create_project_command,
                     import_command, demo_command, agreement_command, export_command,
-                    dump_command, load_command, backup_command):
+                    dump_command, load_command, backup_command, MigrationCommands(app)):
         app.cli.add_command(command)
 
 
 def _create_app():
     from . import create_app
 
-    return create_app()
+    # Loaded by the group itself, to find or list the app's own commands (which never serve a
+    # request): the app without its pages and API, a sixth of every start. Loaded by a command
+    # that serves or may (run, shell, routes): the whole app.
+    ctx = click.get_current_context(silent=True)
+    return create_app(web=ctx is None or ctx.command is not cli)
 
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}

@@ -1,7 +1,10 @@
-"""Extensions, created unbound and bound to the app in ``create_app``."""
+"""Extensions, created unbound and bound to the app in ``create_app``.
+
+Flask-Migrate is not among them: it imports Alembic, a tenth of a second that only the
+migration commands need, so ``database.bind_migrations`` binds it when one of them runs.
+"""
 
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
@@ -21,7 +24,6 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

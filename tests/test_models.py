@@ -116,12 +116,12 @@ def test_deleting_a_project_removes_its_documents_and_spans(app, client, auth, m
 
 
 def test_gold_uniqueness_migration_keeps_the_first_of_duplicates(tmp_path):
-    from flask_migrate import upgrade
+    from annotator.database import upgrade_schema
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite3'}",
                       "SECRET_KEY": "x", "PASSWORD_HASH_METHOD": FAST_HASH})
     with app.app_context():
-        upgrade(revision="0001_initial")
+        upgrade_schema("0001_initial")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO projects (id, slug, name, codebook, blind, created_at)"
                               " VALUES (1, 'p', 'p', '{}', 1, '2026-01-01')"))
@@ -137,7 +137,7 @@ def test_gold_uniqueness_migration_keeps_the_first_of_duplicates(tmp_path):
                     f" '{{}}', '{note}', 'majority', '2026-01-01')"))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Skipped unsupported reflection")
-            upgrade()
+            upgrade_schema()
         with db.engine.connect() as conn:
             assert conn.execute(text("SELECT note FROM gold_spans")).scalars().all() == ["first"]
         db.engine.dispose()

@@ -364,8 +364,6 @@ def test_random_projects_match_the_reference(documents):
 def postgres_app(postgres_server):
     """One app on the run's PostgreSQL database for the examples below; each example starts
     from empty tables."""
-    from sqlalchemy import text
-
     app = create_app({
         "TESTING": True, "DATABASE_URL": postgres_server.database_url(),
         "SECRET_KEY": "test-secret-key", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
@@ -374,10 +372,7 @@ def postgres_app(postgres_server):
 
     def empty():
         with app.app_context():
-            db.create_all()
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            postgres_server.empty_tables()
 
     app.empty = empty
     yield app

@@ -28,7 +28,6 @@ from ..agreement import charts
 from ..agreement.compare import compare_document, compare_paragraph, compare_summary
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
-from ..agreement.report import DOMINANT_SHARE, cached_report
 from ..codebook import load_codebook
 from ..models import Project
 from .annotate import label_stylesheet
@@ -84,6 +83,9 @@ def _agreement_project(slug: str) -> Project:
 
 
 def _report(project: Project, filters: Filters, document_ids: list[int] | None) -> dict:
+    # Imported here: the report (numpy) is a tenth of a second of every start otherwise.
+    from ..agreement.report import cached_report
+
     return cached_report(
         project,
         bootstrap=BOOTSTRAP_RESAMPLES if filters.intervals else 0,
@@ -257,6 +259,8 @@ def reviewer_rows(detail: dict[str, dict]) -> list[dict]:
 def attribute_context(detail: dict) -> dict:
     """What the page shows beside an attribute's alpha: percent agreement, units, and whether
     one value dominates (the paradox of high agreement and low alpha)."""
+    from ..agreement.report import DOMINANT_SHARE  # with the report: see _report
+
     percent, top, alpha = (detail.get("percent_agreement"), detail.get("top_share"),
                            detail.get("alpha"))
     paradox = (percent is not None and top is not None and percent >= 0.8

@@ -22,6 +22,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from annotator import create_app
 from annotator.extensions import db
+from tests.conftest import sqlite_copy
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 FAST_HASH = "pbkdf2:sha256:1000"
@@ -66,7 +67,10 @@ class LiveServer:
         assert self.server is None, "the server is already running"
         self.server = make_server("127.0.0.1", self.port, self.app, threaded=True,
                                   request_handler=QuietHandler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # Stopping waits for the serving loop to look up: every 50 ms rather than werkzeug's
+        # 500 ms, half a second of every test's teardown.
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
@@ -90,18 +94,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_app(tmp_path):
+def live_app(tmp_path, sqlite_schema):
     app = create_app({
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+        "DATABASE_URL": sqlite_copy(sqlite_schema, tmp_path / "live.sqlite3"),
         "SECRET_KEY": "browser-test-secret",
         "PASSWORD_HASH_METHOD": FAST_HASH,
         "SERVER_NAME": None,
         # Retry unsent changes at least every second, so the tests do not wait long.
         "ANNOTATE_RETRY_MAX_MS": 1000,
     })
-    with app.app_context():
-        db.create_all()
     yield app
     with app.app_context():
         db.session.remove()

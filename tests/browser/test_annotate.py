@@ -729,7 +729,8 @@ def test_screenshots_of_the_sample_article(page, live_server, login, seed, live_
 
 
 def test_long_article_opens_and_scrolls(page, live_server, login, seed, live_app):
-    """1,000 paragraphs with 5,000 spans: rendered at once, moving through it stays fast."""
+    """1,000 paragraphs with 5,000 spans: rendered at once, the keys move through all of it.
+    How long it takes is measured by the annotate_page benchmark, not here."""
     from annotator.models import Annotation
 
     seed.user("alice")
@@ -747,23 +748,16 @@ def test_long_article_opens_and_scrolls(page, live_server, login, seed, live_app
              "attributes": {}, "note": ""} for i in range(5000)])
         db.session.commit()
     login(page)
-    began = time.perf_counter()
     open_document(page, live_server, doc_id)
-    opened = time.perf_counter() - began
     assert page.locator("mark[data-annotation-id]").count() >= 5000
-    timing = page.evaluate("""() => {
-        const began = performance.now();
+    page.evaluate("""() => {
         for (let i = 0; i < 200; i++) {
           document.dispatchEvent(new KeyboardEvent('keydown', {key: 'j', bubbles: true}));
         }
-        return performance.now() - began;
     }""")
     expect(paragraph(page, 200)).to_have_attribute("aria-current", "true")
     page.keyboard.press("End")
     expect(paragraph(page, 999)).to_be_in_viewport()
-    print(f"\nlong article: opened in {opened * 1000:.0f} ms, 200 moves in {timing:.0f} ms")
-    assert opened < 8, opened
-    assert timing < 4000, timing
 
 
 @pytest.mark.parametrize("code, text", [(500, "server error — retrying"),
