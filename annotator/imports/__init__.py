@@ -14,11 +14,13 @@ One module per concern:
 - ``parsed``: the parsed values and the checks every format shares (a span, a date, a url);
 - ``text``: ``.txt``/``.md`` with front matter, and the UTF-8 rule;
 - ``html``: web pages (``.html``/``.htm``), the article taken out with trafilatura;
+  ``fetch``: fetching pages by address, within limits and to allowed addresses only;
 - ``jsonl``: documents JSONL; ``doccano``: doccano JSONL; ``brat``: brat folders and zips;
 - ``files``: paths to files, the dispatch by file kind, ``import_paths``;
 - ``writer``: ``import_documents`` and ``import_stream``, the bulk writer.
 """
 
+from .fetch import fetch_documents, fetch_policy, read_url_list
 from .files import expand_paths, import_paths, iter_documents, parse_file, parse_paths
 from .html import parse_html
 from .jsonl import iter_jsonl, parse_document_object, parse_jsonl
@@ -35,6 +37,8 @@ __all__ = [
     "SpanOutside",
     "content_hash",
     "expand_paths",
+    "fetch_documents",
+    "fetch_policy",
     "import_documents",
     "import_paths",
     "import_stream",
@@ -46,5 +50,6 @@ __all__ = [
     "parse_jsonl",
     "parse_paths",
     "parse_text_file",
+    "read_url_list",
     "split_paragraphs",
 ]
