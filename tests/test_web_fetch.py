@@ -22,7 +22,7 @@ from annotator.extensions import db
 from annotator.imports.fetch import FetchPolicy, fetch, fetch_policy
 from annotator.models import Document, Project
 from tests.helpers import nothing_written
-from tests.web_site import PAGES, RU_TITLE, WIRE_TITLE, documents, serving
+from tests.web_site import CERTIFICATE, PAGES, RU_TITLE, WIRE_TITLE, documents, serving
 
 
 @pytest.fixture
@@ -49,6 +49,20 @@ def test_a_page_is_fetched_with_where_and_when(site):
     assert page.origin.url == site + "/wire" and page.origin.final_url is None
     assert page.origin.charset == "utf-8"
     assert before <= page.origin.fetched_at <= dt.datetime.now(dt.UTC)
+
+
+def test_https_to_the_address_checked_with_the_certificate_checked(monkeypatch):
+    """The connection goes to the address resolved and checked, the certificate is checked
+    against the host name (SNI): a certificate nobody vouches for is refused."""
+    with serving(tls=True) as base:
+        port = base.rsplit(":", 1)[1]
+        assert refusal(base + "/wire") == (
+            f"{base}/wire: the server's certificate cannot be trusted (self-signed "
+            f"certificate).")
+        monkeypatch.setenv("SSL_CERT_FILE", str(CERTIFICATE))  # now trusted
+        for url in (f"{base}/wire", f"https://localhost:{port}/wire"):
+            page = fetch(url, LOCAL)
+            assert page.data == (PAGES / "wire-story.html").read_bytes(), url
 
 
 def test_redirects_are_followed_within_limits(site):
@@ -124,6 +138,8 @@ def test_the_operator_allows_addresses_networks_and_host_names(site):
     assert policy.allow_hosts == frozenset({"intranet.local"})
     assert policy.allow_private is None
     assert fetch(site + "/wire", policy).data
+    port = site.rsplit(":", 1)[1]
+    assert fetch(f"http://[::ffff:127.0.0.1]:{port}/wire", policy).data  # the same address
     # the environment gives a string: ANNOTATOR_IMPORT_URL_ALLOW="127.0.0.1, ::1"
     assert fetch_policy({"IMPORT_URL_ALLOW": "127.0.0.1, ::1"}).allow_networks == (
         ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("::1/128"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import ssl
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -100,17 +101,25 @@ class Server(ThreadingHTTPServer):
         pass  # a client that gave up (a time limit) breaks the pipe: expected here
 
 
+TLS = Path(__file__).parent / "data" / "tls"
+CERTIFICATE = TLS / "cert.pem"  # self-signed, for localhost and 127.0.0.1
+
+
 @contextlib.contextmanager
-def serving() -> Iterator[str]:
+def serving(tls: bool = False) -> Iterator[str]:
     """The local site, served while the block runs: its base address (127.0.0.1, a free
-    port)."""
+    port); over HTTPS with ``tls``, with the certificate CERTIFICATE."""
     release = threading.Event()
     handler = type("Handler", (Site,), {"release": release})
     server = Server(("127.0.0.1", 0), handler)
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(CERTIFICATE, TLS / "key.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     finally:
         release.set()
         server.shutdown()

@@ -128,8 +128,9 @@ def _kind(address: Address) -> str | None:
 
 
 def _check(host: str, address: Address, policy: FetchPolicy) -> None:
-    if host in policy.allow_hosts or any(address in n for n in policy.allow_networks
-                                         if n.version == address.version):
+    plain = (address.ipv4_mapped or address) if address.version == 6 else address
+    if host in policy.allow_hosts or any(plain in n for n in policy.allow_networks
+                                         if n.version == plain.version):
         return
     kind = _kind(address)
     if kind is None or (policy.allow_private and kind != "cloud metadata"):
@@ -162,6 +163,8 @@ def _addresses(host: str, port: int, policy: FetchPolicy) -> list[Address]:
     for _family, _type, _proto, _name, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
         _check(host, address, policy)
+        if address.version == 6 and address.ipv4_mapped:
+            address = address.ipv4_mapped  # the IPv4 address it stands for
         if address not in addresses:
             addresses.append(address)
     if not addresses:
