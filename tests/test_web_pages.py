@@ -405,3 +405,15 @@ def test_a_page_without_an_article_refuses_the_whole_import(app, runner, make_pr
         "not an article; import the articles' own pages. Nothing was imported.")
     with app.app_context():
         assert nothing_written()
+
+
+def test_a_page_the_extractor_trips_on_is_refused_with_the_reason(monkeypatch):
+    def trips(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", trips)
+    with pytest.raises(ImportFailed) as refused:
+        page("wire-story.html")
+    assert refused.value.message == (
+        "wire-story.html: the article cannot be taken out of this page (the extractor failed: "
+        "RecursionError).")

@@ -35,9 +35,11 @@ from __future__ import annotations
 import codecs
 import copy
 import datetime as dt
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -46,6 +48,8 @@ from .. import origin as keys
 from ..errors import ImportFailed
 from .paragraphs import split_paragraphs
 from .parsed import MAX_TITLE, ParsedDocument, parse_date
+
+log = logging.getLogger(__name__)
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 # trafilatura's own limit on what it reads (settings.cfg, MAX_FILE_SIZE)
@@ -179,8 +183,13 @@ def _text(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+def _key(text: str) -> str:
+    """What two texts share when they read the same: white space and case aside."""
+    return " ".join(text.split()).casefold()
+
+
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return _key(a) == _key(b)
 
 
 # Class names (a whole name, or its last part after '-', '_' or '__') of furniture that
@@ -312,11 +321,12 @@ def _blocks(element) -> Iterator[str]:
 
 
 def _paragraphs(body, titles: list[str]) -> list[str]:
+    headlines = {_key(title) for title in titles}
     paragraphs: list[str] = []
     for text in _blocks(body):
         lines = "\n".join(line.strip() for line in text.split("\n"))
         for paragraph in split_paragraphs(lines):
-            if any(_same(paragraph, title) for title in titles):
+            if _key(paragraph) in headlines:
                 continue  # the headline again (a heading inside the article, or its echo)
             paragraphs.append(paragraph)
     return paragraphs
@@ -352,16 +362,22 @@ def _standfirst(tree, title: str, first: str | None) -> str | None:
 def _teaser_texts(tree) -> set[str]:
     """The texts of paragraphs that are teasers: each in a small card (its parent or
     grandparent) that holds a headline linking to another page and at most two paragraphs."""
+    cards: dict[Any, bool] = {}  # each element judged once: pages may hold 100,000 <p>
+
+    def is_card(element) -> bool:
+        if element not in cards:
+            cards[element] = (
+                sum(1 for _ in zip(range(3), element.iter("p"), strict=False)) <= 2
+                and bool(element.xpath(
+                    ".//a[@href and not(starts-with(@href, '#'))][.//h1|.//h2|.//h3|.//h4]"
+                    " | .//*[self::h1 or self::h2 or self::h3 or self::h4]"
+                    "//a[@href and not(starts-with(@href, '#'))]")))
+        return cards[element]
+
     teasers: set[str] = set()
     for paragraph in tree.iter("p"):
-        for card in list(paragraph.iterancestors())[:2]:
-            headline_links = card.xpath(
-                ".//a[@href and not(starts-with(@href, '#'))][.//h1|.//h2|.//h3|.//h4]"
-                " | .//*[self::h1 or self::h2 or self::h3 or self::h4]"
-                "//a[@href and not(starts-with(@href, '#'))]")
-            if headline_links and len(card.xpath(".//p")) <= 2:
-                teasers.add(_text(paragraph).casefold())
-                break
+        if any(is_card(card) for card in islice(paragraph.iterancestors(), 2)):
+            teasers.add(_key(_text(paragraph)))
     return teasers
 
 
@@ -404,32 +420,36 @@ def parse_html(data: bytes, name: str, origin: PageOrigin | None = None) -> Pars
     base = (origin.final_url or origin.url) if origin else None
     tree = _tree(text, name)
 
-    found = trafilatura.extract_metadata(
-        copy.deepcopy(tree), default_url=base,
-        date_config={"original_date": True, "extensive_search": False,
-                     "max_date": dt.date.today().isoformat()})
-    title = _clip(found.title, MAX_TITLE) or _clip(Path(name).stem, MAX_TITLE) or name
-    headlines = [title, *(_text(h) for h in tree.iter("h1"))][:2]
-
-    _prune_furniture(tree)
-    _split_at_blank_lines(tree)
-    _one_frame(tree)
-    extracted = trafilatura.bare_extraction(
-        tree, url=base, include_comments=False, include_tables=False, include_images=False,
-        include_links=False)
+    try:  # a heuristic library on any page: whatever it trips on refuses the page
+        found = trafilatura.extract_metadata(
+            copy.deepcopy(tree), default_url=base,
+            date_config={"original_date": True, "extensive_search": False,
+                         "max_date": dt.date.today().isoformat()})
+        title = _clip(found.title, MAX_TITLE) or _clip(Path(name).stem, MAX_TITLE) or name
+        headlines = [title, *(_text(h) for h in tree.iter("h1"))][:2]
+        _prune_furniture(tree)
+        _split_at_blank_lines(tree)
+        _one_frame(tree)
+        extracted = trafilatura.bare_extraction(
+            tree, url=base, include_comments=False, include_tables=False,
+            include_images=False, include_links=False)
+    except Exception as exc:
+        log.warning("Extracting the article of %s failed", name, exc_info=True)
+        raise ImportFailed(f"{name}: the article cannot be taken out of this page (the "
+                           f"extractor failed: {type(exc).__name__}).") from None
     paragraphs = _paragraphs(extracted.body, headlines) if extracted is not None else []
     if not paragraphs:
         raise ImportFailed(
             f"{name}: no article text was found in the page (it may be a list of articles, a "
             f"page that loads its text with JavaScript, or a paywall or cookie wall).")
     teasers = _teaser_texts(tree)
-    teaser_chars = sum(len(p) for p in paragraphs if " ".join(p.split()).casefold() in teasers)
+    teaser_chars = sum(len(p) for p in paragraphs if _key(p) in teasers)
     if teaser_chars >= TEASER_SHARE * sum(len(p) for p in paragraphs):
         raise ImportFailed(
             f"{name}: the page is a list of articles (teasers that link to other pages), not "
             f"an article; import the articles' own pages.")
     standfirst = _standfirst(tree, title, paragraphs[0])
-    if standfirst and not any(_same(standfirst, p) for p in paragraphs):
+    if standfirst and _key(standfirst) not in {_key(p) for p in paragraphs}:
         paragraphs.insert(0, standfirst)
 
     meta: dict[str, Any] = {}
