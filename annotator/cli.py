@@ -181,7 +181,15 @@ def create_project_command(slug, name, codebook_path, reviewers_per_document, bl
 
 @click.command("import")
 @click.argument("slug")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--url", "urls", multiple=True, metavar="URL",
+              help="A web page to fetch and import (http or https; repeatable).")
+@click.option("--urls", "url_list", type=click.File("r", encoding="utf-8-sig"), metavar="FILE",
+              help="A file of web addresses, one a line ('-': standard input); blank lines "
+                   "and lines starting with # are left out.")
+@click.option("--allow-private", is_flag=True,
+              help="Fetch from loopback and private addresses too (a local or intranet "
+                   "server); cloud metadata addresses stay refused.")
 @click.option("--first-line-title", is_flag=True,
               help="Plain text without a title in front matter: the first paragraph is it.")
 @click.option("--skip-existing", is_flag=True,
@@ -190,20 +198,45 @@ def create_project_command(slug, name, codebook_path, reviewers_per_document, bl
               help="doccano JSONL: the reviewer whose spans the file holds (one reviewer per "
                    "file; required for doccano files, unused for other formats).")
 @with_appcontext
-def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> None:
-    """Import .txt/.md articles, documents JSONL, doccano JSONL (with --reviewer) and brat
-    folders or .zip files (REVIEWER/DOCID.txt and .ann); folders too; all or nothing.
+def import_command(slug, paths, urls, url_list, allow_private, first_line_title,
+                   skip_existing, reviewer) -> None:
+    """Import .txt/.md articles, saved web pages (.html/.htm), documents JSONL, doccano JSONL
+    (with --reviewer) and brat folders or .zip files (REVIEWER/DOCID.txt and .ann); folders
+    too; web pages by address with --url or --urls; all or nothing.
 
     Labelled data for an article already in the project adds its reviews to that document
     when its reviewers have no review of it yet.
     """
-    from .codebook import load_codebook
-    from .imports import expand_paths, import_stream, iter_documents
+    import itertools
 
+    from flask import current_app
+
+    from .codebook import load_codebook
+    from .imports import (
+        expand_paths,
+        fetch_documents,
+        fetch_policy,
+        import_stream,
+        iter_documents,
+        read_url_list,
+    )
+
+    addresses = list(urls) + (read_url_list(url_list) if url_list else [])
+    if not paths and not addresses:
+        raise click.UsageError("name the files or folders to import, or web pages with --url "
+                               "or --urls.")
     project = _project(slug)
     codebook = load_codebook(project.codebook)
     try:
         files = expand_paths(paths)
+        fetched = []
+        if addresses:
+            # Pages are fetched (a few at a time) before anything is written: the transaction
+            # below never waits on the network.
+            policy = fetch_policy(current_app.config, allow_private=allow_private)
+            with click.progressbar(length=len(addresses), label="Fetching  ", file=sys.stderr,
+                                   show_pos=True) as bar:
+                fetched = fetch_documents(addresses, policy, progress=lambda _url: bar.update(1))
         # Files are read and written as they come, in one transaction: one bar for both, over
         # the files, with the count of documents written.
         with click.progressbar(length=len(files), label="Importing ", file=sys.stderr,
@@ -211,11 +244,13 @@ def import_command(slug, paths, first_line_title, skip_existing, reviewer) -> No
                                ) as bar:
             documents = iter_documents(files, codebook, first_line_title,
                                        progress=lambda _path: bar.update(1), reviewer=reviewer)
-            result = import_stream(project, documents, skip_existing=skip_existing,
+            result = import_stream(project, itertools.chain(documents, fetched),
+                                   skip_existing=skip_existing,
                                    progress=lambda done: bar.update(0, done))
     except DomainError as exc:
-        fail(f"{exc.message} Nothing was imported." if "Nothing was imported" not in
-             exc.message else exc.message)
+        if "Nothing was imported" in exc.message:
+            fail(exc.message)
+        fail(exc.message + ("\n" if "\n" in exc.message else " ") + "Nothing was imported.")
     click.echo(result.summary())
 
 

@@ -51,6 +51,22 @@ ANNOTATE_RETRY_MAX_MS = 15000
 IMPORT_ARCHIVE_MAX_BYTES = 64 * 1024 * 1024
 IMPORT_ARCHIVE_MAX_RATIO = 200
 
+# Importing web pages by address (annotator import --url, the admin import page): the time a
+# fetch may take (seconds, redirects included), the largest page, the most redirects, how many
+# pages are fetched at a time, and the User-Agent sent.
+IMPORT_URL_TIMEOUT = 20
+IMPORT_URL_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_URL_MAX_REDIRECTS = 5
+IMPORT_URL_WORKERS = 4
+IMPORT_URL_USER_AGENT = "Mozilla/5.0 (compatible; framing-annotator)"
+# Addresses that are not public (loopback, private, link-local, cloud metadata) are never
+# fetched, unless listed here: addresses, networks ("10.0.0.0/8") or host names. The command
+# line's --allow-private allows the private ones too (never the metadata endpoints).
+IMPORT_URL_ALLOW: list[str] = []
+# The admin import page fetches at most this many addresses at once (the command line has
+# no limit: annotator import SLUG --urls FILE).
+IMPORT_URL_MAX_PER_UPLOAD = 20
+
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 

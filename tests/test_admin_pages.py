@@ -666,7 +666,7 @@ def test_import_page(admin, make_project):
     body = text(admin.get("/admin/projects/news/import"))
     assert re.search(r'<input[^>]*multiple[^>]*type="file"|<input[^>]*type="file"[^>]*multiple',
                      body)
-    assert 'accept=".txt,.md,.markdown,.jsonl,.ndjson,.zip"' in body
+    assert 'accept=".txt,.md,.markdown,.html,.htm,.jsonl,.ndjson,.zip"' in body
     assert "First line is the title" in body and "Skip articles already imported" in body
     assert "up to 32 MB" in body
 
@@ -752,7 +752,7 @@ def test_import_duplicates_refused_or_skipped(app, admin, make_project):
 
 
 @pytest.mark.parametrize("files, message", [
-    ([], "Choose at least one file to import."),
+    ([], "Choose at least one file to import, or list web pages to fetch."),
     ([("notes.pdf", b"%PDF-1.4")], "notes.pdf: cannot import a '.pdf' file"),
     ([("empty.txt", "  \n\n ")], "empty.txt: the file has no text."),
     # 500s before: a lone surrogate (UnicodeEncodeError), JSON nested 100,000 deep

@@ -13,12 +13,16 @@ One module per concern:
   ``ParagraphMap`` for formats that count offsets into a whole text (doccano, brat);
 - ``parsed``: the parsed values and the checks every format shares (a span, a date, a url);
 - ``text``: ``.txt``/``.md`` with front matter, and the UTF-8 rule;
+- ``html``: web pages (``.html``/``.htm``), the article taken out with trafilatura;
+  ``fetch``: fetching pages by address, within limits and to allowed addresses only;
 - ``jsonl``: documents JSONL; ``doccano``: doccano JSONL; ``brat``: brat folders and zips;
 - ``files``: paths to files, the dispatch by file kind, ``import_paths``;
 - ``writer``: ``import_documents`` and ``import_stream``, the bulk writer.
 """
 
+from .fetch import fetch_documents, fetch_policy, read_url_list
 from .files import expand_paths, import_paths, iter_documents, parse_file, parse_paths
+from .html import parse_html
 from .jsonl import iter_jsonl, parse_document_object, parse_jsonl
 from .paragraphs import ParagraphMap, SpanOutside, content_hash, split_paragraphs
 from .parsed import ParsedDocument
@@ -33,6 +37,8 @@ __all__ = [
     "SpanOutside",
     "content_hash",
     "expand_paths",
+    "fetch_documents",
+    "fetch_policy",
     "import_documents",
     "import_paths",
     "import_stream",
@@ -40,8 +46,10 @@ __all__ = [
     "iter_jsonl",
     "parse_document_object",
     "parse_file",
+    "parse_html",
     "parse_jsonl",
     "parse_paths",
     "parse_text_file",
+    "read_url_list",
     "split_paragraphs",
 ]

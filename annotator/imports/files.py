@@ -14,6 +14,7 @@ from ..database import gc_paused
 from ..errors import ImportFailed
 from ..models import Project
 from .brat import brat_layout, parse_brat_folder, parse_brat_zip
+from .html import HTML_SUFFIXES, parse_html
 from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
 from .parsed import ParsedDocument
 from .text import TEXT_SUFFIXES, parse_text_file
@@ -26,11 +27,14 @@ def parse_file(
     data: bytes, name: str, codebook: Codebook, first_line_title: bool = False,
     reviewer: str | None = None,
 ) -> list[ParsedDocument]:
-    """Parse one uploaded or named file by its suffix: ``.txt``/``.md``, ``.jsonl`` (documents,
-    or doccano with ``reviewer``) or ``.zip`` (a brat folder)."""
+    """Parse one uploaded or named file by its suffix: ``.txt``/``.md``, ``.html``/``.htm``
+    (a web page), ``.jsonl`` (documents, or doccano with ``reviewer``) or ``.zip`` (a brat
+    folder)."""
     suffix = Path(name).suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [parse_text_file(data, name, first_line_title)]
+    if suffix in HTML_SUFFIXES:
+        return [parse_html(data, name)]
     if suffix in JSONL_SUFFIXES:
         return parse_jsonl(data, name, codebook, reviewer)
     if suffix in ZIP_SUFFIXES:
@@ -42,7 +46,7 @@ def parse_file(
         )
     raise ImportFailed(
         f"{name}: cannot import a '{suffix or 'file without a suffix'}' file; use .txt, .md, "
-        f".jsonl or a brat .zip."
+        f".html, .jsonl or a brat .zip."
     )
 
 
@@ -58,10 +62,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         elif path.is_dir():
             found = sorted(
                 p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES
+                if p.is_file()
+                and p.suffix.lower() in TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES
             )
             if not found:
-                raise ImportFailed(f"{path}: the folder holds no .txt, .md or .jsonl files.")
+                raise ImportFailed(
+                    f"{path}: the folder holds no .txt, .md, .html or .jsonl files.")
             files.extend(found)
         elif path.is_file():
             files.append(path)

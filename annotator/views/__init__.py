@@ -5,9 +5,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..accounts import token_expired
+    from ..origin import web_origin
     from . import account, admin, agreement, annotate, auth, exports, main, team
 
     app.add_template_global(token_expired)
+    app.add_template_global(web_origin)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(main.bp)

@@ -26,7 +26,13 @@ from .. import accounts, projects
 from ..codebook import default_codebook, load_codebook
 from ..errors import DomainError, ImportFailed
 from ..extensions import login_manager
-from ..imports import import_documents, parse_file
+from ..imports import (
+    fetch_documents,
+    fetch_policy,
+    import_documents,
+    parse_file,
+    read_url_list,
+)
 from ..models import User
 from .forms import (
     ActionForm,
@@ -138,6 +144,20 @@ def _web_message(message: str) -> str:
         "--reviewer NAME", "the “Reviewer of doccano files” field")
 
 
+def _fetched(text: str | None) -> list:
+    """The articles of the web pages listed on the import page, fetched as a server fetches:
+    only the addresses the operator allows (IMPORT_URL_ALLOW) beyond public ones."""
+    urls = read_url_list((text or "").splitlines())
+    if not urls:
+        return []
+    most = current_app.config["IMPORT_URL_MAX_PER_UPLOAD"]
+    if len(urls) > most:
+        raise ImportFailed(f"{len(urls)} web pages are more than the {most} this page fetches "
+                           f"at once; import a longer list with annotator import SLUG --urls "
+                           f"FILE.")
+    return fetch_documents(urls, fetch_policy(current_app.config))
+
+
 @bp.route("/projects/<slug>/import", methods=["GET", "POST"])
 def project_import(slug: str):
     project = projects.find_project(slug)
@@ -147,7 +167,7 @@ def project_import(slug: str):
         codebook = load_codebook(project.codebook)
         try:
             documents = []
-            for upload in form.files.data:
+            for upload in form.files.data or []:
                 if not upload.filename:
                     continue
                 # Browsers may send a path; only the file's own name goes into messages.
@@ -155,6 +175,7 @@ def project_import(slug: str):
                 documents.extend(parse_file(upload.read(), name, codebook,
                                             form.first_line_title.data,
                                             reviewer=(form.reviewer.data or "").strip() or None))
+            documents.extend(_fetched(form.urls.data))  # after the files: their faults first
             result = import_documents(project, documents,
                                       skip_existing=form.skip_existing.data)
         except ImportFailed as exc:
@@ -167,7 +188,8 @@ def project_import(slug: str):
                 more=len(result.documents) + len(result.updated_documents) - len(shown))
     status = INVALID if form.is_submitted() else 200
     return render_template("admin/project_import.html", project=project, form=form,
-                           error=error, limit=current_app.config.get("MAX_CONTENT_LENGTH")), status
+                           error=error, limit=current_app.config.get("MAX_CONTENT_LENGTH"),
+                           url_limit=current_app.config["IMPORT_URL_MAX_PER_UPLOAD"]), status
 
 
 # --- users -----------------------------------------------------------------------------------

@@ -190,7 +190,10 @@ class ProjectSettingsForm(FlaskForm):
 # --- admin: imports --------------------------------------------------------------------------
 
 class ImportForm(FlaskForm):
-    files = MultipleFileField("Files (.txt, .md, .jsonl, brat .zip)")
+    files = MultipleFileField("Files (.txt, .md, .html, .jsonl, brat .zip)")
+    urls = TextAreaField("Web pages", validators=[Optional(), Length(max=100_000)],
+                         description="Addresses of articles to fetch, one a line (http:// "
+                                     "or https://).")
     first_line_title = BooleanField("First line is the title",
                                     description="For .txt and .md files without a title in "
                                                 "their front matter.")
@@ -202,5 +205,7 @@ class ImportForm(FlaskForm):
                                        "imports them as gold).")
 
     def validate_files(self, field):
-        if not [f for f in field.data or [] if getattr(f, "filename", "")]:
-            raise ValidationError("Choose at least one file to import.")
+        if not [f for f in field.data or [] if getattr(f, "filename", "")] \
+                and not (self.urls.data or "").strip():
+            raise ValidationError("Choose at least one file to import, or list web pages to "
+                                  "fetch.")
