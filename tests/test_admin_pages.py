@@ -586,7 +586,8 @@ def test_settings_refuse_removing_a_used_label(app, admin, annotated):
     assert response.status_code == 409
     body = text(response)
     assert "The settings were not saved" in body
-    assert "label 'framing' is used by 3 spans" in body
+    assert "label 'framing' is used by 3 spans (2 reviewers', 1 gold); it cannot be " \
+           "removed." in body
     after = get_project(app, "news")
     assert after.codebook == project.codebook and after.name == project.name
     # The edited text stays in the box for correcting.
@@ -605,9 +606,10 @@ def test_settings_refuse_removing_a_used_choice_or_attribute(app, admin, annotat
     response = post(admin, "/admin/projects/news/settings", _settings(project, codebook))
     assert response.status_code == 409
     body = text(response)
-    assert "attribute 'valence' of label 'framing' is set on 1 span;" in body
-    assert "the value \"official\" of attribute 'source_type' (label 'attribution') is set " \
-           "on 1 span." in body
+    assert "attribute 'valence' of label 'framing' is set on 1 span (1 reviewer's); it " \
+           "cannot be removed;" in body
+    assert "the choice \"official\" of attribute 'source_type' (label 'attribution') is set " \
+           "on 1 span (1 reviewer's); it cannot be removed." in body
     assert get_project(app, "news").codebook == project.codebook
 
 
@@ -619,7 +621,8 @@ def test_settings_refuse_a_type_change_that_breaks_stored_values(app, admin, ann
     source_type["type"] = "multi"  # stored values are strings, not lists
     response = post(admin, "/admin/projects/news/settings", _settings(project, codebook))
     assert response.status_code == 409
-    assert "attribute 'source_type' (label 'attribution') is set on 1 span" in text(response)
+    assert "the value \"official\" of attribute 'source_type' (label 'attribution') is set " \
+           "on 1 span (1 reviewer's); the attribute's new type does not take it" in text(response)
 
 
 def test_settings_allow_removing_unused_labels(app, admin, annotated):
