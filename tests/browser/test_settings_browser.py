@@ -306,3 +306,24 @@ def test_settings_page_fits_the_screen(page, live_server, login, project, width,
     row(page, "attribution").screenshot(path=str(screenshots / f"settings-label-{width}.png"))
     page.screenshot(path=str(screenshots / f"settings-{width}.png"), full_page=True)
     assert overflow <= 0
+
+
+def test_a_refused_save_comes_back_in_the_form(page, live_server, live_app, login, project):
+    open_settings(page, live_server, login)
+    page.click("[data-codebook-mode]")
+    data = json.loads(page.input_value("#codebook_json"))
+    data["labels"] = [label for label in data["labels"] if label["key"] != "framing"]
+    data["labels"][0]["name"] = "Attribution, edited"
+    page.fill("#codebook_json", json.dumps(data))
+    save(page)
+    message = ("The new codebook would orphan stored spans: label 'framing' is used by 2 spans "
+               "(1 reviewer's, 1 gold); it cannot be removed. Renaming is fine.")
+    assert page.inner_text(".error-box li") == message
+    assert page.inner_text("#codebook_json-error") == message
+    # The edited codebook is shown as a form again, to correct it.
+    assert page.locator("[data-codebook-editor]").is_visible()
+    assert page.locator(".cb-label .cb-title").all_inner_texts() == [
+        "Attribution, edited", "Expert opinion", "Disclaimer"]
+    page.click(".error-box a")
+    expect(page.locator("[data-codebook-mode]")).to_be_focused()
+    assert stored(live_app)["labels"][0]["key"] == "framing"

@@ -108,6 +108,17 @@ form.addEventListener("submit", (event) => {
   }
 });
 
+// The error summary links to the textarea; in the form, its message above the form is shown.
+for (const link of document.querySelectorAll('.error-box a[href="#codebook_json"]')) {
+  link.addEventListener("click", (event) => {
+    if (!formMode) return;
+    event.preventDefault();
+    const message = document.getElementById("codebook_json-error");
+    if (message) message.scrollIntoView({ block: "center" });
+    modeButton.focus();
+  });
+}
+
 // Start: the form when the textarea holds a codebook (also the one posted back with an
 // error), the JSON otherwise.
 try {
