@@ -327,3 +327,20 @@ def test_a_refused_save_comes_back_in_the_form(page, live_server, live_app, logi
     page.click(".error-box a")
     expect(page.locator("[data-codebook-mode]")).to_be_focused()
     assert stored(live_app)["labels"][0]["key"] == "framing"
+
+
+def test_the_open_form_passes_axe(page, live_server, login, project):
+    from axe_playwright_python.sync_playwright import Axe
+
+    open_settings(page, live_server, login)
+    framing = row(page, "framing")
+    framing.locator(".cb-toggle").click()
+    framing.locator("[data-field=hotkey]").fill("j")  # a field with its error shown
+    framing.get_by_role("button", name="Remove label “Framing”").click()  # and a refusal
+    page.click(".cb-add-label")
+    results = Axe().run(page)
+    found = [f"{v['id']} ({v['impact']}): {v['help']} at "
+             + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+             for v in results.response["violations"] if v.get("impact") in ("serious",
+                                                                            "critical")]
+    assert not found, "\n".join(found)
