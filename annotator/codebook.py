@@ -24,6 +24,10 @@ MAX_NUMBER = 1e12
 KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # with fullmatch, as every pattern here
 COLOR_RE = re.compile(r"#[0-9a-fA-F]{6}")
 MAX_TEXT_VALUE = 2000
+# Keys the annotate page keeps for itself (static/js/annotate/main.js), with what they do; a
+# label's hotkey is a single character, so Enter, the arrows, Home, End and Escape never clash.
+RESERVED_HOTKEYS = {"j": "next paragraph", "k": "previous paragraph",
+                    "?": "the list of shortcuts"}
 
 
 @dataclass(frozen=True)
@@ -267,8 +271,9 @@ def validate_codebook(data: Any) -> dict[str, Any]:
         if hotkey is not None:
             if not isinstance(hotkey, str) or len(hotkey) != 1 or hotkey.isspace():
                 _fail(f"{where}: hotkey must be a single character.")
-            if hotkey in ("j", "k", "?"):
-                _fail(f"{where}: hotkey '{hotkey}' is taken by the annotate page.")
+            if hotkey in RESERVED_HOTKEYS:
+                _fail(f"{where}: hotkey '{hotkey}' is taken by the annotate page "
+                      f"({RESERVED_HOTKEYS[hotkey]}).")
             if hotkey.lower() in hotkeys:
                 _fail(f"{where}: hotkey '{hotkey}' is already used by '{hotkeys[hotkey.lower()]}'.")
             hotkeys[hotkey.lower()] = key

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
 DARK_INK = "#161b24"
 LIGHT_INK = "#ffffff"
 FALLBACK = "#888888"  # the codebook validates colours; this is only a safety net
+PAGE = "#ffffff"  # the background the pages draw labels on
+TINT_WEIGHT = 0.26  # how much of the label colour the highlight tint holds
+TEXT_CONTRAST = 4.5  # WCAG 1.4.3 (AA): text on the highlight
+GRAPHIC_CONTRAST = 3.0  # WCAG 1.4.11: a swatch or a border of the colour on the page
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 _CSS_SAFE = re.compile(r"[^a-z0-9_-]")
 
@@ -59,7 +64,7 @@ def label_colours(color: str) -> dict[str, str]:
     ``label-tint-ink``, ``label-soft`` and ``label-line`` (darkened until it stands out against
     white, 3:1)."""
     color = color.lower() if _HEX.fullmatch(color) else FALLBACK
-    tint = mix(color, 0.26)
+    tint = mix(color, TINT_WEIGHT)
     line = color
     for _ in range(20):
         if contrast(line, "#ffffff") >= 3:
@@ -73,6 +78,32 @@ def label_colours(color: str) -> dict[str, str]:
         "label-soft": mix(color, 0.12),
         "label-line": line,
     }
+
+
+def contrast_checks(color: str) -> list[dict[str, Any]]:
+    """How a label colour reads where the pages draw it: text on its highlight tint, and the
+    colour itself (swatches, borders) on the white page; each with its WCAG ratio and the
+    ratio it needs. The settings page shows the same figures (static/js/shared/colours.js)."""
+    colours = label_colours(color)
+    return [
+        {"check": "highlight", "what": "text on its highlight",
+         "ratio": contrast(colours["label-tint"], colours["label-tint-ink"]),
+         "needed": TEXT_CONTRAST},
+        {"check": "page", "what": "its swatches and borders on the white page",
+         "ratio": contrast(colours["label"], PAGE), "needed": GRAPHIC_CONTRAST},
+    ]
+
+
+def ratio_text(ratio: float) -> str:
+    """A contrast ratio as people read it, rounded down ("2.99:1", never a flattering 3:1)."""
+    return f"{math.floor(ratio * 100) / 100:.2f}:1"
+
+
+def colour_problems(color: str) -> list[str]:
+    """What a label colour fails of ``contrast_checks``, one sentence each."""
+    return [f"the colour {color} gives {c['what']} a contrast of {ratio_text(c['ratio'])}; "
+            f"it needs {c['needed']:g}:1 (WCAG): choose a darker or stronger colour."
+            for c in contrast_checks(color) if c["ratio"] < c["needed"]]
 
 
 def css_identifier(value: str) -> str:

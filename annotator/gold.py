@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from . import adjudication
 from .access import require_admin
@@ -85,6 +85,25 @@ def unanimous_offers(document: Document) -> list[dict]:
     return [{**offer, "in_gold": (offer["paragraph"], offer["label"], offer["start"],
                                   offer["end"]) in gold}
             for offer in adjudication.unanimous_spans(document)]
+
+
+def gold_span_counts(project_id: int) -> dict[int, int]:
+    """Gold spans per document of a project (documents without gold left out)."""
+    return dict(db.session.execute(
+        select(GoldSpan.document_id, func.count())
+        .join(Document, Document.id == GoldSpan.document_id)
+        .where(Document.project_id == project_id)
+        .group_by(GoldSpan.document_id)).all())
+
+
+def adjudicated_paragraph_counts(project_id: int) -> dict[int, int]:
+    """Paragraphs marked adjudicated per document of a project (documents with none left
+    out), for the team dashboard's gold column.
+
+    Until marking a paragraph adjudicated exists (issue #12, item 11), no paragraph is: the
+    adjudication work replaces this body with its count, and the dashboard follows.
+    """
+    return {}
 
 
 def _find_gold(document_id: int, paragraph: int, label: str, start: int, end: int

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
+from . import codebook_changes
 from .codebook import Codebook, default_codebook, validate_codebook
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
@@ -142,58 +141,6 @@ def label_usage(project: Project) -> dict[str, dict[str, int]]:
     return usage
 
 
-def _spans(count: int) -> str:
-    return f"{count} span{'' if count == 1 else 's'}"
-
-
-def codebook_orphans(project: Project, codebook: Any) -> list[str]:
-    """What a new codebook would take away from the spans stored in the project.
-
-    Each item names a label, an attribute or a choice that stored spans (reviewers' and gold)
-    use but the new codebook lacks or no longer accepts, with the number of spans. Adding
-    labels, attributes and choices, or changing names, colours and hotkeys, orphans nothing.
-    """
-    new = Codebook.from_json(codebook)
-    lost_labels: Counter[str] = Counter()
-    lost_attributes: Counter[tuple[str, str]] = Counter()
-    lost_values: Counter[tuple[str, str, str]] = Counter()
-    for model in (Annotation, GoldSpan):
-        # Grouped by label and attribute values: a few rows even for many spans.
-        for label_key, attributes, count in db.session.execute(
-            select(model.label, model.attributes, func.count())
-            .join(Document, Document.id == model.document_id)
-            .where(Document.project_id == project.id)
-            .group_by(model.label, model.attributes)
-        ):
-            label = new.labels.get(label_key)
-            if label is None:
-                lost_labels[label_key] += count
-                continue
-            for key, value in (attributes or {}).items():
-                attribute = label.attributes.get(key)
-                if attribute is None:
-                    lost_attributes[(label_key, key)] += count
-                    continue
-                try:
-                    attribute.clean(value, "span")
-                except Invalid:
-                    # Name the choices that went; a value of the wrong shape as a whole.
-                    items = value if isinstance(value, list) else [value]
-                    missing = [v for v in items if v not in attribute.choices]
-                    if attribute.type not in ("choice", "multi") or not missing:
-                        missing = [value]
-                    for item in missing:
-                        lost_values[(label_key, key, json.dumps(item, ensure_ascii=False))] \
-                            += count
-    problems = [f"label '{label}' is used by {_spans(n)}"
-                for label, n in sorted(lost_labels.items())]
-    problems += [f"attribute '{key}' of label '{label}' is set on {_spans(n)}"
-                 for (label, key), n in sorted(lost_attributes.items())]
-    problems += [f"the value {value} of attribute '{key}' (label '{label}') is set on {_spans(n)}"
-                 for (label, key, value), n in sorted(lost_values.items())]
-    return problems
-
-
 def update_project(
     project: Project,
     *,
@@ -201,6 +148,7 @@ def update_project(
     blind: bool | None = None,
     codebook: Any = None,
     reviewers_per_document: int | None | object = UNCHANGED,
+    renames: Any = None,
 ) -> Project:
     """Change a project's name, mode, codebook or reviewers per document (each only when
     given; reviewers per document None: no assignment, every reviewer may take every
@@ -208,7 +156,10 @@ def update_project(
 
     A new codebook must not orphan stored spans: removing a label, an attribute or a choice
     that spans use (or changing an attribute's type so their values no longer fit) is refused
-    with Conflict, naming each and the number of spans. Nothing changes on any error.
+    with Conflict, naming each and the number of spans. A key changed in ``renames`` (see
+    ``codebook_changes.parse_renames``) is renamed in the stored spans too, in the same
+    transaction. A new or changed label colour must pass ``colours.contrast_checks``. Nothing
+    changes on any error.
 
     A new number of reviewers per document applies to the assignments made from then on: a
     document with fewer reviewers gets more; assignments already made are kept, also where
@@ -221,19 +172,20 @@ def update_project(
         if not name or len(name) > 200:
             raise Invalid("The name must have 1 to 200 characters.", "name")
         check_name(name, "name", 200)
-    data = None
+    data = parsed_renames = None
     if codebook is not None:
         data = validate_codebook(codebook)
-        problems = codebook_orphans(project, data)
-        if problems:
-            raise Conflict(
-                "The new codebook would orphan stored spans: " + "; ".join(problems)
-                + ". Keep those in the codebook, or delete the spans first.", "codebook")
+        parsed_renames = codebook_changes.parse_renames(
+            renames, Codebook.from_json(project.codebook), Codebook.from_json(data))
+        codebook_changes.check_codebook_change(project, data, parsed_renames)
+    elif renames:
+        raise Invalid("Renames need the new codebook.", "codebook_renames")
     if name is not None:
         project.name = name
     if blind is not None:
         project.blind = bool(blind)
     if data is not None:
+        codebook_changes.apply_renames(project, parsed_renames)
         project.codebook = data
     if reviewers_per_document is not UNCHANGED:
         project.reviewers_per_document = reviewers_per_document

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from annotator.codebook import default_codebook, validate_codebook
 from annotator.errors import Invalid
 from annotator.extensions import db
-from annotator.models import ApiToken, Document, Project, User
+from annotator.models import Annotation, ApiToken, Document, GoldSpan, Project, User
 
 pytestmark = pytest.mark.both_engines
 
@@ -586,7 +586,8 @@ def test_settings_refuse_removing_a_used_label(app, admin, annotated):
     assert response.status_code == 409
     body = text(response)
     assert "The settings were not saved" in body
-    assert "label 'framing' is used by 3 spans" in body
+    assert "label 'framing' is used by 3 spans (2 reviewers', 1 gold); it cannot be " \
+           "removed." in body
     after = get_project(app, "news")
     assert after.codebook == project.codebook and after.name == project.name
     # The edited text stays in the box for correcting.
@@ -605,9 +606,10 @@ def test_settings_refuse_removing_a_used_choice_or_attribute(app, admin, annotat
     response = post(admin, "/admin/projects/news/settings", _settings(project, codebook))
     assert response.status_code == 409
     body = text(response)
-    assert "attribute 'valence' of label 'framing' is set on 1 span;" in body
-    assert "the value \"official\" of attribute 'source_type' (label 'attribution') is set " \
-           "on 1 span." in body
+    assert "attribute 'valence' of label 'framing' is set on 1 span (1 reviewer's); it " \
+           "cannot be removed;" in body
+    assert "the choice \"official\" of attribute 'source_type' (label 'attribution') is set " \
+           "on 1 span (1 reviewer's); it cannot be removed." in body
     assert get_project(app, "news").codebook == project.codebook
 
 
@@ -619,7 +621,8 @@ def test_settings_refuse_a_type_change_that_breaks_stored_values(app, admin, ann
     source_type["type"] = "multi"  # stored values are strings, not lists
     response = post(admin, "/admin/projects/news/settings", _settings(project, codebook))
     assert response.status_code == 409
-    assert "attribute 'source_type' (label 'attribution') is set on 1 span" in text(response)
+    assert "the value \"official\" of attribute 'source_type' (label 'attribution') is set " \
+           "on 1 span (1 reviewer's); the attribute's new type does not take it" in text(response)
 
 
 def test_settings_allow_removing_unused_labels(app, admin, annotated):
@@ -646,6 +649,86 @@ def test_settings_codebook_errors(app, admin, make_project, codebook_json, messa
     assert message in text(response)
     after = get_project(app, "news")
     assert after.codebook == project.codebook and after.name == "news"
+
+
+def test_settings_rename_a_used_key_with_the_form_renames(app, admin, annotated):
+    project = get_project(app, "news")
+    codebook = json.loads(json.dumps(project.codebook))
+    next(label for label in codebook["labels"] if label["key"] == "framing")["key"] = "frame"
+    data = _settings(project, codebook)
+    # Without the rename, a changed key is a removal: refused, naming the spans.
+    response = post(admin, "/admin/projects/news/settings", data)
+    assert response.status_code == 409
+    assert "label 'framing' is used by 3 spans (2 reviewers', 1 gold)" in text(response)
+    response = post(admin, "/admin/projects/news/settings",
+                    {**data, "codebook_renames": json.dumps({"labels": {"framing": "frame"}})})
+    assert response.status_code == 302
+    with app.app_context():
+        assert set(db.session.scalars(select(Annotation.label))) == {"frame", "attribution"}
+        assert set(db.session.scalars(select(GoldSpan.label))) == {"frame"}
+
+
+def test_settings_bad_renames_are_shown_at_the_codebook(app, admin, annotated):
+    project = get_project(app, "news")
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, codebook_renames='{"labels": {"nope": "x"}}'))
+    assert response.status_code == 422
+    assert "Renames: there is no label 'nope' to rename." in text(response)
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, codebook_renames="{not json"))
+    assert response.status_code == 422
+    assert "The renames of the codebook form are not valid JSON" in text(response)
+
+
+def test_settings_refuse_a_new_colour_without_contrast(app, admin, annotated):
+    project = get_project(app, "news")
+    codebook = json.loads(json.dumps(project.codebook))
+    codebook["labels"][0]["color"] = "#fafa00"
+    response = post(admin, "/admin/projects/news/settings", _settings(project, codebook))
+    assert response.status_code == 422
+    assert "label 'framing': the colour #fafa00 gives its swatches and borders on the white " \
+           "page a contrast of" in text(response)
+    assert get_project(app, "news").codebook == project.codebook
+
+
+def test_settings_import_a_codebook_file_without_javascript(app, admin, annotated):
+    project = get_project(app, "news")
+    codebook = json.loads(json.dumps(project.codebook))
+    codebook["labels"].append({"key": "loaded", "name": "Loaded", "color": "#1f77b4"})
+    response = post(admin, "/admin/projects/news/settings",
+                    _settings(project, codebook_renames='{"labels": {"nope": "x"}}'),
+                    files={"codebook_file": upload("book.json", json.dumps(codebook))})
+    # The file replaces the textarea, and an imported codebook renames nothing.
+    assert response.status_code == 302
+    assert get_project(app, "news").codebook["labels"][-1]["key"] == "loaded"
+    response = post(admin, "/admin/projects/news/settings", _settings(project),
+                    files={"codebook_file": upload("book.json", "{")})
+    assert response.status_code == 422
+    assert "book.json: not valid JSON" in text(response)
+    response = post(admin, "/admin/projects/news/settings", _settings(project),
+                    files={"codebook_file": upload("book.txt", "{}")})
+    assert "book.txt: a codebook file must be a .json file." in text(response)
+
+
+def test_settings_download_the_saved_codebook(app, admin, annotated):
+    response = admin.get("/admin/projects/news/codebook.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert 'filename="news-codebook.json"' in response.headers["Content-Disposition"]
+    assert json.loads(response.get_data(as_text=True)) == get_project(app, "news").codebook
+    assert 'href="/admin/projects/news/codebook.json"' in text(
+        admin.get("/admin/projects/news/settings"))
+
+
+def test_settings_page_gives_the_codebook_form_its_data(app, admin, annotated):
+    body = admin.get("/admin/projects/news/settings").get_data(as_text=True)
+    data = json.loads(re.search(r'<script type="application/json" id="codebook-editor-data">'
+                                r"(.*?)</script>", body, re.S).group(1))
+    assert data["saved"] == get_project(app, "news").codebook
+    assert data["usage"]["framing"]["message"] == (
+        "label 'framing' is used by 3 spans (2 reviewers', 1 gold); it cannot be removed")
+    assert data["reserved_hotkeys"]["j"] == "next paragraph"
+    assert data["contrast"]["text"] == 4.5 and data["contrast"]["graphic"] == 3.0
+    assert '<script type="module" src="/static/js/settings/main.js">' in body
 
 
 def test_settings_of_unknown_project_is_404(admin):

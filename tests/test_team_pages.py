@@ -75,3 +75,41 @@ def test_dashboard_assigns_and_reassigns(app, client, project):
     html = client.get("/projects/team/team").get_data(as_text=True)
     assert f"Document {project[0]} moved from ann to cat" in html
     assert "Doc &lt;0&gt;" in html and "<0>" not in html
+
+
+def test_dashboard_links_titles_and_shows_gold(app, client, make_user, make_project,
+                                               make_document):
+    make_user("root", role="admin")
+    make_project("team")
+    first = make_document("team", ["One.", "Two.", "Three."], title="With gold", reviews=[
+        {"reviewer": "ann", "status": "submitted", "annotations": [
+            {"paragraph": 0, "start": 0, "end": 3, "label": "framing"}]}],
+        gold=[{"paragraph": 0, "start": 0, "end": 3, "label": "framing"},
+              {"paragraph": 1, "start": 0, "end": 3, "label": "framing"}])
+    second = make_document("team", ["Four."], title="Without gold")
+    login(client, "root")
+    html = client.get("/projects/team/team").get_data(as_text=True)
+    rows = {m.group(1): m.group(0) for m in re.finditer(
+        r"<tr>\s*<td class=\"num muted\">(\d+)</td>.*?</tr>", html, re.S)}
+    gold_cell = re.search(r'<td class="gold-cell"[^>]*>(.*?)</td>', rows[str(first)], re.S)
+    assert f'<a href="/documents/{first}" title="With gold">With gold</a>' in rows[str(first)]
+    assert 'data-gold-spans="2" data-adjudicated="0"' in rows[str(first)]
+    assert f'href="/documents/{first}/adjudicate">2 spans</a>' in gold_cell.group(1)
+    assert "0/3 ¶ adjudicated" in gold_cell.group(1)
+    assert 'data-gold-spans="0"' in rows[str(second)] and "0 spans" in rows[str(second)]
+    # A reviewer's cell opens that reviewer's spans.
+    assert f'href="/documents/{first}/annotate?reviewer=ann"' in rows[str(first)]
+
+
+def test_gold_column_counts_adjudicated_paragraphs(app, client, make_user, make_project,
+                                                   make_document, monkeypatch):
+    from annotator import gold
+
+    make_user("root", role="admin")
+    make_project("team")
+    doc = make_document("team", ["One.", "Two."], title="Adjudicated")
+    # gold.adjudicated_paragraph_counts is the one place the dashboard asks.
+    monkeypatch.setattr(gold, "adjudicated_paragraph_counts", lambda project_id: {doc: 2})
+    login(client, "root")
+    html = client.get("/projects/team/team").get_data(as_text=True)
+    assert 'data-gold-spans="0" data-adjudicated="2"' in html and "2/2 ¶ adjudicated" in html

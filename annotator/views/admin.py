@@ -22,8 +22,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import Field
 
-from .. import accounts, projects
-from ..codebook import default_codebook, load_codebook
+from .. import accounts, codebook_changes, colours, projects
+from ..codebook import (
+    ATTRIBUTE_TYPES,
+    KEY_RE,
+    RESERVED_HOTKEYS,
+    default_codebook,
+    load_codebook,
+)
 from ..errors import DomainError, ImportFailed
 from ..extensions import login_manager
 from ..imports import (
@@ -121,9 +127,10 @@ def project_settings(slug: str):
         try:
             projects.update_project(project, name=form.name.data, blind=form.mode.data == "blind",
                                     codebook=form.codebook,
-                                    reviewers_per_document=form.reviewers)
+                                    reviewers_per_document=form.reviewers,
+                                    renames=form.renames)
         except DomainError as exc:
-            if exc.field == "codebook":
+            if exc.field in ("codebook", "codebook_renames"):
                 exc.field = "codebook_json"
             _show_error(form, exc, form.codebook_json)
             status = exc.status
@@ -133,7 +140,36 @@ def project_settings(slug: str):
     elif form.is_submitted():
         status = INVALID
     return render_template("admin/project_settings.html", project=project, form=form,
-                           usage=projects.label_usage(project)), status
+                           usage=projects.label_usage(project),
+                           editor=codebook_editor_data(project)), status
+
+
+def codebook_editor_data(project) -> dict:
+    """What the codebook form (static/js/settings/) needs besides the codebook itself: the
+    saved codebook (renames are read against it), what stored spans use with the sentence that
+    refuses a removal, the annotate page's own keys, and the contrast rule."""
+    return {
+        "saved": project.codebook,
+        "usage": codebook_changes.removal_refusals(project),
+        "reserved_hotkeys": RESERVED_HOTKEYS,
+        "key_pattern": KEY_RE.pattern,
+        "attribute_types": list(ATTRIBUTE_TYPES),
+        "contrast": {"dark_ink": colours.DARK_INK, "light_ink": colours.LIGHT_INK,
+                     "page": colours.PAGE, "tint_weight": colours.TINT_WEIGHT,
+                     "text": colours.TEXT_CONTRAST, "graphic": colours.GRAPHIC_CONTRAST},
+    }
+
+
+@bp.get("/projects/<slug>/codebook.json")
+def codebook_download(slug: str):
+    """The saved codebook as a file, to keep, edit elsewhere or give another project."""
+    project = projects.find_project(slug)
+    response = current_app.response_class(_pretty(project.codebook) + "\n",
+                                          mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{project.slug}-codebook.json"')
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _web_message(message: str) -> str:

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
+    HiddenField,
     PasswordField,
     RadioField,
     SelectField,
@@ -111,6 +112,17 @@ def _codebook_from_text(text: str, where: str) -> dict:
         raise ValidationError(exc.message) from None
 
 
+def _codebook_file(upload) -> dict:
+    """An uploaded codebook file, parsed and checked (a ValidationError naming the file)."""
+    if not upload.filename.lower().endswith(".json"):
+        raise ValidationError(f"{upload.filename}: a codebook file must be a .json file.")
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(f"{upload.filename}: the file is not UTF-8 text.") from None
+    return _codebook_from_text(text, upload.filename)
+
+
 def _reviewers_per_document(field) -> int | None:
     """The field's whole number (``projects.parse_reviewers_per_document``), or None."""
     try:
@@ -153,13 +165,7 @@ class ProjectCreateForm(FlaskForm):
         upload = field.data
         if upload is None or not getattr(upload, "filename", ""):
             raise ValidationError("Choose a codebook file to upload.")
-        if not upload.filename.lower().endswith(".json"):
-            raise ValidationError(f"{upload.filename}: a codebook file must be a .json file.")
-        try:
-            text = upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValidationError(f"{upload.filename}: the file is not UTF-8 text.") from None
-        self.codebook = _codebook_from_text(text, upload.filename)
+        self.codebook = _codebook_file(upload)
 
     def validate_codebook_json(self, field):
         if self.codebook_source.data != "edit":
@@ -176,15 +182,40 @@ class ProjectSettingsForm(FlaskForm):
     reviewers_per_document = StringField("Reviewers per document")
     codebook_json = TextAreaField("Codebook JSON", validators=[
         InputRequired("Enter the codebook JSON.")])
+    # Keys renamed in the codebook form (static/js/settings/): the stored spans follow them.
+    codebook_renames = HiddenField()
+    codebook_file = FileField("Import a codebook (.json)")
 
     codebook = None
     reviewers = None
+    renames = None
 
     def validate_reviewers_per_document(self, field):
         self.reviewers = _reviewers_per_document(field)
 
     def validate_codebook_json(self, field):
-        self.codebook = _codebook_from_text(field.data, "Codebook")
+        if self._uploaded() is None:
+            self.codebook = _codebook_from_text(field.data, "Codebook")
+
+    def validate_codebook_renames(self, field):
+        text = (field.data or "").strip()
+        if not text or self._uploaded() is not None:
+            return  # an imported codebook renames nothing: a changed key is a new one
+        try:
+            self.renames = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValidationError("The renames of the codebook form are not valid JSON; "
+                                  "reload the page and try again.") from None
+
+    def validate_codebook_file(self, field):
+        upload = self._uploaded()
+        if upload is not None:
+            self.codebook = _codebook_file(upload)
+
+    def _uploaded(self):
+        """The codebook file chosen (it replaces the codebook), or None."""
+        upload = self.codebook_file.data
+        return upload if upload is not None and getattr(upload, "filename", "") else None
 
 
 # --- admin: imports --------------------------------------------------------------------------

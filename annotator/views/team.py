@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from .. import gold
 from ..access import get_project
 from ..assignments import assign_documents, reassign, team_progress
 from ..errors import DomainError
@@ -25,7 +26,15 @@ def dashboard(slug: str):
     everyone = db.session.scalars(
         select(User).where(User.active.is_(True)).order_by(func.lower(User.username))).all()
     return render_template("team.html", project=project, progress=progress, users=everyone,
-                           form=ActionForm())
+                           gold=gold_column(project), form=ActionForm())
+
+
+def gold_column(project) -> dict[int, dict[str, int]]:
+    """Per document: gold spans and paragraphs adjudicated (documents with neither left out)."""
+    spans = gold.gold_span_counts(project.id)
+    adjudicated = gold.adjudicated_paragraph_counts(project.id)
+    return {doc_id: {"spans": spans.get(doc_id, 0), "adjudicated": adjudicated.get(doc_id, 0)}
+            for doc_id in spans.keys() | adjudicated.keys()}
 
 
 def _admin_action(slug: str):

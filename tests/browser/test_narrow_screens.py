@@ -11,7 +11,8 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "/projects/{slug}", "/documents/{doc}/annotate", "/projects/{slug}/agreement",
          "/documents/{doc}/compare", "/documents/{doc}/adjudicate", "/projects/{slug}/export",
          "/projects/{slug}/team", "/admin/", "/admin/projects/{slug}/settings",
-         "/admin/users"]
+         "/admin/users", "/documents/{doc}", "/projects/{slug}/next", "/account/",
+         "/admin/projects/{slug}/import", "/admin/projects/new"]
 
 
 @pytest.fixture
