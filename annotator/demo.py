@@ -336,6 +336,20 @@ def annotate_demo_reviews(project: Project | None = None) -> int:
                 reviewer_id=user.id, start=span["start"], end=span["end"],
                 label=span["label"], attributes=attributes, note=""))
             added += 1
+        answers = codebook.clean_answers(DEMO_ANSWERS.get(name, {}))
+        if answers:
+            db.session.add(DocumentReview(document_id=document.id, reviewer_id=user.id,
+                                          status="in_progress", answers=answers))
         db.session.flush()
         submit_document(document, user)  # marks every paragraph reviewed, commits
     return added
+
+
+# The demo reviewers' answers to the article-level questions: two read the article as a
+# security story, one as a political one; all find its tone toward the US presence negative,
+# one of them very.
+DEMO_ANSWERS = {
+    "dana": {"primary_frame": "security_defense", "tone": "negative"},
+    "eli": {"primary_frame": "security_defense", "tone": "very negative"},
+    "fay": {"primary_frame": "political", "tone": "negative"},
+}

@@ -10,6 +10,9 @@ from annotator.agreement import report as report_module
 from annotator.extensions import db
 from annotator.models import Project
 
+# the default codebook's required article-level question, answered before a submission
+ANSWERS = {"primary_frame": "political"}
+
 pytestmark = pytest.mark.both_engines
 
 PARAGRAPHS = ["Officials said the troops left the country.", "Experts disagree, he said."]
@@ -239,6 +242,7 @@ def test_each_table_the_report_reads_makes_a_fresh_report(app, client, auth, pro
         client.patch(f"/api/annotations/{state['span']}", headers=carol, json={"end": 12})
 
     def submit():  # document_reviews
+        client.put(f"/api/documents/{doc}/answers", json=ANSWERS, headers=carol)
         client.post(f"/api/documents/{doc}/submit", headers=carol)
 
     def gold():  # gold_spans

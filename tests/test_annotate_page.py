@@ -13,6 +13,9 @@ from annotator.colours import contrast, label_colours
 from annotator.extensions import db
 from tests.helpers import csrf_from
 
+# the default codebook's required article-level question, answered before a submission
+ANSWERS = {"primary_frame": "political"}
+
 
 def login(client, user_id: int) -> None:
     """Log the user in without the form: a session of theirs, named in the cookie."""
@@ -179,6 +182,7 @@ def test_admin_sees_another_reviewers_spans_read_only(client, make_user, auth, d
 
 @pytest.mark.both_engines
 def test_submitted_document_is_read_only(client, alice, auth, document):
+    client.put(f"/api/documents/{document}/answers", json=ANSWERS, headers=auth("alice"))
     client.post(f"/api/documents/{document}/submit", headers=auth("alice"))
     login(client, alice)
     body = client.get(f"/documents/{document}/annotate").get_data(as_text=True)
@@ -279,6 +283,7 @@ def test_open_project_shows_others_spans_after_submitting(client, alice, auth, m
     response = client.get(f"/documents/{doc}/annotate?reviewer=bob")
     assert response.status_code == 403
     assert "Submit your own work" in response.get_data(as_text=True)
+    client.put(f"/api/documents/{doc}/answers", json=ANSWERS, headers=auth("alice"))
     client.post(f"/api/documents/{doc}/submit", headers=auth("alice"))
     response = client.get(f"/documents/{doc}/annotate?reviewer=bob")
     assert response.status_code == 200

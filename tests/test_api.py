@@ -6,6 +6,9 @@ from sqlalchemy import func, select
 from annotator.extensions import db
 from annotator.models import Annotation, DocumentReview, GoldSpan, ParagraphReview
 
+# the default codebook's required article-level question, answered before a submission
+ANSWERS = {"primary_frame": "political"}
+
 pytestmark = pytest.mark.both_engines
 
 PARAGRAPHS = [
@@ -155,6 +158,7 @@ def test_open_project_others_can_read_but_not_change(app, client, auth, make_pro
     # Calibration: bob sees the others' spans once he has submitted his own work.
     early = client.get(f"/api/documents/{doc}/annotations?reviewer=alice", headers=bob)
     assert early.status_code == 403 and "Submit your own work" in early.get_json()["error"]
+    client.put(f"/api/documents/{doc}/answers", json=ANSWERS, headers=bob)
     client.post(f"/api/documents/{doc}/submit", headers=bob)
     seen = client.get(f"/api/documents/{doc}/annotations?reviewer=alice", headers=bob)
     assert [s["id"] for s in seen.get_json()] == [span["id"]]
@@ -242,9 +246,17 @@ def test_paragraph_review_and_submit(app, client, auth, doc):
     assert client.put(f"/api/documents/{doc}/paragraphs/3/review", headers=h).status_code == 404
     docs = client.get("/api/projects/news/documents", headers=h).get_json()
     assert docs[0]["status"] == "in_progress"
+    # the default codebook's required question first
+    r = client.post(f"/api/documents/{doc}/submit", headers=h)
+    assert r.status_code == 422 and r.get_json()["field"] == "primary_frame"
+    assert "'Primary frame'" in r.get_json()["error"]
+    client.put(f"/api/documents/{doc}/answers", json=ANSWERS, headers=h)
     r = client.post(f"/api/documents/{doc}/submit", headers=h)
     assert r.get_json() == {"status": "submitted", "reviewed_paragraphs": [0, 1, 2]}
     assert client.post(f"/api/documents/{doc}/submit", headers=h).status_code == 200
+    # answers are final too
+    assert client.put(f"/api/documents/{doc}/answers", json={"tone": "neutral"},
+                      headers=h).status_code == 409
     # After submitting, the work is final.
     r = client.post(f"/api/documents/{doc}/annotations", json=_span(0, "troops"), headers=h)
     assert r.status_code == 409 and "submitted" in r.get_json()["error"]

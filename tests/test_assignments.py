@@ -19,6 +19,9 @@ from annotator.errors import Conflict, Invalid
 from annotator.extensions import db
 from annotator.models import DocumentReview, Project
 
+# the default codebook's required article-level question, answered before a submission
+ANSWERS = {"primary_frame": "political"}
+
 pytestmark = pytest.mark.both_engines
 
 REVIEWERS = ["ann", "ben", "cat", "dan", "eve"]
@@ -91,6 +94,7 @@ def test_next_document_pulls_assignments_up_to_k(app, client, auth, team):
         # The same document comes back until it is submitted.
         assert client.post("/api/projects/team/next", headers=headers[name]).get_json()["id"] \
             == doc_id
+        client.put(f"/api/documents/{doc_id}/answers", json=ANSWERS, headers=headers[name])
         assert client.post(f"/api/documents/{doc_id}/submit",
                            headers=headers[name]).status_code == 200
         seen[doc_id] += 1
@@ -150,6 +154,7 @@ def test_next_without_k_is_first_unsubmitted(app, client, auth, make_project, ma
     b = make_document("plain", ["Two."], title="B")
     h = auth("zed")
     assert client.post("/api/projects/plain/next", headers=h).get_json()["id"] == a
+    client.put(f"/api/documents/{a}/answers", json=ANSWERS, headers=h)
     client.post(f"/api/documents/{a}/submit", headers=h)
     assert client.post("/api/projects/plain/next", headers=h).get_json()["id"] == b
     with app.app_context():

@@ -176,6 +176,12 @@ def test_a_script_with_the_cli_and_the_api(environment, server, tmp_path):
     # mark paragraphs reviewed and submit
     status, state = alice("PUT", f"/api/documents/{sample_doc}/paragraphs/0/review")
     assert status == 200 and state == {"status": "in_progress", "reviewed_paragraphs": [0]}
+    status, refusal = alice("POST", f"/api/documents/{emoji_doc}/submit")
+    assert status == 422 and refusal["field"] == "primary_frame"  # a required question
+    status, answers = alice("PUT", f"/api/documents/{emoji_doc}/answers",
+                            {"primary_frame": "security_defense", "tone": "negative"})
+    assert status == 200 and answers == {"primary_frame": "security_defense",
+                                         "tone": "negative"}
     status, state = alice("POST", f"/api/documents/{emoji_doc}/submit")
     assert status == 200 and state["status"] == "submitted"
     assert state["reviewed_paragraphs"] == [0, 1]

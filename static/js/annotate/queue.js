@@ -40,6 +40,9 @@ export async function sendOperation(api, op, id) {
     case "submit":
       result = await api.call("POST", api.urls.submit);
       break;
+    case "answers":
+      result = await api.call("PUT", api.urls.answers, op.body);
+      break;
     default:
       return { ok: false, status: 0, message: `Unknown change '${op.kind}'.` };
   }
@@ -203,6 +206,21 @@ export class SaveQueue {
     this.ops = this.ops.filter((op) => !(op.kind === "review" && op.paragraph === paragraph
       && this.pending(op)));
     this.push({ kind: "review", paragraph, reviewed });
+    this.changed();
+  }
+
+  /** The reviewer's answers to the article-level questions, replaced whole: an unsent
+   *  earlier version is dropped (only the latest matters). */
+  answers(body, { delay = 0 } = {}) {
+    const notBefore = delay ? Date.now() + delay : 0;
+    this.ops = this.ops.filter((op) => !(op.kind === "answers" && this.pending(op)));
+    // before a queued submit, which needs them
+    const at = this.ops.findIndex((op) => op.kind === "submit" && this.pending(op));
+    const op = { kind: "answers", body: { ...body }, notBefore };
+    op.seq = ++this.seq;
+    op.attempts = 0;
+    if (at === -1) this.ops.push(op);
+    else this.ops.splice(at, 0, op);
     this.changed();
   }
 
