@@ -131,6 +131,7 @@ def page(slug: str):
     context["enough"] = len(report["reviewers"]) >= 2 and report["paragraphs"] > 0
     if context["enough"]:
         context.update(_page_sections(report, labels))
+    context["question_rows"] = question_rows(report, codebook.get("questions", []))
     return render_template("agreement.html", **context)
 
 
@@ -215,6 +216,28 @@ def _page_sections(report: dict, labels: dict) -> dict:
                     for fig, name, _ in FIGURES if fig in report["overall"]],
         "inline_bar": charts.inline_bar,
     }
+
+
+METRIC_NAMES = {"nominal": "nominal", "ordinal": "ordinal (on the scale's ranks)",
+                "interval": "interval", "masi": "MASI (sets)"}
+
+
+def question_rows(report: dict, questions: list[dict]) -> list[dict]:
+    """The article-level questions with an agreement figure, in the codebook's order."""
+    rows = []
+    for question in questions:
+        entry = report.get("questions", {}).get(question["key"])
+        if entry is None:
+            continue
+        ci = entry.get("ci", {})
+        rows.append({
+            "key": question["key"], "name": question["name"], "type": question["type"],
+            "metric": METRIC_NAMES.get(entry["metric"], entry["metric"]),
+            "alpha": entry["alpha"], "zone": charts.zone(entry["alpha"]),
+            "alpha_ci": ci.get("alpha"), "percent": entry["percent_agreement"],
+            "percent_ci": ci.get("percent_agreement"), "units": entry["units"],
+        })
+    return rows
 
 
 def _attribute_name(labels: dict, key: str, attr: str) -> str:

@@ -2,7 +2,7 @@
 // (a primary frame, a tone ...). Every change is handed to `onChange(answers, {delay})`, which
 // puts it in the page's save queue like any span change. An answer left empty is no answer.
 
-import { el } from "../shared/dom.js";
+import { el, humanize } from "../shared/dom.js";
 
 const TYPED_DELAY = 600; // ms: a typed answer goes once the typing pauses
 
@@ -42,10 +42,11 @@ export class QuestionsPanel {
     if (!this.root.contains(document.activeElement)) this.build();
   }
 
-  /** Show the panel and put the focus on its first open required question (or the first). */
-  focus() {
+  /** Put the focus on the question ``wanted``, else on the first open required one, else on
+   *  the first. */
+  focus(wanted = null) {
     const missing = this.missingRequired()[0];
-    const key = missing ? missing.key : this.questions[0] && this.questions[0].key;
+    const key = wanted || (missing ? missing.key : this.questions[0] && this.questions[0].key);
     const field = key && this.root.querySelector(`[data-question="${CSS.escape(key)}"]`);
     if (!field) return;
     field.scrollIntoView({ block: "nearest" });
@@ -139,8 +140,4 @@ export class QuestionsPanel {
 function answered(value) {
   return value !== undefined && value !== null && value !== ""
     && !(Array.isArray(value) && value.length === 0);
-}
-
-function humanize(value) {
-  return String(value).replace(/_/g, " ");
 }
