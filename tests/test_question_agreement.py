@@ -275,3 +275,36 @@ def test_agreement_page_text_and_csv_show_the_questions(answered, app, client, a
     csv_text = report_csv(report)
     assert f"question,,alpha,frame,{frame['alpha']!r}," in csv_text
     assert "question,,units,frame,3,," in csv_text
+
+
+def _page_login(app, client, name):
+    from annotator.accounts import find_user, start_session
+
+    with app.app_context():
+        key = start_session(find_user(name))
+    with client.session_transaction() as session:
+        session["_user_id"] = key
+
+
+def test_compare_view_shows_each_reviewers_answers(answered, app, client, auth):
+    auth("ann")
+    _page_login(app, client, "ann")
+    html = client.get(f"/documents/{answered[0]}/compare").get_data(as_text=True)
+    assert "The article as a whole" in html
+    frame = html[html.index('<tr data-question="frame"'):]
+    frame = frame[:frame.index("</tr>")]
+    assert 'data-differ="true"' in frame  # a, a, b
+    assert '<td data-reviewer="ann">a</td>' in frame
+    assert '<td data-reviewer="cat">b</td>' in frame
+    present = html[html.index('<tr data-question="present"'):]
+    present = present[:present.index("</tr>")]
+    assert '<td data-reviewer="ben">x, y</td>' in present
+    assert '<td data-reviewer="cat" class="muted">—</td>' in present  # no answer
+    html = client.get(f"/documents/{answered[1]}/compare").get_data(as_text=True)
+    tone = html[html.index('<tr data-question="tone"'):]
+    assert 'data-differ' not in tone[:tone.index("</tr>")]  # pos, pos
+    # only the reviewers shown
+    html = client.get(f"/documents/{answered[0]}/compare?filtered=1&reviewer=ann"
+                      ).get_data(as_text=True)
+    frame = html[html.index('<tr data-question="frame"'):]
+    assert 'data-reviewer="cat"' not in frame[:frame.index("</tr>")]

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
+from .. import answers
 from ..access import get_admin_document
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
@@ -45,6 +46,9 @@ def page(document_id: int):
         "gold": list_gold(document),
         "unanimous": unanimous_offers(document),
         "urls": _urls(document),
+        # the article-level questions: gold answers, proposals and the reviewers' answers
+        "questions": codebook.get("questions", []),
+        "answers": answers.adjudication(document) if codebook.get("questions") else None,
     }
     return render_template(
         "adjudicate.html", document=document, project=project, data=data,
@@ -80,6 +84,11 @@ def _urls(document: Document) -> dict[str, str]:
         "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
+        "gold_answers": url_for("api.gold_answers", document_id=document.id),
+        "gold_answer": url_for("api.put_gold_answer", document_id=document.id,
+                               question="QUESTION").replace("QUESTION", "{question}"),
+        "accept_answer_proposals": url_for("api.accept_gold_answer_proposals",
+                                           document_id=document.id),
         # for the shared Api (static/js/shared/api.js), as on the annotate page
         "csrf": url_for("annotate.csrf_token"),
         "login": url_for("auth.login"),

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import answers
 from ..access import (
     get_document,
     get_project,
@@ -29,7 +30,7 @@ from ..agreement.compare import compare_document, compare_paragraph, compare_sum
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
 from ..codebook import load_codebook
-from ..models import Project
+from ..models import Document, Project
 from .annotate import label_stylesheet
 
 bp = Blueprint("agreement", __name__)
@@ -345,4 +346,40 @@ def compare(document_id: int):
     keep = {"filtered": "1", "reviewer": chosen} if chosen != everyone else {}
     return render_template("compare.html", project=project, document=document, data=data,
                            paragraphs=shown, summary=summary, only=only, labels=labels,
-                           chosen=chosen, keep=keep, label_css=label_stylesheet(project))
+                           chosen=chosen, keep=keep, label_css=label_stylesheet(project),
+                           answer_rows=compare_answers(document, codebook.get("questions", []),
+                                                       chosen))
+
+
+def answer_text(value: Any) -> str:
+    """An answer as the pages show it."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value) or "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def compare_answers(document: Document, questions: list[dict], chosen: list[str]) -> list[dict]:
+    """Each article-level question with every shown reviewer's answer and the gold one;
+    ``differ`` when two reviewers gave different answers."""
+    if not questions:
+        return []
+    given = answers.reviewers_answers(document)
+    gold = answers.list_gold_answers(document)
+    rows = []
+    for q in questions:
+        cells = []
+        for name in chosen:
+            value = given.get(name, {}).get("answers", {}).get(q["key"])
+            cells.append({"reviewer": name, "value": value, "text": answer_text(value)})
+        values = [json.dumps(c["value"], sort_keys=True) for c in cells if c["value"] is not None]
+        gold_value = gold.get(q["key"], {}).get("value")
+        rows.append({"key": q["key"], "name": q["name"], "cells": cells,
+                     "differ": len(set(values)) > 1,
+                     "gold": None if gold_value is None else answer_text(gold_value)})
+    return rows

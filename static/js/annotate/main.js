@@ -10,7 +10,7 @@ import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
-import { QuestionsPanel } from "./questions.js";
+import { QuestionsPanel } from "../shared/questions.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
 

@@ -1,8 +1,9 @@
 // "The article as a whole": the codebook's article-level questions, answered once per document
-// (a primary frame, a tone ...). Every change is handed to `onChange(answers, {delay})`, which
-// puts it in the page's save queue like any span change. An answer left empty is no answer.
+// (a primary frame, a tone ...). Every change is handed to `onChange(answers, {delay})`: the
+// annotate page puts it in its save queue like any span change, the adjudication page stores it
+// as a gold answer. An answer left empty is no answer.
 
-import { el, humanize } from "../shared/dom.js";
+import { el, humanize } from "./dom.js";
 
 const TYPED_DELAY = 600; // ms: a typed answer goes once the typing pauses
 
@@ -14,9 +15,11 @@ export class QuestionsPanel {
    * @param {object} o.answers  the stored answers {key: value}
    * @param {boolean} o.readonly
    * @param {(answers, {delay}) => void} o.onChange
+   * @param {(field: HTMLElement, question) => void} [o.decorate]  adds to each question's
+   *   field after it is drawn (the adjudication page: what each reviewer answered)
    */
-  constructor(root, { questions, answers, readonly, onChange }) {
-    Object.assign(this, { root, questions, onChange, readonly });
+  constructor(root, { questions, answers, readonly, onChange, decorate = null }) {
+    Object.assign(this, { root, questions, onChange, readonly, decorate });
     this.values = { ...answers };
     this.build();
   }
@@ -69,7 +72,11 @@ export class QuestionsPanel {
   }
 
   build() {
-    this.root.replaceChildren(...this.questions.map((q) => this.field(q)));
+    this.root.replaceChildren(...this.questions.map((q) => {
+      const field = this.field(q);
+      if (this.decorate) this.decorate(field, q);
+      return field;
+    }));
     this.markRequired();
   }
 
