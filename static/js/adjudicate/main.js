@@ -7,9 +7,9 @@
 import { Api } from "../shared/api.js";
 import { attributeSummary, attributeTitle, sameAttributes } from "../shared/attributes.js";
 import { el } from "../shared/dom.js";
-import { offsetIn, selectionOffsets, textSlice } from "../shared/offsets.js";
+import { renderParagraph as drawMarks, spansAt } from "../shared/highlights.js";
+import { offsetIn, selectionOffsets, textIndex, textSlice } from "../shared/offsets.js";
 import { GoldEditor, provenance, provenanceBadge } from "./editor.js";
-import { renderText } from "./render.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -121,6 +121,17 @@ function goldByKey() {
 
 function offersIn(paragraph, keys) {
   return unanimous.filter((u) => u.paragraph === paragraph && !keys.has(keyOf(u)));
+}
+
+/** Draw one row of a paragraph: `items` [{key, start, end (code points), label, kind,
+ *  classes?, title}] as the shared highlights (a span nested in another keeps its colour,
+ *  the outer one's line showing below it). */
+function renderText(textEl, text, items) {
+  const index = textIndex(text);
+  drawMarks(textEl, text, items.map((it) => ({
+    key: it.key, label: it.label, s16: index.toU16(it.start), e16: index.toU16(it.end),
+    classes: [`kind-${it.kind}`, ...(it.classes || [])], title: it.title,
+  })));
 }
 
 function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
@@ -561,9 +572,9 @@ document.addEventListener("click", (event) => {
     openEditor(Number(goldChipEl.dataset.goldId), goldChipEl.querySelector(".chip-main"));
     return;
   }
-  const mark = target.closest("mark.hl");
+  const mark = target.closest("mark.ann");
   if (mark && window.getSelection().isCollapsed && mark.closest(".adj-paragraph")) {
-    const keys = (mark.dataset.keys || "").split(" ");
+    const keys = spansAt(mark, mark.closest(".paragraph-text"));
     const section = mark.closest(".adj-paragraph");
     const goldKey = keys.find((k) => k.startsWith("g:"));
     if (goldKey) {

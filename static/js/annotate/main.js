@@ -11,7 +11,7 @@ import {
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
 import { SaveQueue, sendOperation } from "./queue.js";
-import { renderParagraph, spansAt } from "./render.js";
+import { marksOf as marksIn, renderParagraph, spansAt } from "../shared/highlights.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -158,7 +158,7 @@ function spanSummary(span) {
 function marksOf(key) {
   const span = spans.get(key);
   if (!span) return [];
-  return textEls[span.paragraph].querySelectorAll(`mark[data-temp-id="${CSS.escape(key)}"]`);
+  return marksIn(textEls[span.paragraph], key);
 }
 
 function updateProgress() {
