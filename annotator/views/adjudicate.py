@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from ..access import get_admin_document
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
-from ..gold import list_gold, unanimous_offers
+from ..gold import adjudication_state, list_gold, list_rejections, unanimous_offers
 from ..models import Document
 from .annotate import label_stylesheet
 
@@ -44,6 +44,8 @@ def page(document_id: int):
         "paragraphs": [_paragraph(p) for p in compared["paragraphs"]],
         "gold": list_gold(document),
         "unanimous": unanimous_offers(document),
+        "rejections": list_rejections(document),
+        "adjudicated": adjudication_state(document)["adjudicated"],
         "urls": _urls(document),
     }
     return render_template(
@@ -70,8 +72,8 @@ def _paragraph(paragraph: dict[str, Any]) -> dict[str, Any]:
 
 
 def _urls(document: Document) -> dict[str, str]:
-    def template(endpoint: str, **values: Any) -> str:
-        return url_for(endpoint, **values, gold_id=_SENTINEL).replace(str(_SENTINEL), "{id}")
+    def template(endpoint: str, name: str = "gold_id", **values: Any) -> str:
+        return url_for(endpoint, **values, **{name: _SENTINEL}).replace(str(_SENTINEL), "{id}")
 
     return {
         "gold": url_for("api.get_gold", document_id=document.id),
@@ -80,6 +82,10 @@ def _urls(document: Document) -> dict[str, str]:
         "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
+        "rejections": url_for("api.gold_reject", document_id=document.id),
+        "rejection": template("api.gold_lift_rejection", "rejection_id"),
+        "adjudicated": template("api.gold_mark_adjudicated", "index", document_id=document.id),
+        "adjudication_state": url_for("api.gold_adjudicated", document_id=document.id),
         # for the shared Api (static/js/shared/api.js), as on the annotate page
         "csrf": url_for("annotate.csrf_token"),
         "login": url_for("auth.login"),
