@@ -162,7 +162,7 @@ def test_mark_paragraphs_adjudicated_with_who_and_when(client, auth, doc, make_u
     assert client.delete(url.format(2), headers=admin).status_code == 200  # nothing to undo
     r = client.put(url.format(3), headers=admin)
     assert r.status_code == 404 and "3 paragraphs" in r.json["error"]
-    assert client.put(f"/api/documents/9999/paragraphs/0/adjudicated",
+    assert client.put("/api/documents/9999/paragraphs/0/adjudicated",
                       headers=admin).status_code == 404
 
 

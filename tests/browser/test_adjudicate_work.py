@@ -128,7 +128,8 @@ def test_nested_spans_keep_both_colours(page, live_server, login, document, scre
         assert not close(bands["inner_line"][1], bands["outer_line"][1])
     # no line is drawn through the text: the marks' lines are underlines only
     assert p0.locator("mark.ann").evaluate_all(
-        "marks => marks.every(m => !getComputedStyle(m).textDecorationLine.includes('line-through'))")
+        "marks => marks.every(m => "
+        "!getComputedStyle(m).textDecorationLine.includes('line-through'))")
     # clicking the inner span opens its gold span, the outer part the outer one
     gold_text = p0.locator('[data-row="gold"] .paragraph-text')
     gold_text.locator('mark[data-label="framing"]').click()
