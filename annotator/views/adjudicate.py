@@ -1,5 +1,7 @@
 """The adjudication page of one document (admins): every paragraph with the gold on top and
-each reviewer's spans beneath it; accept, edit, delete gold spans, and run auto gold.
+each reviewer's spans beneath it; accept or reject reviewers' spans, add, edit and delete gold
+spans (saved through the browser's save queue, as reviewers' spans are), mark paragraphs
+adjudicated, and run auto gold.
 
 The server renders the paragraphs as escaped text (the page reads without JavaScript) and a
 JSON block with the reviewers' spans (``agreement.compare.compare_document``), the gold, the
@@ -22,7 +24,7 @@ from ..agreement.compare import compare_document
 from ..codebook import load_codebook
 from ..gold import adjudication_state, list_gold, list_rejections, unanimous_offers
 from ..models import Document
-from .annotate import label_stylesheet
+from .annotate import DEFAULT_RETRY_MAX_MS, label_stylesheet
 
 bp = Blueprint("adjudicate", __name__)
 
@@ -47,9 +49,12 @@ def page(document_id: int):
         "rejections": list_rejections(document),
         "adjudicated": adjudication_state(document)["adjudicated"],
         "urls": _urls(document),
+        "retry_max_ms": int(current_app.config.get("ANNOTATE_RETRY_MAX_MS",
+                                                   DEFAULT_RETRY_MAX_MS)),
     }
     return render_template(
         "adjudicate.html", document=document, project=project, data=data,
+        adjudicated={m["paragraph"]: m for m in data["adjudicated"]},
         paragraphs=compared["paragraphs"], reviewers=compared["reviewers"],
         labels=codebook["labels"], label_css=label_stylesheet(project),
         compare_url=_compare_url(document),
