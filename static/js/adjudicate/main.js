@@ -196,7 +196,7 @@ function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
     })));
     const list = row.querySelector("[data-chips]");
     list.replaceChildren(...spans.map((s) => reviewerChip(s, rdata.reviewer, i, accepted(s),
-      rejected(s))));
+      rejected(s), byKey.has(keyOf({ ...s, paragraph: i })))));
     if (!spans.length) list.append(el("li", { class: "chip-empty", text: "No spans." }));
     const all = row.querySelector('[data-action="accept-paragraph"]');
     if (all) {
@@ -270,7 +270,9 @@ function offerChip(u) {
     }, "Accept"));
 }
 
-function reviewerChip(s, reviewer, paragraph, accepted, rejected) {
+/** A reviewer's span: in gold (✓), rejected (Undo), or Accept and, where no gold has its
+ *  place and label (`placeInGold`: accepting gives it the span's attributes), Reject. */
+function reviewerChip(s, reviewer, paragraph, accepted, rejected, placeInGold) {
   const quote = excerpt(paragraph, s.start, s.end);
   const attrs = attributeSummary(labels.get(s.label), s.attributes);
   const classes = ["chip"];
@@ -293,7 +295,7 @@ function reviewerChip(s, reviewer, paragraph, accepted, rejected) {
         type: "button", class: "small accept", "data-action": "accept", "data-annotation-id": String(s.id),
         "aria-label": `Accept ${what}`,
       }, "Accept"),
-      el("button", {
+      placeInGold ? null : el("button", {
         type: "button", class: "small reject", "data-action": "reject", "data-annotation-id": String(s.id),
         "aria-label": `Reject ${what}`, title: "Not gold: remembered, and auto gold leaves it out",
       }, "Reject")];
@@ -722,7 +724,8 @@ function createFromSelection(label) {
   updateSelection(null);
   renderAll([body.paragraph]);
   openEditor(key);
-  showStatus(`Added a ${labelName(label)} gold span: set its attributes in the editor.`);
+  const article = /^[aeiou]/i.test(labelName(label)) ? "an" : "a";
+  showStatus(`Added ${article} ${labelName(label)} gold span: set its attributes in the editor.`);
 }
 
 // --- actions ---------------------------------------------------------------------------------
