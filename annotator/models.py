@@ -372,3 +372,17 @@ class GoldRejection(_SpanPlace, db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdjudicatedParagraph(db.Model):
+    """An adjudicator marked a paragraph's gold done: who and when (one mark per paragraph;
+    the project is the document's)."""
+
+    __tablename__ = "adjudicated_paragraphs"
+    __table_args__ = (_paragraph_fk(),)
+
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    paragraph_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    adjudicated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -138,6 +138,18 @@ SCHEMAS: dict[str, dict] = {
                      "kept": COUNT, "removed": COUNT, "gold": array(ref("GoldSpan"))}),
     "Accepted": obj({"accepted": array(ref("GoldSpan")), "created": COUNT,
                      "gold": array(ref("GoldSpan"))}),
+    "Rejection": obj({"id": ID, **PLACE, "text": TEXT, "rejected_by": nullable(TEXT),
+                      "created_at": nullable({"type": "string", "format": "date-time"})},
+                     description="A place and label rejected for the gold: a reviewer's span "
+                                 "rejected, or gold deleted, moved or relabelled there. The "
+                                 "page shows reviewers' spans there as rejected; auto gold "
+                                 "does not propose it."),
+    "RejectionCreate": {"anyOf": [obj({"annotation_id": ID}), obj(PLACE)]},
+    "AdjudicationState": obj({
+        "paragraphs": {**COUNT, "description": "The document's paragraphs."},
+        "adjudicated": array(obj({"paragraph": COUNT, "by": nullable(TEXT),
+                                  "at": nullable({"type": "string", "format": "date-time"})}))},
+        description="The paragraphs an adjudicator marked adjudicated, who and when."),
     "ReviewState": obj({"status": {"enum": ["not_started", "in_progress", "submitted"]},
                         "reviewed_paragraphs": array(COUNT)}),
     "ProjectSummary": obj(PROJECT),
@@ -458,9 +470,38 @@ PATHS: dict[str, dict[str, dict]] = {
          "200": ok(ref("Accepted"), "All of it was gold already.")},
         params=[DOCUMENT_ID], body=obj(PLACE), body_required=False, errors=(403,))},
     "/api/documents/{document_id}/gold/spans": {"post": operation(
-        "create_gold", "Add a gold span (provenance adjudicated:CALLER; admins).",
-        {"201": ok(ref("GoldSpan"), "Stored.")}, params=[DOCUMENT_ID],
-        body=ref("GoldSpanCreate"), errors=(403, 409))},
+        "create_gold", "Add a gold span (provenance adjudicated:CALLER; admins). Gold with "
+        "that paragraph, label, start and end answers 409 with its id (existing).",
+        {"201": ok(ref("GoldSpan"), "Stored."),
+         "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("Error")]})},
+        params=[DOCUMENT_ID], body=ref("GoldSpanCreate"), errors=(403, 409))},
+    "/api/documents/{document_id}/gold/rejections": {
+        "get": operation("gold_rejections", "The places and labels rejected for the gold, "
+                         "with who rejected each (admins).",
+                         {"200": ok(array(ref("Rejection")))}, params=[DOCUMENT_ID],
+                         errors=(403,)),
+        "post": operation("gold_reject", "Reject a reviewer's span (by its id, or its place "
+                          "and label): remembered, shown as rejected, never proposed by auto "
+                          "gold. Gold there answers 409 with its id (admins).",
+                          {"201": ok(ref("Rejection"), "Rejected."),
+                           "200": ok(ref("Rejection"), "It was rejected already."),
+                           "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("Error")]})},
+                          params=[DOCUMENT_ID], body=ref("RejectionCreate"),
+                          errors=(403, 409))},
+    "/api/gold/rejections/{rejection_id}": {"delete": operation(
+        "gold_lift_rejection", "Undo a rejection (admins).", {"204": NO_CONTENT},
+        params=[path_id("rejection_id", "rejection")], errors=(403,))},
+    "/api/documents/{document_id}/gold/adjudicated": {"get": operation(
+        "gold_adjudicated", "The paragraphs marked adjudicated (admins).",
+        {"200": ok(ref("AdjudicationState"))}, params=[DOCUMENT_ID], errors=(403,))},
+    "/api/documents/{document_id}/paragraphs/{index}/adjudicated": {
+        "put": operation("gold_mark_adjudicated", "Mark the paragraph adjudicated by the "
+                         "caller; marking it again keeps the first mark (admins).",
+                         {"200": ok(ref("AdjudicationState"))}, params=[DOCUMENT_ID, INDEX],
+                         errors=(403,)),
+        "delete": operation("gold_unmark_adjudicated", "Take the paragraph's adjudicated "
+                            "mark away (admins).", {"200": ok(ref("AdjudicationState"))},
+                            params=[DOCUMENT_ID, INDEX], errors=(403,))},
     "/api/gold/{gold_id}": {
         "patch": operation("update_gold", "Change a gold span (admins).",
                            {"200": ok(ref("GoldSpan"))}, params=[GOLD_ID],

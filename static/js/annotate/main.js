@@ -11,8 +11,11 @@ import {
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
 import { QuestionsPanel } from "../shared/questions.js";
+import {
+  keepSending, locks, newKey, otherStoredQueues as storedQueues, statusLine, tabKey, takeLeftovers,
+} from "../shared/queue.js";
 import { SaveQueue, sendOperation } from "./queue.js";
-import { renderParagraph, spansAt } from "./render.js";
+import { marksOf as marksIn, renderParagraph, spansAt } from "../shared/highlights.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -30,9 +33,6 @@ const hotkeys = new Map();
 for (const l of data.labels) if (l.hotkey) hotkeys.set(l.hotkey, l.key);
 
 const els = {
-  status: document.querySelector("[data-save-status]"),
-  saveDetail: $("save-detail"),
-  retry: $("retry-now"),
   progress: $("progress"),
   progressText: $("progress-text"),
   notice: $("notice"),
@@ -164,7 +164,7 @@ function spanSummary(span) {
 function marksOf(key) {
   const span = spans.get(key);
   if (!span) return [];
-  return textEls[span.paragraph].querySelectorAll(`mark[data-temp-id="${CSS.escape(key)}"]`);
+  return marksIn(textEls[span.paragraph], key);
 }
 
 function updateProgress() {
@@ -391,27 +391,7 @@ async function resync() {
   }
 }
 
-const STATUS_TEXT = { saved: "saved", saving: "saving", offline: "offline — retrying" };
-// while retrying: a server that answers with an error is not the network (the remedy differs)
-const RETRY_TEXT = { server: "server error — retrying", busy: "server busy — retrying" };
-
-function onStatus({ state, unsent, message, cause }) {
-  els.status.textContent = (state === "offline" && RETRY_TEXT[cause]) || STATUS_TEXT[state];
-  els.status.dataset.state = state;
-  els.status.dataset.cause = state === "offline" ? (cause || "network") : "";
-  els.status.dataset.unsent = String(unsent);
-  root.dataset.saveState = state;
-  if (state === "offline") {
-    const changes = `${unsent} unsent change${unsent === 1 ? "" : "s"}`;
-    // the server's own failure is named (worth telling an admin); no answer speaks for itself
-    els.saveDetail.textContent = RETRY_TEXT[cause] && message ? `${changes} · ${message}` : changes;
-    els.saveDetail.title = message ? `Last attempt: ${message}` : "";
-  } else {
-    els.saveDetail.textContent = "";
-    els.saveDetail.title = "";
-  }
-  els.retry.hidden = state !== "offline";
-}
+const onStatus = statusLine(root, () => queue);
 
 function onAuth() {
   leaving = true;
@@ -427,11 +407,9 @@ function onAuth() {
 // renumbers paragraphs and moves offsets): a queue of another layout is never sent.
 const QUEUE_DOC = `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`;
 const QUEUE_BASE = data.document.layout ? `${QUEUE_DOC}:L${data.document.layout}` : QUEUE_DOC;
-const locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
-
 if (!data.viewing_other) {
   queue = new SaveQueue({
-    storageKey: locks ? `${QUEUE_BASE}:tab:${newKey()}` : QUEUE_BASE,
+    storageKey: tabKey(QUEUE_BASE),
     send: (op, id) => sendOperation(api, op, id),
     onSent,
     onFailed,
@@ -443,8 +421,7 @@ if (!data.viewing_other) {
 
 /** The stored queues of this user and document but this page's own (the old shared one too). */
 function otherStoredQueues() {
-  return Object.keys(window.localStorage).filter((key) => key !== queue.storageKey
-    && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`)));
+  return storedQueues(queue, QUEUE_BASE);
 }
 
 if (queue && locks) {
@@ -489,31 +466,7 @@ async function dropStaleQueues() {
 
 async function adoptLeftovers() {
   if (queue) await dropStaleQueues();
-  if (!queue || !locks) return [];
-  await new Promise((resolve) => {
-    locks.request(queue.storageKey, () => {
-      resolve();
-      return new Promise(() => {}); // held as long as the page lives
-    });
-  });
-  const state = await locks.query();
-  const live = new Set([...(state.held || []), ...(state.pending || [])].map((l) => l.name));
-  const keys = otherStoredQueues().filter((key) => !live.has(key));
-  const found = [];
-  for (const key of keys) {
-    // taken under its lock: two pages opening at once do not both take it
-    await locks.request(key, { ifAvailable: true }, (lock) => {
-      if (!lock) return;
-      const raw = window.localStorage.getItem(key);
-      window.localStorage.removeItem(key);
-      try {
-        if (raw) found.push(JSON.parse(raw));
-      } catch (err) {
-        console.warn("A stored queue could not be read:", err);
-      }
-    });
-  }
-  return found;
+  return takeLeftovers(queue, QUEUE_BASE);
 }
 
 /** Lay the taken-over operations on the page, as the page's own unsent ones are. */
@@ -525,12 +478,6 @@ function showAdopted(ops) {
 }
 
 // --- changes --------------------------------------------------------------------------------
-
-function newKey() {
-  const bytes = new Uint8Array(10);
-  crypto.getRandomValues(bytes);
-  return `c${Date.now().toString(36)}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 function refuseIfReadonly() {
   if (!readonly) return false;
@@ -1021,7 +968,6 @@ if (els.reviewToggle) {
   els.reviewToggle.addEventListener("click", () => setReviewed(current, !reviewed.has(current)));
 }
 
-els.retry.addEventListener("click", () => queue && queue.retryNow());
 els.undoButton.addEventListener("click", () => undoDelete());
 els.undoClose.addEventListener("click", () => { els.undo.hidden = true; });
 if (els.editAfterTag) {
@@ -1301,15 +1247,7 @@ document.addEventListener("keydown", (event) => {
 
 // --- leaving and coming back ----------------------------------------------------------------
 
-window.addEventListener("beforeunload", (event) => {
-  if (leaving || !queue || queue.size === 0) return;
-  event.preventDefault();
-  event.returnValue = "";
-});
-window.addEventListener("online", () => queue && queue.retryNow());
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible" && queue && queue.failures > 0) queue.retryNow();
-});
+keepSending(() => queue, () => leaving);
 
 // --- start ----------------------------------------------------------------------------------
 
