@@ -83,7 +83,7 @@ PAGES = {
     # each change at once, through their save queue)
     "annotate": {"user": "alice", "ready": "#annotate[data-ready=true]",
                  "span": '[data-paragraph-index="0"] mark', "back": '[data-paragraph-index="0"]',
-                 "stored": "annotations", "save": False},
+                 "stored": "annotations"},
     "adjudicate": {"user": "carol", "ready": "html[data-adjudicate-ready]", "span": GOLD_CHIP,
                    "back": GOLD_CHIP, "stored": "gold"},
 }
