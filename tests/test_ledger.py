@@ -154,7 +154,8 @@ def test_ties_of_rows_go_by_attributed_code_points_then_key():
 
 def test_the_longest_surface_form_names_the_source_the_first_on_a_tie():
     spans = [attribution(1, 0, 5, "al-Kazimi"), attribution(0, 0, 5, "AL-KAZIMI"),
-             attribution(0, 40, 45, "Mustafa al-Kazimi"), attribution(0, 10, 15, "mustafa AL-kazimi")]
+             attribution(0, 40, 45, "Mustafa al-Kazimi"),
+             attribution(0, 10, 15, "mustafa AL-kazimi")]
     row = ledger(spans)["rows"][0]
     assert ledger(spans)["sources"] == 1
     assert (row["name"], row["key"], row["mentions"]) == (

@@ -78,6 +78,7 @@ class LedgerData:
     months: list[str | None]  # published, YYYY-MM
     unit_doc: np.ndarray  # (U,) document index of each unit
     unit_set: list[str]  # "gold" or the reviewer's name
+    unit_reviewer: np.ndarray  # (U,) the reviewer's id; 0 for gold
     table: SpanTable
     aliases: dict[str, str] = field(default_factory=dict)
 
@@ -202,5 +203,6 @@ def load_ledger_data(
         months=[r[3].strftime("%Y-%m") if r[3] else None for r in doc_rows],
         unit_doc=unit_doc,
         unit_set=[GOLD if rid == 0 else names.get(rid, "") for _, rid in unit_keys],
+        unit_reviewer=np.array([rid for _, rid in unit_keys], dtype=np.int64),
         table=table, aliases=load_aliases(project.id),
     )

@@ -17,6 +17,15 @@ def has_gold(document_id: int) -> bool:
         select(GoldSpan.id).where(GoldSpan.document_id == document_id).limit(1)) is not None
 
 
+def project_has_gold(project, document_ids=None) -> bool:
+    """Whether any of the project's documents (or of ``document_ids``) has gold spans."""
+    query = select(GoldSpan.id).join(Document, Document.id == GoldSpan.document_id) \
+        .where(Document.project_id == project.id)
+    if document_ids is not None:
+        query = query.where(Document.id.in_(list(document_ids)))
+    return db.session.scalar(query.limit(1)) is not None
+
+
 def document_ledger(document: Document, spans: str | User) -> dict[str, Any]:
     """The ledger of one document from its gold (``"gold"``) or one reviewer's spans (all of
     them, reviewed paragraphs or not: the ledger of what is tagged so far)."""

@@ -24,8 +24,8 @@ The reading of the definitions, point by point:
 - stance: expert mentions per stance (every choice listed); disclaimers: spans per kind
   (kinds present);
 - rows: mentions (desc), attributed code points (desc), key, then the first mention in the
-  text (start and end on the document's axis, then the order of the spans); name: the longest surface form,
-  the first in the text (paragraph, start, end) on a tie.
+  text (start and end on the document's axis, then the order of the spans); name: the
+  longest surface form, the first in the text (paragraph, start, end) on a tie.
 """
 
 from __future__ import annotations
@@ -71,10 +71,8 @@ def reference_ledger(spans: list[dict], paragraph_lengths: list[int],
         if s["label"] == "attribution":
             name = (a.get("source") or "").strip()
             kind = a.get("source_type") or None
-            if a.get("named"):
-                named = a["named"] == "named"
-            else:
-                named = bool(name) and kind != "anonymous"
+            named = a["named"] == "named" if a.get("named") \
+                else bool(name) and kind != "anonymous"
             mentions.append({"span": s, "name": name, "type": kind, "named": named,
                              "form": a.get("form") or None, "channel": a.get("channel") or None,
                              "attribution": True, "index": index})
