@@ -140,7 +140,7 @@ def count_bars(rows: Sequence[tuple[str, int, str | None, int]], types: Sequence
                title: str = "Top sources") -> Markup:
     """``rows``: ``[(name, documents, type, mentions)]``: a bar per source of its documents,
     coloured by its type."""
-    left, right, top, plot_w = 230.0, 130.0, 8.0, 340.0
+    left, right, top, plot_w = 230.0, 190.0, 8.0, 300.0
     bar_h, gap = 14.0, 5.0
     height = top + len(rows) * (bar_h + gap) + 8
     most = max((r[1] for r in rows), default=1) or 1
@@ -155,7 +155,7 @@ def count_bars(rows: Sequence[tuple[str, int, str | None, int]], types: Sequence
         body.append(f'<rect class="bar" x="{_n(left)}" y="{_n(y)}" width="{_n(max(w, 1))}" '
                     f'height="{_n(bar_h)}" rx="2" fill="{fill}"><title>{_e(tip)}</title></rect>')
         body.append(_text(left + w + 6, y + bar_h / 2,
-                          f"{documents} doc. · {mentions} ment. · {kind or 'no type'}", "value",
+                          f"{documents} doc. · {mentions} mentions", "value",
                           fill=INK))
         y += bar_h + gap
     return _svg(left + plot_w + right, height, body, title, "count-chart")
