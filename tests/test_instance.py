@@ -98,6 +98,8 @@ def fill(app) -> dict:
     client.put(f"/api/documents/{nxt['id']}/paragraphs/1/review", headers=bearer)
     gold = client.get(f"/api/documents/{nxt['id']}/gold", headers=boss).json
     client.delete(f"/api/gold/{gold[0]['id']}", headers=boss)  # a rejection
+    assert client.put("/api/projects/news/ledger/aliases", headers=boss,  # ledger aliases
+                      json={"The Officials": "officials said"}).status_code == 200
     return {"token": token, "span": span["id"], "document": nxt["id"]}
 
 

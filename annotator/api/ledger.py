@@ -10,10 +10,11 @@ from ..access import (
     get_document,
     get_project,
     may_see_agreement,
+    require_admin,
     require_spans_access,
 )
 from ..errors import BadRequest, Forbidden
-from . import bp, ends_with_commit, int_arg, selection_args
+from . import bp, ends_with_commit, int_arg, json_body, selection_args
 
 GOLD = "gold"
 
@@ -78,3 +79,21 @@ def project_ledger(slug: str):
         document_ids=documents, reviewer_ids=reviewer_ids,
         reliability=may_see_agreement(current_user, project),
         top=int_arg("top", 20, 0, 1_000_000) or None)
+
+
+@bp.get("/projects/<slug>/ledger/aliases")
+def ledger_aliases(slug: str):
+    """The project's alias table: ``{"alias": "canonical"}`` (source keys)."""
+    from ..ledger.aliases import aliases_of
+
+    return aliases_of(get_project(slug, current_user))
+
+
+@bp.put("/projects/<slug>/ledger/aliases")
+def put_ledger_aliases(slug: str):
+    """Replace the alias table (admins); every ledger figure follows."""
+    from ..ledger.aliases import set_aliases
+
+    project = get_project(slug, current_user)
+    require_admin(current_user)
+    return set_aliases(project, json_body(), current_user)

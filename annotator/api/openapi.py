@@ -268,6 +268,7 @@ REVIEWERS = {"name": "reviewers", "in": "query", "required": False,
              "description": "Only these reviewers: user names separated by commas.",
              "schema": {"type": "string"}}
 
+ALIASES = {"type": "object", "additionalProperties": {"type": "string"}}
 LEDGER_SPANS = {"name": "spans", "in": "query", "required": False,
                 "description": "gold, or a reviewer's name.", "schema": {"type": "string"}}
 
@@ -329,7 +330,8 @@ def endpoint_tag(endpoint: str) -> str:
     if "gold" in endpoint:
         return "gold"
     if endpoint in ("list_projects", "get_project", "get_codebook", "list_documents",
-                    "next_document", "agreement", "export", "project_ledger"):
+                    "next_document", "agreement", "export", "project_ledger",
+                    "ledger_aliases", "put_ledger_aliases"):
         return "projects"
     return "documents"
 
@@ -394,6 +396,14 @@ PATHS: dict[str, dict[str, dict]] = {
                  "schema": {"type": "integer", "minimum": 0, "maximum": 1000000}},
                 DOCUMENTS, REVIEWERS],
         errors=(403,))},
+    "/api/projects/{slug}/ledger/aliases": {
+        "get": operation("ledger_aliases", "The project's alias table of sources: "
+                         "{alias: canonical} (source keys).",
+                         {"200": ok(ALIASES)}, params=[SLUG]),
+        "put": operation("put_ledger_aliases", "Replace the alias table (admins); keys are "
+                         "normalised as source keys; an alias of itself or a circle is 422.",
+                         {"200": ok(ALIASES)}, params=[SLUG], body=ALIASES,
+                         errors=(403,))},
     "/api/projects/{slug}/export": {"get": operation(
         "export", "The labelled data as a download, streamed.",
         {"200": {"description": "The file (Content-Disposition: attachment).",

@@ -8,21 +8,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import (
     get_document,
     get_project,
     may_see_agreement,
+    require_admin,
     require_spans_access,
 )
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..annotations import paragraph_texts
 from ..codebook import load_codebook
-from ..errors import Forbidden, NotFound
+from ..errors import DomainError, Forbidden, NotFound
 from ..models import Project
 from .annotate import label_stylesheet
+from .forms import ActionForm
 
 bp = Blueprint("ledger", __name__)
 
@@ -219,3 +221,45 @@ def download(slug: str, table: str, fmt: str):
         f'attachment; filename="ledger-{table}-{project.slug}{suffix}.{fmt}"')
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- the alias table (admins) ------------------------------------------------------------------
+
+@bp.get("/projects/<slug>/ledger/aliases")
+@login_required
+def aliases_page(slug: str):
+    from ..ledger.aliases import aliases_of, candidates, project_keys
+
+    project = get_project(slug, current_user)
+    require_admin(current_user)
+    keys = project_keys(project)
+    table = aliases_of(project)
+    return render_template(
+        "ledger_aliases.html", project=project, form=ActionForm(),
+        aliases=[{"alias": a, "canonical": c, "name": keys.get(a, {}).get("name", a),
+                  "documents": keys.get(a, {}).get("documents", 0)}
+                 for a, c in sorted(table.items())],
+        candidates=candidates(project, keys), keys=len(keys))
+
+
+@bp.post("/projects/<slug>/ledger/aliases")
+@login_required
+def aliases_change(slug: str):
+    from ..ledger.aliases import merge, split
+
+    project = get_project(slug, current_user)
+    require_admin(current_user)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    alias = request.form.get("alias", "")
+    try:
+        if request.form.get("action") == "split":
+            split(project, alias, current_user)
+            flash(f"“{alias}” is its own source again.", "success")
+        else:
+            canonical = request.form.get("canonical", "")
+            merge(project, alias, canonical, current_user)
+            flash(f"“{alias}” is now counted as “{canonical}”.", "success")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("ledger.aliases_page", slug=project.slug))
