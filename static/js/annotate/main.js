@@ -10,6 +10,7 @@ import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
+import { LedgerPanel } from "./ledger.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
 
@@ -269,6 +270,9 @@ function announce(message) {
 
 // Every write says which layout of the paragraphs the page was drawn from (layout.py).
 const api = new Api(data.urls, { headers: { "X-Document-Layout": String(data.document.layout || 0) } });
+const ledgerRoot = $("ledger-panel");
+const ledgerPanel = ledgerRoot && data.urls.ledger
+  ? new LedgerPanel(ledgerRoot, { api, url: data.urls.ledger }) : null;
 let queue = null;
 
 function describe(op) {
@@ -363,6 +367,8 @@ const STATUS_TEXT = { saved: "saved", saving: "saving", offline: "offline — re
 const RETRY_TEXT = { server: "server error — retrying", busy: "server busy — retrying" };
 
 function onStatus({ state, unsent, message, cause }) {
+  // every change has reached the server: the reviewer's ledger is asked again
+  if (state === "saved" && ledgerPanel && root.dataset.ready === "true") ledgerPanel.schedule();
   els.status.textContent = (state === "offline" && RETRY_TEXT[cause]) || STATUS_TEXT[state];
   els.status.dataset.state = state;
   els.status.dataset.cause = state === "offline" ? (cause || "network") : "";
@@ -1251,6 +1257,7 @@ renderAll(() => {
       onStatus({ state: "saved", unsent: 0, message: "" });
     }
     root.dataset.ready = "true";
+    if (ledgerPanel) ledgerPanel.refresh();
     performance.mark("annotate-ready");
   });
 });
