@@ -100,6 +100,8 @@ def fill(app) -> dict:
     client.delete(f"/api/gold/{gold[0]['id']}", headers=boss)  # a rejection
     assert client.put(f"/api/documents/{nxt['id']}/paragraphs/1/adjudicated",
                       headers=boss).status_code == 200  # a paragraph marked adjudicated
+    assert client.put("/api/projects/news/ledger/aliases", headers=boss,  # ledger aliases
+                      json={"The Officials": "officials said"}).status_code == 200
     return {"token": token, "span": span["id"], "document": nxt["id"]}
 
 

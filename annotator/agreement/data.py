@@ -78,15 +78,15 @@ def _table(model) -> Table:
     return table
 
 
-def fingerprint(project: Project) -> tuple:
-    """Changes whenever anything the report reads changes: per table of ``READS``, one
-    aggregate query over the project's rows (count, newest stamp, sum of the place
-    checksums)."""
+def fingerprint(project: Project, reads: Sequence[Read] = READS) -> tuple:
+    """Changes whenever anything the report reads changes: per table of ``reads`` (the
+    report's ``READS``, or another loader's), one aggregate query over the project's rows
+    (count, newest stamp, sum of the place checksums)."""
     labels = load_codebook(project.codebook).label_keys
     codes = {key: i for i, key in enumerate(labels, start=1)}
     in_project = select(Document.id).where(Document.project_id == project.id)
     parts: list[Any] = []
-    for read in READS:
+    for read in reads:
         if read.values:  # the project's own row, as the loader reads it: from the object
             parts.extend(json.dumps(getattr(project, name), sort_keys=True)
                          for name in read.values)

@@ -168,6 +168,7 @@ SCHEMAS: dict[str, dict] = {
             "type": {"enum": ["choice", "ordinal", "multi", "number", "boolean", "text"]},
             "choices": array(TEXT), "required": {"type": "boolean"}, "description": TEXT},
             required=["key", "name", "type"])),
+        "ledger": {"type": "object"},
         "name": {}, "description": {}, "version": {}}, required=["labels"]),
     "DocumentItem": obj({"id": ID, "title": TEXT, "paragraphs": COUNT,
                          "source": nullable(TEXT), "external_id": nullable(TEXT),
@@ -216,6 +217,54 @@ SCHEMAS: dict[str, dict] = {
                            "questions'); text questions have no figure."},
     }, required=["project", "reviewers", "documents", "paragraphs", "labels", "overall",
                  "documents_by_disagreement", "reviewers_detail"], closed=False),
+    "LedgerRow": obj({
+        "key": TEXT, "name": TEXT, "type": nullable(TEXT), "named": {"type": "boolean"},
+        "mentions": COUNT, "forms": {"type": "object", "additionalProperties": COUNT},
+        "channels": {"type": "object", "additionalProperties": COUNT},
+        "first_paragraph": COUNT, "attributed_chars": COUNT,
+        "attributed_share": NUMBER_OR_NULL,
+        "spans": array(obj({"paragraph": COUNT, "start": COUNT, "end": COUNT, "id": ID},
+                           required=["paragraph", "start", "end"])),
+    }, required=["key", "name", "type", "named", "mentions", "forms", "channels",
+                 "first_paragraph", "attributed_chars", "attributed_share"], closed=False),
+    "DocumentLedger": obj({
+        "document": ID, "spans": TEXT, "mentions": COUNT, "sources": COUNT,
+        "named_sources": COUNT, "unnamed_sources": COUNT, "untyped_sources": COUNT,
+        "anonymous_share": NUMBER_OR_NULL, "official_share": NUMBER_OR_NULL,
+        "type_counts": {"type": "object", "additionalProperties": COUNT},
+        "simpson": NUMBER_OR_NULL, "shannon": NUMBER_OR_NULL, "evenness": NUMBER_OR_NULL,
+        "attributed_share": NUMBER_OR_NULL, "direct_quote_share": NUMBER_OR_NULL,
+        "stance": {"type": "object", "additionalProperties": COUNT},
+        "disclaimers": {"type": "object", "additionalProperties": COUNT},
+        "flags": array({"enum": ["no_sources", "single_source", "anonymous_only",
+                                 "single_type_dominates"]}),
+        "rows": array(ref("LedgerRow")),
+    }, required=["document", "spans", "mentions", "sources", "named_sources",
+                 "unnamed_sources", "anonymous_share", "official_share", "type_counts",
+                 "simpson", "shannon", "evenness", "attributed_share", "direct_quote_share",
+                 "stance", "disclaimers", "flags", "rows"], closed=False,
+        description="INTERFACE.md, 'Source ledger (JSON)'; null where undefined."),
+    "LedgerMeans": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+    "LedgerIntervals": {"type": "object", "additionalProperties": ref("Interval")},
+    "ProjectLedger": obj({
+        "project": TEXT, "spans": TEXT, "documents": COUNT,
+        "totals": obj({"mentions": COUNT, "sources": COUNT, "named_sources": COUNT,
+                       "unnamed_sources": COUNT,
+                       "type_counts": {"type": "object", "additionalProperties": COUNT}},
+                      closed=False),
+        "means": ref("LedgerMeans"), "ci": ref("LedgerIntervals"),
+        "groups": array(obj({"key": nullable(TEXT), "documents": COUNT,
+                             "means": ref("LedgerMeans"), "ci": ref("LedgerIntervals")},
+                            required=["key", "documents", "means"], closed=False)),
+        "top_sources": array(obj({"key": TEXT, "name": TEXT, "type": nullable(TEXT),
+                                  "documents": COUNT, "mentions": COUNT})),
+        "reliability": nullable({"type": "object", "additionalProperties": obj(
+            {"alpha": NUMBER_OR_NULL, "units": COUNT, "values": COUNT})}),
+        "document_rows": array({"type": "object"}),
+    }, required=["documents", "totals", "means", "groups", "top_sources", "reliability"],
+        closed=False,
+        description="INTERFACE.md, 'Source ledger (JSON)'; reliability is null for a "
+                    "reviewer of a blind project."),
 }
 
 # --- parameters and responses ---------------------------------------------------------------
@@ -245,6 +294,9 @@ REVIEWERS = {"name": "reviewers", "in": "query", "required": False,
              "description": "Only these reviewers: user names separated by commas.",
              "schema": {"type": "string"}}
 
+ALIASES = {"type": "object", "additionalProperties": {"type": "string"}}
+LEDGER_SPANS = {"name": "spans", "in": "query", "required": False,
+                "description": "gold, or a reviewer's name.", "schema": {"type": "string"}}
 
 def flag(name: str, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description +
@@ -304,7 +356,8 @@ def endpoint_tag(endpoint: str) -> str:
     if "gold" in endpoint:
         return "gold"
     if endpoint in ("list_projects", "get_project", "get_codebook", "list_documents",
-                    "next_document", "agreement", "export"):
+                    "next_document", "agreement", "export", "project_ledger",
+                    "ledger_aliases", "put_ledger_aliases"):
         return "projects"
     return "documents"
 
@@ -351,6 +404,32 @@ PATHS: dict[str, dict[str, dict]] = {
                  "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
                 DOCUMENTS, REVIEWERS],
         errors=(403,))},
+    "/api/projects/{slug}/ledger": {"get": operation(
+        "project_ledger", "The project's source ledger: gold by default (the caller's own "
+        "submitted documents in a project without gold).", {"200": ok(ref("ProjectLedger"))},
+        params=[SLUG, LEDGER_SPANS,
+                {"name": "by", "in": "query", "required": False,
+                 "description": "Group the documents by outlet (source) or month.",
+                 "schema": {"enum": ["source", "month"]}},
+                {"name": "bootstrap", "in": "query", "required": False,
+                 "description": "Resamples of documents for 95 % intervals of the means.",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 10000}},
+                {"name": "seed", "in": "query", "required": False,
+                 "description": "The resampling's seed.",
+                 "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
+                {"name": "top", "in": "query", "required": False,
+                 "description": "How many top sources (0: all; default 20).",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 1000000}},
+                DOCUMENTS, REVIEWERS],
+        errors=(403,))},
+    "/api/projects/{slug}/ledger/aliases": {
+        "get": operation("ledger_aliases", "The project's alias table of sources: "
+                         "{alias: canonical} (source keys).",
+                         {"200": ok(ALIASES)}, params=[SLUG]),
+        "put": operation("put_ledger_aliases", "Replace the alias table (admins); keys are "
+                         "normalised as source keys; an alias of itself or a circle is 422.",
+                         {"200": ok(ALIASES)}, params=[SLUG], body=ALIASES,
+                         errors=(403,))},
     "/api/projects/{slug}/export": {"get": operation(
         "export", "The labelled data as a download, streamed.",
         {"200": {"description": "The file (Content-Disposition: attachment).",
@@ -464,6 +543,10 @@ PATHS: dict[str, dict[str, dict]] = {
         body={"anyOf": [obj({"annotation_id": ID}),
                         obj({"paragraph": PLACE["paragraph"], "reviewer": TEXT})]},
         errors=(403,))},
+    "/api/documents/{document_id}/ledger": {"get": operation(
+        "document_ledger", "A document's source ledger: gold by default when it has gold "
+        "spans, else the caller's own spans.", {"200": ok(ref("DocumentLedger"))},
+        params=[DOCUMENT_ID, LEDGER_SPANS], errors=(403,))},
     "/api/documents/{document_id}/gold/accept-unanimous": {"post": operation(
         "gold_accept_unanimous", "Accept every unanimous span, or the one named (admins).",
         {"201": ok(ref("Accepted"), "Something was added."),

@@ -22,6 +22,7 @@ from .. import annotations, answers
 from ..access import get_document, get_project, is_self, require_assignment, require_spans_access
 from ..codebook import load_codebook
 from ..colours import codebook_stylesheet, codebook_version
+from ..ledger.config import ledger_config
 from ..models import Document, Project, User
 
 bp = Blueprint("annotate", __name__)
@@ -78,6 +79,11 @@ def annotate(document_id: int):
             "next": url_for("main.next_document", slug=project.slug),
         },
     }
+    if ledger_config(codebook).usable:  # the reviewer's own sources, live (the panel)
+        data["urls"]["ledger"] = url_for("api.document_ledger", document_id=document.id,
+                                         spans=owner.username)
+        data["urls"]["ledger_page"] = url_for("ledger.document_page", document_id=document.id,
+                                              spans=owner.username)
     return render_template(
         "annotate.html", document=document, project=project, paragraphs=texts,
         reviewed=reviewed_set, current=current, data=data, owner=owner,

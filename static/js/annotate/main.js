@@ -14,6 +14,7 @@ import { QuestionsPanel } from "../shared/questions.js";
 import {
   keepSending, locks, newKey, otherStoredQueues as storedQueues, statusLine, tabKey, takeLeftovers,
 } from "../shared/queue.js";
+import { LedgerPanel } from "./ledger.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { marksOf as marksIn, renderParagraph, spansAt } from "../shared/highlights.js";
 
@@ -291,6 +292,9 @@ function announce(message) {
 
 // Every write says which layout of the paragraphs the page was drawn from (layout.py).
 const api = new Api(data.urls, { headers: { "X-Document-Layout": String(data.document.layout || 0) } });
+const ledgerRoot = $("ledger-panel");
+const ledgerPanel = ledgerRoot && data.urls.ledger
+  ? new LedgerPanel(ledgerRoot, { api, url: data.urls.ledger }) : null;
 let queue = null;
 
 function describe(op) {
@@ -391,7 +395,15 @@ async function resync() {
   }
 }
 
-const onStatus = statusLine(root, () => queue);
+const showStatus = statusLine(root, () => queue);
+
+function onStatus(status) {
+  // every change has reached the server: the reviewer's ledger is asked again
+  if (status.state === "saved" && ledgerPanel && root.dataset.ready === "true") {
+    ledgerPanel.schedule();
+  }
+  showStatus(status);
+}
 
 function onAuth() {
   leaving = true;
@@ -1289,6 +1301,7 @@ renderAll(() => {
       onStatus({ state: "saved", unsent: 0, message: "" });
     }
     root.dataset.ready = "true";
+    if (ledgerPanel) ledgerPanel.refresh();
     performance.mark("annotate-ready");
   });
 });
