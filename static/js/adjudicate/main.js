@@ -149,8 +149,23 @@ function renderText(textEl, text, items) {
   })));
 }
 
+/** A selector that finds the focused chip control again once its row is drawn anew. */
+function focusedChip(section) {
+  const focused = document.activeElement;
+  if (!focused || !section.contains(focused) || !focused.closest("[data-chips]")) return null;
+  const li = focused.closest("li");
+  const action = focused.dataset.action ? `[data-action="${focused.dataset.action}"]` : "";
+  for (const name of ["data-gold-key", "data-annotation-id", "data-offer"]) {
+    if (li.hasAttribute(name)) {
+      return `li[${name}="${CSS.escape(li.getAttribute(name))}"] ${action || ".chip-main"}`;
+    }
+  }
+  return null;
+}
+
 function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
   const section = sections[i];
+  const refocus = focusedChip(section);
   const text = texts[i];
   const goldHere = gold.filter((g) => g.paragraph === i);
   const offers = offersIn(i, keys);
@@ -204,6 +219,10 @@ function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
       all.disabled = open === 0;
       all.textContent = spans.length && !open ? "All in gold" : "Accept all";
     }
+  }
+  if (refocus && !section.contains(document.activeElement)) {
+    const again = section.querySelector(refocus);
+    if (again) again.focus({ preventScroll: true });
   }
   section.dataset.hasGold = goldHere.length ? "true" : "false";
   section.dataset.hasSpans = goldHere.length || offers.length
@@ -585,9 +604,10 @@ async function resync() {
 async function refreshRejections() {
   const r = await api.call("GET", data.urls.rejections);
   if (!r.ok) return;
+  const before = [...rejections.keys()].sort().join(";");
   setRejections(r.data);
   for (const op of queue.ops) if (op.what === "rejection") applyOp(op);
-  renderAll();
+  if ([...rejections.keys()].sort().join(";") !== before) renderAll();
 }
 
 function onAuth() {
