@@ -755,6 +755,7 @@ async function acceptAnnotation(id, button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept, { annotation_id: id }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const text = span ? `${span.reviewer}’s ${labelName(span.label)} span “${excerpt(span.paragraph, span.start, span.end, 50)}”` : "the span";
   showStatus(result.data.created ? `Accepted ${text} into gold.` : `Gold already had ${text}; it now carries its attributes.`);
   focusAfterAccept(span && span.paragraph, `[data-annotation-id="${id}"]`);
@@ -775,6 +776,7 @@ async function acceptParagraph(button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept, { paragraph, reviewer }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.accepted.length;
   showStatus(`Accepted ${n} span${n === 1 ? "" : "s"} of ${reviewer} in paragraph ${paragraph + 1} (${result.data.created} new in gold).`);
   button.focus();
@@ -787,6 +789,7 @@ async function acceptOffer(key, button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous, body), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   showStatus(`Accepted the unanimous ${labelName(u.label)} span “${excerpt(u.paragraph, u.start, u.end, 50)}”.`);
   const chip = sections[u.paragraph].querySelector('[data-row="gold"] .chip-main');
   if (chip) chip.focus();
@@ -796,6 +799,7 @@ async function acceptAllUnanimous() {
   const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous), els.unanimousButton);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.created;
   showStatus(n ? `Accepted ${n} unanimous span${n === 1 ? "" : "s"} into gold.` : "Every unanimous span was already in gold.");
 }
