@@ -163,6 +163,11 @@ SCHEMAS: dict[str, dict] = {
                 "type": {"enum": ["choice", "multi", "text", "boolean"]},
                 "choices": array(TEXT), "description": TEXT}, required=["key", "name", "type"])),
         }, required=["key", "name", "color", "description", "attributes"])),
+        "questions": array(obj({
+            "key": TEXT, "name": TEXT,
+            "type": {"enum": ["choice", "ordinal", "multi", "number", "boolean", "text"]},
+            "choices": array(TEXT), "required": {"type": "boolean"}, "description": TEXT},
+            required=["key", "name", "type"])),
         "name": {}, "description": {}, "version": {}}, required=["labels"]),
     "DocumentItem": obj({"id": ID, "title": TEXT, "paragraphs": COUNT,
                          "source": nullable(TEXT), "external_id": nullable(TEXT),
@@ -200,6 +205,15 @@ SCHEMAS: dict[str, dict] = {
         "gold": obj({"documents": COUNT, "spans": COUNT}),
         "confusion": obj({"labels": array(TEXT), "tokens": array(array({"type": "number"}))}),
         "bootstrap": obj({"resamples": COUNT, "seed": nullable(INTEGER)}),
+        "questions": {"type": "object", "additionalProperties": obj({
+            "alpha": NUMBER_OR_NULL, "metric": {"enum": ["nominal", "ordinal", "interval",
+                                                         "masi"]},
+            "units": COUNT, "percent_agreement": NUMBER_OR_NULL,
+            "ci": obj({"alpha": nullable(ref("Interval")),
+                       "percent_agreement": nullable(ref("Interval"))})},
+            required=["alpha", "metric", "units", "percent_agreement"]),
+            "description": "Per article-level question (INTERFACE.md, 'Article-level "
+                           "questions'); text questions have no figure."},
     }, required=["project", "reviewers", "documents", "paragraphs", "labels", "overall",
                  "documents_by_disagreement", "reviewers_detail"], closed=False),
 }
@@ -418,9 +432,10 @@ PATHS: dict[str, dict[str, dict]] = {
         "accept_gold_answer_proposals", "Store every proposed gold answer where there is none "
         "(admins).", {"200": ok({"type": "object"})}, params=[DOCUMENT_ID], errors=(403,))},
     "/api/documents/{document_id}/submit": {"post": operation(
-        "submit", "Submit the caller's work on the document (every paragraph reviewed).",
+        "submit", "Submit the caller's work on the document (every paragraph reviewed); "
+        "422 names a required article-level question left unanswered.",
         {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT}, params=[DOCUMENT_ID, LAYOUT],
-        errors=(403, 409))},
+        errors=(403, 409, 422))},
     "/api/documents/{document_id}/gold": {
         "get": operation("get_gold", "The document's gold spans (admins).",
                          {"200": ok(array(ref("GoldSpan")))}, params=[DOCUMENT_ID],

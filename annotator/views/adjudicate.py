@@ -20,6 +20,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from .. import answers
 from ..access import get_admin_document, get_project, require_admin
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
@@ -58,6 +59,9 @@ def page(document_id: int):
         "rejections": list_rejections(document),
         "adjudicated": adjudication_state(document)["adjudicated"],
         "urls": _urls(document),
+        # the article-level questions: gold answers, proposals and the reviewers' answers
+        "questions": codebook.get("questions", []),
+        "answers": answers.adjudication(document) if codebook.get("questions") else None,
         "retry_max_ms": int(current_app.config.get("ANNOTATE_RETRY_MAX_MS",
                                                    DEFAULT_RETRY_MAX_MS)),
     }
@@ -117,6 +121,11 @@ def _urls(document: Document) -> dict[str, str]:
         "accept_unanimous": url_for("api.gold_accept_unanimous", document_id=document.id),
         "create": url_for("api.create_gold", document_id=document.id),
         "span": template("api.update_gold"),
+        "gold_answers": url_for("api.gold_answers", document_id=document.id),
+        "gold_answer": url_for("api.put_gold_answer", document_id=document.id,
+                               question="QUESTION").replace("QUESTION", "{question}"),
+        "accept_answer_proposals": url_for("api.accept_gold_answer_proposals",
+                                           document_id=document.id),
         "rejections": url_for("api.gold_reject", document_id=document.id),
         "rejection": template("api.gold_lift_rejection", "rejection_id"),
         "adjudicated": template("api.gold_mark_adjudicated", "index", document_id=document.id),

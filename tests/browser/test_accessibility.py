@@ -22,9 +22,10 @@ def site(seed, live_server):
     doc = seed.document(["Officials said the troops left the country.",
                          "The hasty withdrawal led to a counteroffensive."],
                         title="Troops leave", source="RT", reviews=[
-                            {"reviewer": "alice", "status": "submitted", "annotations": spans},
+                            {"reviewer": "alice", "status": "submitted", "annotations": spans,
+                             "answers": {"primary_frame": "political", "tone": "negative"}},
                             {"reviewer": "bob", "status": "submitted",
-                             "annotations": spans[:1]}],
+                             "annotations": spans[:1], "answers": {"primary_frame": "economic"}}],
                         gold=[{**spans[0], "provenance": "majority"}])
     return {"doc": doc, "url": live_server.url}
 

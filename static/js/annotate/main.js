@@ -10,6 +10,7 @@ import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
+import { QuestionsPanel } from "../shared/questions.js";
 import {
   keepSending, locks, newKey, otherStoredQueues as storedQueues, statusLine, tabKey, takeLeftovers,
 } from "../shared/queue.js";
@@ -53,6 +54,8 @@ const els = {
   undoButton: $("undo-button"),
   undoClose: $("undo-close"),
   editAfterTag: $("edit-after-tag"),
+  questionsPanel: $("questions-panel"),
+  questionsCount: $("questions-count"),
 };
 const EDIT_AFTER_TAG = "framing-annotator:edit-after-tag";
 
@@ -66,6 +69,7 @@ let current = Math.min(Math.max(0, data.current || 0), paraEls.length - 1);
 let activeKey = null;
 let selectionWithAlt = false;
 let leaving = false;
+let questions = null; // the panel of article-level questions, when the codebook asks any
 
 const keyOf = (s) => s.client_id || `srv-${s.id}`;
 
@@ -121,6 +125,8 @@ function applyOp(op) {
   } else if (op.kind === "review") {
     if (op.reviewed) reviewed.add(op.paragraph);
     else reviewed.delete(op.paragraph);
+  } else if (op.kind === "answers") {
+    if (questions) questions.refresh(op.body);
   } else if (op.kind === "submit") {
     readonly = true;
     for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
@@ -240,6 +246,22 @@ function setReadonly(message) {
     if (span) span.textContent = message;
   }
   editor.setReadonly(true);
+  if (questions) questions.setReadonly(true);
+}
+
+/** The server refused a submission (a required answer missing, say): editable again. */
+function setWritable() {
+  readonly = false;
+  root.classList.remove("is-readonly");
+  for (const b of document.querySelectorAll("button[data-label].label-button")) b.disabled = false;
+  if (els.reviewToggle) els.reviewToggle.disabled = false;
+  if (els.submit) {
+    els.submit.disabled = false;
+    els.submit.textContent = "Submit document";
+  }
+  els.banner.hidden = true;
+  editor.setReadonly(false);
+  if (questions) questions.setReadonly(false);
 }
 
 // --- messages -------------------------------------------------------------------------------
@@ -281,6 +303,7 @@ function describe(op) {
     case "delete": return `The ${name} span was not deleted`;
     case "review": return `Paragraph ${op.paragraph + 1} was not marked ${op.reviewed ? "reviewed" : "not reviewed"}`;
     case "submit": return "The document was not submitted";
+    case "answers": return "Your answers about the article as a whole were not saved";
     default: return "A change was not saved";
   }
 }
@@ -321,7 +344,12 @@ async function onFailed(op, result) {
     updateSidebar();
   }
   // Whatever the server refused, the page shows what it holds (and its read-only state).
-  await resync();
+  const submitted = await resync();
+  if (op.kind === "submit" && submitted === false && !data.viewing_other) setWritable();
+  if (questions && (op.kind === "answers"
+      || (result.field && data.questions.some((q) => q.key === result.field)))) {
+    showQuestions();
+  }
 }
 
 /** Draw again after the spans changed wholesale: the paragraphs that had spans (``touched``)
@@ -339,11 +367,13 @@ function redraw(touched) {
 /** Reload the truth from the server and lay the still unsent changes over it. */
 async function resync() {
   try {
-    const [a, r] = await Promise.all([
+    const [a, r, q] = await Promise.all([
       api.call("GET", data.urls.annotations),
       api.call("GET", data.urls.review_state),
+      questions ? api.call("GET", data.urls.answers) : Promise.resolve(null),
     ]);
-    if (!a.ok || !r.ok || !Array.isArray(a.data)) return;
+    if (!a.ok || !r.ok || !Array.isArray(a.data)) return undefined;
+    if (q && q.ok && q.data) questions.refresh(q.data);
     const touched = new Set(byParagraph.keys());
     fromServer(a.data);
     reviewed.clear();
@@ -352,9 +382,12 @@ async function resync() {
     if (r.data.status === "submitted") readonly = true;
     for (const op of queue.ops) applyOp(op);
     redraw(touched);
+    updateQuestionsCount();
     if (readonly && !wasReadonly) setReadonly("This document has been submitted: it is read-only.");
+    return r.data.status === "submitted";
   } catch (err) {
     console.warn("Could not reload the spans:", err);
+    return undefined;
   }
 }
 
@@ -948,11 +981,43 @@ $("help-button").addEventListener("click", () => els.helpDialog.showModal());
 
 // --- submitting -----------------------------------------------------------------------------
 
+/** The required questions still open, listed in the submit dialog: submitting waits for
+ *  them (the server refuses it too). Returns how many there are. */
+function unansweredSummary(box) {
+  const open = questions ? questions.missingRequired() : [];
+  const confirm = $("submit-confirm");
+  confirm.disabled = open.length > 0;
+  if (!open.length) return 0;
+  const lead = document.createElement("p");
+  lead.className = "warning";
+  lead.textContent = open.length === 1
+    ? "Answer this required question about the article first:"
+    : `Answer these ${open.length} required questions about the article first:`;
+  const list = document.createElement("ul");
+  list.className = "unanswered";
+  for (const q of open) {
+    const li = document.createElement("li");
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "link-button";
+    go.textContent = q.name;
+    go.addEventListener("click", () => {
+      els.submitDialog.close("cancel");
+      showQuestions(q.key);
+    });
+    li.append(go);
+    list.append(li);
+  }
+  box.append(lead, list);
+  return open.length;
+}
+
 function submitSummary() {
   const missing = [];
   for (let i = 0; i < paraEls.length; i += 1) if (!reviewed.has(i)) missing.push(i);
   const box = els.submitSummary;
   box.replaceChildren();
+  unansweredSummary(box);
   const lead = document.createElement("p");
   if (!missing.length) {
     lead.textContent = `All ${paraEls.length} paragraphs are marked reviewed.`;
@@ -993,6 +1058,7 @@ if (els.submit) {
   });
   els.submitDialog.addEventListener("close", () => {
     if (els.submitDialog.returnValue !== "submit" || readonly) return;
+    if (questions && questions.missingRequired().length) return;
     queue.submit();
     for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
     renderReviewed();
@@ -1001,6 +1067,35 @@ if (els.submit) {
     updateSidebar();
     announce("Document submitted.");
   });
+}
+
+// --- the article as a whole ----------------------------------------------------------------
+
+function updateQuestionsCount() {
+  if (!questions || !els.questionsCount) return;
+  const answered = Object.keys(questions.answers()).length;
+  els.questionsCount.textContent = `${answered} of ${data.questions.length} answered`;
+}
+
+/** Bring the questions into view with the focus on the first open required one (or ``key``). */
+function showQuestions(key = null) {
+  if (!questions) return;
+  els.questionsPanel.scrollIntoView({ block: "nearest" });
+  questions.focus(key);
+}
+
+if (data.questions && data.questions.length && $("questions")) {
+  questions = new QuestionsPanel($("questions"), {
+    questions: data.questions,
+    answers: data.answers || {},
+    readonly,
+    onChange: (answers, { delay }) => {
+      if (readonly || !queue) return;
+      queue.answers(answers, { delay });
+      updateQuestionsCount();
+    },
+  });
+  updateQuestionsCount();
 }
 
 // --- the keyboard ---------------------------------------------------------------------------
@@ -1135,6 +1230,11 @@ document.addEventListener("keydown", (event) => {
       if (event.altKey) return;
       event.preventDefault();
       moveWord(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
+      break;
+    case "q":
+      if (!questions) return;
+      event.preventDefault();
+      showQuestions();
       break;
     case "Escape":
       if (!window.getSelection().isCollapsed) window.getSelection().removeAllRanges();
