@@ -210,3 +210,34 @@ def test_marks_follow_merged_and_split_paragraphs(app, client, auth, doc):
     # both halves marked: the merged one stays marked
     assert client.post(f"{base}/paragraphs/1/merge", headers=admin).status_code == 200
     assert marked() == [1]
+
+
+# --- the project's adjudication list ----------------------------------------------------------
+
+def test_the_projects_adjudication_list_shows_progress(client, auth, doc, make_document):
+    import re
+
+    from tests.test_security import login
+
+    admin = auth("carol", role="admin")
+    other = make_document("news", ["One.", "Two."], title="Other <doc>")
+    for d, i in [(doc, 0), (other, 0), (other, 1)]:
+        client.put(f"/api/documents/{d}/paragraphs/{i}/adjudicated", headers=admin)
+    login(client, "carol")
+    html = client.get("/projects/news/adjudication").get_data(as_text=True)
+    assert "3 of 5 paragraphs adjudicated" in html and "1 of 2 documents finished" in html
+    rows = dict(re.findall(r'<tr data-document="(\d+)">(.*?)</tr>', html, re.S))
+    assert re.search(r'<progress max="3" value="1"', rows[str(doc)])
+    assert f'href="/documents/{doc}/adjudicate"' in rows[str(doc)]
+    assert re.search(r'<progress max="2" value="2"', rows[str(other)])
+    assert "done" in rows[str(other)]
+    assert "Other &lt;doc&gt;" in rows[str(other)]
+
+
+def test_reviewers_do_not_see_the_adjudication_list(client, doc, make_user):
+    from tests.test_security import login
+
+    make_user("erin")
+    login(client, "erin")
+    assert client.get("/projects/news/adjudication").status_code == 403
+    assert client.get("/projects/nothing/adjudication").status_code == 404

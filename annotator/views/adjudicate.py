@@ -18,12 +18,21 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from .. import answers
-from ..access import get_admin_document
+from ..access import get_admin_document, get_project, require_admin
 from ..agreement.compare import compare_document
 from ..codebook import load_codebook
-from ..gold import adjudication_state, list_gold, list_rejections, unanimous_offers
+from ..extensions import db
+from ..gold import (
+    adjudicated_paragraph_counts,
+    adjudication_state,
+    gold_span_counts,
+    list_gold,
+    list_rejections,
+    unanimous_offers,
+)
 from ..models import Document
 from .annotate import DEFAULT_RETRY_MAX_MS, label_stylesheet
 
@@ -63,6 +72,27 @@ def page(document_id: int):
         labels=codebook["labels"], label_css=label_stylesheet(project),
         compare_url=_compare_url(document),
     )
+
+
+@bp.get("/projects/<slug>/adjudication")
+@login_required
+def project_list(slug: str):
+    """The project's documents with their gold spans and a progress bar of the paragraphs
+    marked adjudicated, each leading to its adjudication page (admins)."""
+    project = get_project(slug, current_user)
+    require_admin(current_user)
+    spans = gold_span_counts(project.id)
+    done = adjudicated_paragraph_counts(project.id)
+    documents = [
+        {"id": d.id, "title": d.title, "source": d.source, "paragraphs": d.paragraph_count,
+         "gold": spans.get(d.id, 0), "adjudicated": done.get(d.id, 0)}
+        for d in db.session.scalars(select(Document).where(Document.project_id == project.id)
+                                    .order_by(Document.id))]
+    totals = {"paragraphs": sum(d["paragraphs"] for d in documents),
+              "adjudicated": sum(d["adjudicated"] for d in documents),
+              "finished": sum(1 for d in documents if d["adjudicated"] == d["paragraphs"])}
+    return render_template("adjudication_list.html", project=project, documents=documents,
+                           totals=totals)
 
 
 def _paragraph(paragraph: dict[str, Any]) -> dict[str, Any]:

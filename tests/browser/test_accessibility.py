@@ -61,7 +61,8 @@ def test_every_page_as_an_admin(page, login, site):
     login(page, "root")
     paths = ["/", "/projects/news", f"/documents/{doc}", f"/documents/{doc}/annotate",
              "/projects/news/agreement?ci=1", f"/documents/{doc}/compare?only=all",
-             f"/documents/{doc}/adjudicate", "/projects/news/export", "/projects/news/team",
+             f"/documents/{doc}/adjudicate", "/projects/news/adjudication",
+             "/projects/news/export", "/projects/news/team",
              "/admin/", "/admin/users", "/admin/projects/news/settings",
              "/admin/projects/news/import", "/admin/projects/new", "/account/"]
     found = []

@@ -288,3 +288,47 @@ def test_gold_edits_wait_offline_then_save(page, live_server, login, document, l
         ("The ministry", "attribution", "", "adjudicated:carol"),
     ]
     page.screenshot(path=str(screenshots / "adjudicate-back-online.png"))
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now (as
+    tests/browser/test_accessibility.py checks every page)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = []
+    for violation in Axe().run(page).response["violations"]:
+        if violation.get("impact") in {"serious", "critical"}:
+            nodes = "; ".join(" ".join(n["target"]) for n in violation["nodes"][:3])
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
+                         f"at {nodes}")
+    return found
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_on_the_page_at_work_and_the_list(page, live_server, login, document, screenshots,
+                                              width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_page(page, live_server, login, document)
+    p0 = page.locator('[data-paragraph-index="0"]')
+    p1 = page.locator('[data-paragraph-index="1"]')
+    # a rejected span, a paragraph marked adjudicated, the editor open, changes unsent
+    p1.locator('[data-reviewer="alice"] li.chip [data-action="reject"]').click()
+    p0.locator('[data-action="adjudicated"]').click()
+    wait_saved(page)
+    page.route("**/api/**", lambda route: route.abort("internetdisconnected"))
+    p0.locator('[data-row="gold"] .chip-gold[data-label="framing"] .chip-main').click()
+    page.locator("#ed-note").fill("A note")
+    expect(page.locator("[data-save-status]")).to_have_text("offline — retrying",
+                                                           timeout=15000)
+    page.screenshot(path=str(screenshots / f"adjudicate-axe-{width}.png"))
+    found = axe_violations(page)
+    page.unroute("**/api/**")
+    wait_saved(page)
+    assert not found, "\n".join(found)
+    page.goto(f"{live_server.url}/projects/news/adjudication")
+    row = page.locator(f'tr[data-document="{document}"]')
+    assert row.locator("progress").evaluate("el => [el.value, el.max]") == [1, 3]
+    expect(row.locator("[data-adjudicated]")).to_have_text("1/3")
+    page.screenshot(path=str(screenshots / f"adjudication-list-{width}.png"), full_page=True)
+    found = axe_violations(page)
+    assert not found, "\n".join(found)

@@ -149,8 +149,23 @@ function renderText(textEl, text, items) {
   })));
 }
 
+/** A selector that finds the focused chip control again once its row is drawn anew. */
+function focusedChip(section) {
+  const focused = document.activeElement;
+  if (!focused || !section.contains(focused) || !focused.closest("[data-chips]")) return null;
+  const li = focused.closest("li");
+  const action = focused.dataset.action ? `[data-action="${focused.dataset.action}"]` : "";
+  for (const name of ["data-gold-key", "data-annotation-id", "data-offer"]) {
+    if (li.hasAttribute(name)) {
+      return `li[${name}="${CSS.escape(li.getAttribute(name))}"] ${action || ".chip-main"}`;
+    }
+  }
+  return null;
+}
+
 function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
   const section = sections[i];
+  const refocus = focusedChip(section);
   const text = texts[i];
   const goldHere = gold.filter((g) => g.paragraph === i);
   const offers = offersIn(i, keys);
@@ -204,6 +219,10 @@ function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
       all.disabled = open === 0;
       all.textContent = spans.length && !open ? "All in gold" : "Accept all";
     }
+  }
+  if (refocus && !section.contains(document.activeElement)) {
+    const again = section.querySelector(refocus);
+    if (again) again.focus({ preventScroll: true });
   }
   section.dataset.hasGold = goldHere.length ? "true" : "false";
   section.dataset.hasSpans = goldHere.length || offers.length
@@ -585,9 +604,10 @@ async function resync() {
 async function refreshRejections() {
   const r = await api.call("GET", data.urls.rejections);
   if (!r.ok) return;
+  const before = [...rejections.keys()].sort().join(";");
   setRejections(r.data);
   for (const op of queue.ops) if (op.what === "rejection") applyOp(op);
-  renderAll();
+  if ([...rejections.keys()].sort().join(";") !== before) renderAll();
 }
 
 function onAuth() {
@@ -735,6 +755,7 @@ async function acceptAnnotation(id, button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept, { annotation_id: id }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const text = span ? `${span.reviewer}’s ${labelName(span.label)} span “${excerpt(span.paragraph, span.start, span.end, 50)}”` : "the span";
   showStatus(result.data.created ? `Accepted ${text} into gold.` : `Gold already had ${text}; it now carries its attributes.`);
   focusAfterAccept(span && span.paragraph, `[data-annotation-id="${id}"]`);
@@ -755,6 +776,7 @@ async function acceptParagraph(button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept, { paragraph, reviewer }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.accepted.length;
   showStatus(`Accepted ${n} span${n === 1 ? "" : "s"} of ${reviewer} in paragraph ${paragraph + 1} (${result.data.created} new in gold).`);
   button.focus();
@@ -767,6 +789,7 @@ async function acceptOffer(key, button) {
   const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous, body), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   showStatus(`Accepted the unanimous ${labelName(u.label)} span “${excerpt(u.paragraph, u.start, u.end, 50)}”.`);
   const chip = sections[u.paragraph].querySelector('[data-row="gold"] .chip-main');
   if (chip) chip.focus();
@@ -776,6 +799,7 @@ async function acceptAllUnanimous() {
   const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous), els.unanimousButton);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.created;
   showStatus(n ? `Accepted ${n} unanimous span${n === 1 ? "" : "s"} into gold.` : "Every unanimous span was already in gold.");
 }
