@@ -90,8 +90,8 @@ def test_every_question_type_on_the_annotate_page(page, live_server, login, seed
     assert "sources" not in answers_of(live_app, doc, "alice")
 
 
-def test_gold_answers_on_the_adjudication_page(page, live_server, login, seed, live_app,
-                                               screenshots):
+def test_gold_answers_on_the_adjudication_page(page, context, live_server, login, seed,
+                                               live_app, screenshots):
     from annotator.answers import list_gold_answers
     from annotator.extensions import db
     from annotator.models import Document
@@ -121,16 +121,29 @@ def test_gold_answers_on_the_adjudication_page(page, live_server, login, seed, l
     frame.locator('[data-take="cat"]').click()
     expect(frame.locator(".ga-gold")).to_contain_text("Gold: political")
     expect(frame.locator('[data-take="cat"]')).to_have_attribute("aria-pressed", "true")
+    expect(frame.locator('[data-take="cat"]')).to_be_focused()
+    wait_saved(page)
     assert gold() == {"frame": ("political", "reviewer:cat")}
+    # through the page's save queue: kept while the connection is down, sent when it is back
+    context.set_offline(True)
+    frame.locator('[data-take="ann"]').click()
+    expect(frame.locator(".ga-gold")).to_contain_text("Gold: economic")
+    expect(page.locator("[data-save-status]")).to_contain_text("offline", timeout=15000)
+    assert gold() == {"frame": ("political", "reviewer:cat")}
+    context.set_offline(False)
+    page.locator("#retry-now").dispatch_event("click")
+    wait_saved(page)
+    assert gold() == {"frame": ("economic", "reviewer:ann")}
     # the proposals fill what has no gold answer yet: the median tone and count
     page.click("#accept-answer-proposals")
-    expect(page.locator("#gold-answers-status")).to_contain_text("3 gold answers")
-    assert gold() == {"frame": ("political", "reviewer:cat"), "tone": ("neutral", "median"),
+    expect(page.locator("#gold-answers-status")).to_contain_text("3 gold answers stored")
+    assert gold() == {"frame": ("economic", "reviewer:ann"), "tone": ("neutral", "median"),
                       "sources": (3, "median")}
     # one's own answer (chosen as a person does: the select has the focus, and keeps it)
     page.focus("#q-frame")
     page.select_option("#q-frame", "security_defense")
     expect(frame.locator(".ga-gold")).to_contain_text("adjudicated by root")
+    wait_saved(page)
     assert gold()["frame"] == ("security_defense", "adjudicated:root")
     expect(page.locator("#q-frame")).to_be_focused()
     page.screenshot(path=str(screenshots / "adjudicate-answers.png"))

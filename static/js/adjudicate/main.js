@@ -16,6 +16,7 @@ import { offsetIn, selectionOffsets, textIndex, textSlice } from "../shared/offs
 import {
   keepSending, newKey, phrased, SaveQueue, statusLine, tabKey, takeLeftovers,
 } from "../shared/queue.js";
+import { mountGoldAnswers } from "./answers.js";
 import { GoldEditor, provenance, provenanceBadge } from "./editor.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);
@@ -487,11 +488,16 @@ function openEditor(key, returnFocus = null) {
 const api = new Api(data.urls);
 const QUEUE_BASE = `framing-annotator:gold-queue:v1:${data.user}:${data.document.id}`;
 let queue = null;
+let goldAnswers = null; // the gold answers to the article-level questions (answers.js)
 
-/** Send one operation of the queue: gold spans, rejections (`what`), adjudicated marks. */
+/** Send one operation of the queue: gold spans, rejections (`what`), adjudicated marks,
+ *  gold answers. */
 async function send(op, id) {
   let result;
-  if (op.kind === "adjudicated") {
+  if (op.kind === "gold-answer") {
+    result = await api.call("PUT", api.url("gold_answer", { question: op.question }),
+      op.provenance ? { value: op.value, provenance: op.provenance } : { value: op.value });
+  } else if (op.kind === "adjudicated") {
     result = await api.call(op.adjudicated ? "PUT" : "DELETE",
       api.url("adjudicated", { id: op.paragraph }));
   } else if (op.what === "rejection") {
@@ -515,6 +521,7 @@ async function send(op, id) {
 }
 
 function describe(op) {
+  if (op.kind === "gold-answer" && goldAnswers) return goldAnswers.describe(op);
   if (op.kind === "adjudicated") {
     return `Paragraph ${op.paragraph + 1} was not marked ${op.adjudicated ? "adjudicated" : "not adjudicated"}`;
   }
@@ -531,6 +538,10 @@ function describe(op) {
 let rejectionsStale = false;
 
 function onSent(op, result) {
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) goldAnswers.saved(result);
+    return;
+  }
   if (op.what === "rejection" && op.kind === "create" && result) {
     const entry = [...rejections.values()].find((r) => r.key === op.key);
     if (entry) Object.assign(entry, { id: result.id, rejected_by: result.rejected_by });
@@ -553,12 +564,18 @@ function onSent(op, result) {
 
 async function onFailed(op, result) {
   showError(`${describe(op)}: ${result.message}`);
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) await goldAnswers.reload();
+    return;
+  }
   await resync();
 }
 
 /** Apply a queued (not yet sent) operation to the page's state. */
 function applyOp(op) {
-  if (op.kind === "adjudicated") {
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) goldAnswers.apply(op);
+  } else if (op.kind === "adjudicated") {
     if (op.adjudicated) adjudicated.set(op.paragraph, adjudicated.get(op.paragraph) || { by: data.user });
     else adjudicated.delete(op.paragraph);
   } else if (op.what === "rejection") {
@@ -947,9 +964,13 @@ for (const h of document.querySelectorAll(".adj-phead h2")) h.tabIndex = -1;
 gold = keyed(data.gold).sort(byPosition);
 setRejections(data.rejections);
 setAdjudicated(data.adjudicated);
+if (data.questions && data.questions.length && $("gold-answers")) {
+  goldAnswers = mountGoldAnswers({ data, api, queue: () => queue, settled });
+}
 for (const op of queue.ops) applyOp(op); // unsent changes of this tab before a reload
 gold.sort(byPosition);
 renderAll();
+if (goldAnswers) goldAnswers.redraw();
 takeLeftovers(queue, QUEUE_BASE).catch((err) => {
   console.warn("Could not take over the changes other tabs left:", err);
   return [];
@@ -960,6 +981,7 @@ takeLeftovers(queue, QUEUE_BASE).catch((err) => {
     for (const op of ops) applyOp(op);
     gold.sort(byPosition);
     renderAll();
+    if (goldAnswers) goldAnswers.redraw();
   }
   queue.held = false;
   queue.report();
