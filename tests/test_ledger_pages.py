@@ -84,3 +84,42 @@ def test_the_project_page_links_to_the_ledger(admin, news):  # noqa: F811
     html = admin.get("/projects/news").get_data(as_text=True)
     assert 'href="/projects/news/ledger"' in html
     assert f'href="/documents/{news[0]}/ledger"' in html
+
+
+@pytest.mark.both_engines
+def test_the_documents_table_carries_the_answers(engine_name, app, admin, news):  # noqa: F811
+    """Where the codebook asks article-level questions, the per-document table has a column per
+    question: the reviewer's answers for their ledger, gold's for gold; a change shows at once
+    (the cache's fingerprint covers the answers)."""
+    from annotator.accounts import find_user
+    from annotator.answers import set_gold_answer
+    from annotator.extensions import db
+    from annotator.models import Document, DocumentReview
+
+    first, second, _ = news
+    with app.app_context():
+        alice = find_user("alice")
+        for doc, answers in ((first, {"primary_frame": "political", "tone": "negative"}),
+                             (second, {"primary_frame": "economic"})):
+            review = db.session.scalar(db.select(DocumentReview).where(
+                DocumentReview.document_id == doc, DocumentReview.reviewer_id == alice.id))
+            review.answers = answers
+        db.session.commit()
+        set_gold_answer(db.session.get(Document, first), find_user("root"), "tone", "neutral")
+
+    def table(spans):
+        body = admin.get(f"/projects/news/ledger-documents.csv?spans={spans}")
+        return list(csv.DictReader(io.StringIO(body.get_data(as_text=True))))
+
+    rows = table("alice")
+    assert [(r["title"], r["answer_primary_frame"], r["answer_tone"]) for r in rows] == [
+        ("One", "political", "negative"), ("Two", "economic", "")]
+    gold = table("gold")
+    assert [(r["title"], r["answer_primary_frame"], r["answer_tone"]) for r in gold] == [
+        ("One", "", "neutral")]
+    document_rows = json.loads(admin.get("/projects/news/ledger-documents.json?spans=alice")
+                               .data)
+    assert document_rows[0]["answers"] == {"primary_frame": "political", "tone": "negative"}
+    with app.app_context():
+        set_gold_answer(db.session.get(Document, first), find_user("root"), "tone", "positive")
+    assert table("gold")[0]["answer_tone"] == "positive"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Table, Text, cast, func, literal, select
@@ -30,6 +31,7 @@ from ..models import (
     Annotation,
     Document,
     DocumentReview,
+    GoldAnswer,
     GoldSpan,
     LedgerAlias,
     Paragraph,
@@ -50,6 +52,9 @@ READS = (
     Read(GoldSpan, stamp="updated_at", place=("id", "document_id", "paragraph_index", "start",
                                               "end", "label")),
     Read(User, stamp="created_at", place=("id",)),
+    # the answers to the article-level questions, for the per-document table: the reviewers'
+    # on their review (above), gold's here (set by deleting and adding a row)
+    Read(GoldAnswer, stamp="created_at", place=("id",)),
     Read(LedgerAlias, stamp="created_at", place=("id",)),  # rows added and removed, not changed
 )
 _READ_TABLES = {read.model.__table__ for read in READS}
@@ -85,6 +90,33 @@ class LedgerData:
     @property
     def n_docs(self) -> int:
         return len(self.doc_ids)
+
+
+def load_answers(data: LedgerData, units: Sequence[int]) -> list[dict[str, Any]]:
+    """The answers to the article-level questions of each unit: gold's for gold units, the
+    reviewer's on their review for theirs."""
+    doc_ids = sorted({int(data.doc_ids[int(data.unit_doc[u])]) for u in units})
+    if not doc_ids:
+        return []
+    g, r = _table(GoldAnswer).c, _table(DocumentReview).c
+    gold: dict[int, dict[str, Any]] = {}
+    for doc_id, question, value in db.session.execute(
+            select(g.document_id, g.question, cast(g.value, Text))
+            .where(g.document_id.in_(doc_ids))):
+        gold.setdefault(doc_id, {})[question] = json.loads(value) if value else None
+    reviewers = {int(data.unit_reviewer[u]) for u in units} - {0}
+    given: dict[tuple[int, int], dict[str, Any]] = {}
+    if reviewers:
+        for doc_id, reviewer_id, stored in db.session.execute(
+                select(r.document_id, r.reviewer_id, cast(r.answers, Text))
+                .where(r.document_id.in_(doc_ids), r.reviewer_id.in_(sorted(reviewers)))):
+            given[(doc_id, reviewer_id)] = (json.loads(stored) if stored else None) or {}
+    out = []
+    for u in units:
+        doc_id = int(data.doc_ids[int(data.unit_doc[u])])
+        reviewer = int(data.unit_reviewer[u])
+        out.append(gold.get(doc_id, {}) if reviewer == 0 else given.get((doc_id, reviewer), {}))
+    return out
 
 
 def load_aliases(project_id: int) -> dict[str, str]:

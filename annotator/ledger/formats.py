@@ -51,14 +51,26 @@ def _write(rows: list[list[Any]]) -> str:
 def documents_csv(ledger: dict[str, Any]) -> str:
     """One row per document: its counts, shares, indices, sources per type and flags."""
     types = ledger.get("type_names", [])
+    questions = ledger.get("questions", [])  # the article-level questions' answers, if any
     head = ["document_id", "title", "source", "month", "spans", *COUNTS, *SHARES,
-            *(f"type_{t}" for t in types), "flags"]
+            *(f"type_{t}" for t in types), "flags", *(f"answer_{q}" for q in questions)]
     rows = [head]
     for d in ledger["document_rows"]:
+        answers = d.get("answers", {})
         rows.append([d["id"], d["title"], d["source"], d["month"], d["spans"],
                      *(d[n] for n in COUNTS), *(d[n] for n in SHARES),
-                     *(d["type_counts"].get(t, 0) for t in types), "|".join(d["flags"])])
+                     *(d["type_counts"].get(t, 0) for t in types), "|".join(d["flags"]),
+                     *(_answer(answers.get(q)) for q in questions)])
     return _write(rows)
+
+
+def _answer(value: Any) -> Any:
+    """An answer in a cell: a set's choices joined by ``|``, yes/no as true/false."""
+    if isinstance(value, list):
+        return "|".join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
 
 
 def sources_csv(ledger: dict[str, Any]) -> str:

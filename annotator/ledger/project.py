@@ -28,7 +28,7 @@ import numpy as np
 
 from ..models import Project
 from .compute import COUNTS, FLAGS, SHARES, Ledgers, compute
-from .data import GOLD, LedgerData, fingerprint, load_ledger_data
+from .data import GOLD, LedgerData, fingerprint, load_answers, load_ledger_data
 
 MEANS = ("sources", "mentions", *SHARES)
 RELIABILITY = ("sources", "anonymous_share", "official_share", "simpson")
@@ -242,6 +242,13 @@ def build_project_ledger(
         result["reliability"] = None
     result["type_names"] = list(ledgers.type_names)
     result["document_rows"] = _document_rows(data, main)
+    questions = [q["key"] for q in project.codebook.get("questions", [])]
+    if questions:
+        # the article-level questions' answers beside the ledger's figures (gold's for gold)
+        result["questions"] = questions
+        for row, answers in zip(result["document_rows"], load_answers(data, main.units.tolist()),
+                                strict=True):
+            row["answers"] = {k: answers[k] for k in questions if k in answers}
     if bootstrap and bootstrap > 0:
         result["bootstrap"] = {"resamples": bootstrap, "seed": seed}
     if not data.config.usable:
