@@ -169,7 +169,7 @@ def format_table(evaluation: Evaluation, title: str = "") -> str:
         lines.append(title)
     lines.append(f"{evaluation.documents} document(s), {evaluation.paragraphs} paragraph(s) "
                  f"in scope")
-    head = (f"{'':24} {'suggested':>9} {'correct':>8} {'precision':>9} {'reference':>9} "
+    head = (f"{'':36} {'suggested':>9} {'correct':>8} {'precision':>9} {'reference':>9} "
             f"{'found':>6} {'recall':>7}")
     for t, by_label in evaluation.labels.items():
         lines.append("")
@@ -187,7 +187,7 @@ def format_table(evaluation: Evaluation, title: str = "") -> str:
 def _row(name: str, counts: Counts) -> str:
     def fmt(value):
         return "—" if value is None else f"{value:.2f}"
-    if len(name) > 24:
-        name = name[:23] + "…"
-    return (f"{name:24} {counts.suggested:>9} {counts.correct:>8} {fmt(counts.precision):>9} "
+    if len(name) > 36:
+        name = name[:35] + "…"
+    return (f"{name:36} {counts.suggested:>9} {counts.correct:>8} {fmt(counts.precision):>9} "
             f"{counts.reference:>9} {counts.found:>6} {fmt(counts.recall):>7}")
