@@ -21,9 +21,19 @@ PARAGRAPHS = [
 ]
 
 
+def turn_on(app, slug="news", **settings):
+    from annotator.models import Project
+
+    with app.app_context():
+        project = db.session.scalar(select(Project).where(Project.slug == slug))
+        project.suggestion_settings = {"enabled": True, **settings}
+        db.session.commit()
+
+
 @pytest.fixture
-def doc(make_project, make_document):
+def doc(app, make_project, make_document):
     make_project("news")
+    turn_on(app)
     return make_document("news", PARAGRAPHS, title="Iraq", source="RT")
 
 
@@ -130,19 +140,23 @@ def test_reject_is_remembered_per_reviewer(app, client, auth, doc):
                        headers=h).status_code == 404
 
 
-def test_blind_and_access(client, auth, make_project, make_document):
+def test_off_by_default_and_login_needed(client, auth, make_project, make_document):
     make_project("other")
     other = make_document("other", PARAGRAPHS)
     assert client.get(f"/api/documents/{other}/suggestions").status_code == 401
-    assert _suggestions(client, auth("alice"), other)  # every logged-in user sees projects
+    h = auth("alice")
+    assert _suggestions(client, h, other) == []  # a new project has suggestions off
+    assert client.get("/api/projects/other/suggestions/settings",
+                      headers=h).get_json()["enabled"] is False
 
 
 def test_settings_turn_suggestions_off(client, auth, doc, make_document):
     admin, alice = auth("root", role="admin"), auth("alice")
     url = "/api/projects/news/suggestions/settings"
-    assert client.get(url, headers=alice).get_json() == {
-        "enabled": True, "unprimed_documents": 0, "rules_off": [],
-        "rules": client.get(url, headers=alice).get_json()["rules"]}
+    state = client.get(url, headers=alice).get_json()
+    assert {k: state[k] for k in ("enabled", "unprimed_documents", "rules_off")} == {
+        "enabled": True, "unprimed_documents": 0, "rules_off": []}
+    assert "quote-cue-after" in state["rules"] and "footnote" in state["rules"]
     assert client.put(url, headers=alice, json={"enabled": False}).status_code == 403
     response = client.put(url, headers=admin, json={"enabled": "no"})
     assert response.status_code == 422 and response.get_json()["field"] == "enabled"

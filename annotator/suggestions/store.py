@@ -38,7 +38,9 @@ from . import RULE_NAMES, Suggestion, fit_to_codebook, suggest
 from .evaluate import Evaluation, Item, evaluate
 
 ORIGIN_PREFIX = "suggestion:"
-DEFAULT_SETTINGS = {"enabled": True, "unprimed_documents": 0, "rules_off": []}
+# Off until an admin turns them on: suggestions prime reviewers, and a project decides whether
+# (and after how many documents) it wants that. The demo project has them on.
+DEFAULT_SETTINGS = {"enabled": False, "unprimed_documents": 0, "rules_off": []}
 MAX_UNPRIMED = 10000
 ACCEPT_FIELDS = {"start", "end", "label", "attributes", "note", "client_id"}
 
@@ -116,12 +118,13 @@ _CACHE: dict[tuple, list[Suggestion]] = {}
 def document_suggestions(document: Document, codebook: Codebook | None = None,
                          rules_off: list[str] | None = None) -> list[Suggestion]:
     """Every suggestion the rules make for the document (before anyone's decisions), fitted
-    to its project's codebook. Cached per document layout, outlet, rules and codebook."""
+    to its project's codebook. Cached per document (its paragraphs and their layout), outlet,
+    rules and codebook: what the suggestions depend on."""
     project = document.project
     codebook = codebook or load_codebook(project.codebook)
     rules_off = settings(project)["rules_off"] if rules_off is None else rules_off
-    key = (document.id, document.layout_version, document.source, tuple(rules_off),
-           codebook_version(codebook.data))
+    key = (document.id, document.content_hash, document.layout_version, document.source,
+           tuple(rules_off), codebook_version(codebook.data))
     found = _CACHE.get(key)
     if found is None:
         texts = paragraph_texts(document.id)

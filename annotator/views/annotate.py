@@ -23,6 +23,7 @@ from ..access import get_document, get_project, is_self, require_assignment, req
 from ..codebook import load_codebook
 from ..colours import codebook_stylesheet, codebook_version
 from ..models import Document, Project, User
+from ..suggestions import store as suggestion_store
 
 bp = Blueprint("annotate", __name__)
 
@@ -46,6 +47,10 @@ def annotate(document_id: int):
     reviewed_set = set(reviewed)
     current = next((i for i in range(len(texts)) if i not in reviewed_set), 0)
     submitted = state["status"] == "submitted"
+    # Suggestions for the caller's own work, where the project has them on for the caller.
+    primed = not viewing_other and not submitted and suggestion_store.is_primed(
+        project, document.id, owner)
+    suggestions = suggestion_store.list_for_reviewer(document.id, owner) if primed else []
     data = {
         "document": {"id": document.id, "title": document.title, "project": project.slug,
                      "paragraphs": len(texts), "layout": document.layout_version},
@@ -57,6 +62,8 @@ def annotate(document_id: int):
         "reviewed": reviewed,
         "current": current,
         "labels": codebook["labels"],
+        "suggestions": suggestions,
+        "suggestions_on": primed,
         "retry_max_ms": int(current_app.config.get("ANNOTATE_RETRY_MAX_MS",
                                                    DEFAULT_RETRY_MAX_MS)),
         "urls": {
@@ -66,6 +73,11 @@ def annotate(document_id: int):
                                     document_id=document.id),
             "review_state": url_for("api.get_review", document_id=document.id),
             "submit": url_for("api.submit", document_id=document.id),
+            "suggestions": url_for("api.list_suggestions", document_id=document.id),
+            "suggestion_accept": _url_template("api.accept_suggestion", "suggestion_id", "{sid}",
+                                               document_id=document.id),
+            "suggestion_reject": _url_template("api.reject_suggestion", "suggestion_id", "{sid}",
+                                               document_id=document.id),
             "login": url_for("auth.login"),
             "csrf": url_for("annotate.csrf_token"),
             "project": url_for("main.project", slug=project.slug),
@@ -77,6 +89,7 @@ def annotate(document_id: int):
         reviewed=reviewed_set, current=current, data=data, owner=owner,
         data_json=page_json(data, annotations.page_spans_json(document.id, owner.id)),
         viewing_other=viewing_other, submitted=submitted, labels=codebook["labels"],
+        suggestions_on=primed,
         css_version=codebook_version(project.codebook),
     )
 

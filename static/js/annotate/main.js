@@ -10,8 +10,9 @@ import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
-import { SaveQueue, sendOperation } from "./queue.js";
+import { isCreate, SaveQueue, sendOperation } from "./queue.js";
 import { renderParagraph, spansAt } from "./render.js";
+import { renderSuggestionList, Suggestions } from "./suggestions.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -53,6 +54,9 @@ const els = {
   undoButton: $("undo-button"),
   undoClose: $("undo-close"),
   editAfterTag: $("edit-after-tag"),
+  suggestionList: $("suggestion-list"),
+  suggestionListEmpty: $("suggestion-list-empty"),
+  suggestionCount: $("suggestion-count"),
 };
 const EDIT_AFTER_TAG = "framing-annotator:edit-after-tag";
 
@@ -66,6 +70,11 @@ let current = Math.min(Math.max(0, data.current || 0), paraEls.length - 1);
 let activeKey = null;
 let selectionWithAlt = false;
 let leaving = false;
+const suggestions = new Suggestions(data.suggestions_on ? data.suggestions : []);
+// Keys of the suggestions (a, x, n) that no label of the codebook takes as its hotkey.
+const SUGGESTION_KEYS = data.suggestions_on
+  ? new Set(["a", "x", "n"].filter((k) => ![...hotkeys.keys()].some((h) => h.toLowerCase() === k)))
+  : new Set();
 
 const keyOf = (s) => s.client_id || `srv-${s.id}`;
 
@@ -113,6 +122,12 @@ function applyOp(op) {
     const { client_id: _ignored, ...body } = op.body;
     addSpan({ key: op.key, id: queue.idOf(op.key) ?? null, attributes: {}, note: "",
       ...copy(body) });
+  } else if (op.kind === "accept") {
+    suggestions.remove(op.sid);
+    if (spans.has(op.key)) return;
+    addSpan({ key: op.key, id: queue.idOf(op.key) ?? null, note: "", ...copy(op.span) });
+  } else if (op.kind === "reject") {
+    suggestions.remove(op.sid);
   } else if (op.kind === "patch") {
     const span = spans.get(op.key);
     if (span) Object.assign(span, copy(op.body));
@@ -134,7 +149,17 @@ function render(p) {
   const list = paragraphSpans(p).map((s) => ({
     key: s.key, id: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
   }));
+  for (const s of suggestions.inParagraph(p)) {
+    list.push({ key: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
+      suggestion: true });
+  }
+  const chosen = suggestions.currentId;
   renderParagraph(textEls[p], texts[p], list, activeKey);
+  if (chosen) {
+    for (const mark of textEls[p].querySelectorAll(`mark[data-suggestion-id="${CSS.escape(chosen)}"]`)) {
+      mark.classList.add("is-active");
+    }
+  }
 }
 
 function renderReviewed() {
@@ -207,6 +232,12 @@ function updateSidebar() {
   });
   els.spanList.replaceChildren(...items);
   els.spanListEmpty.hidden = items.length > 0;
+  renderSuggestionList(els.suggestionList, els.suggestionListEmpty, els.suggestionCount,
+    suggestions, current, labels, texts[current], {
+      onAccept: (id) => acceptSuggestion(id),
+      onReject: (id) => rejectSuggestion(id),
+      onChoose: (id) => chooseSuggestion(id),
+    });
 }
 
 function setCurrent(p, { focus = false, scroll = false } = {}) {
@@ -281,12 +312,14 @@ function describe(op) {
     case "delete": return `The ${name} span was not deleted`;
     case "review": return `Paragraph ${op.paragraph + 1} was not marked ${op.reviewed ? "reviewed" : "not reviewed"}`;
     case "submit": return "The document was not submitted";
+    case "accept": return `The ${name} suggestion was not accepted`;
+    case "reject": return "A suggestion was not rejected";
     default: return "A change was not saved";
   }
 }
 
 function onSent(op, result) {
-  if (op.kind === "create" && !result) {
+  if (isCreate(op) && !result) {
     // 410: the span was deleted meanwhile (in another tab): settled, and gone here too.
     const span = removeSpan(op.key);
     if (editor.key === op.key) editor.close({ restoreFocus: false });
@@ -294,7 +327,7 @@ function onSent(op, result) {
     updateSidebar();
     return;
   }
-  if (op.kind !== "create" || !result) return;
+  if (!isCreate(op) || !result) return;
   const span = spans.get(op.key);
   if (!span) return;
   span.id = result.id;
@@ -314,7 +347,7 @@ async function onFailed(op, result) {
     return;
   }
   notice(`${describe(op)}: ${result.message}`, "error");
-  if (op.kind === "create") {
+  if (isCreate(op)) {
     const span = removeSpan(op.key);
     if (editor.key === op.key) editor.close({ restoreFocus: false });
     if (span) render(span.paragraph);
@@ -339,12 +372,16 @@ function redraw(touched) {
 /** Reload the truth from the server and lay the still unsent changes over it. */
 async function resync() {
   try {
-    const [a, r] = await Promise.all([
+    const [a, r, g] = await Promise.all([
       api.call("GET", data.urls.annotations),
       api.call("GET", data.urls.review_state),
+      data.suggestions_on ? api.call("GET", data.urls.suggestions) : Promise.resolve(null),
     ]);
     if (!a.ok || !r.ok || !Array.isArray(a.data)) return;
     const touched = new Set(byParagraph.keys());
+    for (const s of suggestions.items.values()) touched.add(s.paragraph);
+    if (g && g.ok && Array.isArray(g.data)) suggestions.replace(g.data);
+    for (const s of suggestions.items.values()) touched.add(s.paragraph);
     fromServer(a.data);
     reviewed.clear();
     for (const i of r.data.reviewed_paragraphs || []) reviewed.add(i);
@@ -604,6 +641,81 @@ function tagSelection(labelKey, { exact = false } = {}) {
   if (els.editAfterTag && els.editAfterTag.checked) {
     // its attributes and note next: Tab walks through them, Enter closes
     openEditor(key, paraEls[a.p], { focus: "panel" });
+  }
+}
+
+// --- suggestions --------------------------------------------------------------------------
+
+/** Make a suggestion the current one: its paragraph becomes the current paragraph. */
+function chooseSuggestion(id, { scroll = true } = {}) {
+  const s = suggestions.get(id);
+  if (!s) return;
+  const previous = suggestions.currentId && suggestions.get(suggestions.currentId);
+  suggestions.currentId = id;
+  if (previous && previous.paragraph !== s.paragraph) render(previous.paragraph);
+  render(s.paragraph);
+  setCurrent(s.paragraph, { focus: true, scroll });
+  const label = labels.get(s.label);
+  announce(`Suggestion: ${label ? label.name : s.label}, “${textSlice(texts[s.paragraph], s.start, s.end).slice(0, 80)}”, by the rule ${s.rule}. a accepts, x rejects, n goes on.`);
+}
+
+function nextSuggestion() {
+  const before = suggestions.currentId;
+  const s = suggestions.next(current);
+  if (!s) {
+    notice("No suggestions are left in this document.", "info");
+    return;
+  }
+  suggestions.currentId = before;
+  chooseSuggestion(s.id);
+}
+
+/** The suggestion `a` and `x` act on: the chosen one, else the first of the paragraph. */
+function currentSuggestion() {
+  const s = suggestions.current(current);
+  if (!s) notice("There is no suggestion in this paragraph: press n for the next one.", "info");
+  return s;
+}
+
+function acceptSuggestion(id = null) {
+  if (refuseIfReadonly()) return;
+  const s = id ? suggestions.get(id) : currentSuggestion();
+  if (!s) return;
+  const label = labels.get(s.label);
+  const key = newKey();
+  const span = { paragraph: s.paragraph, start: s.start, end: s.end, label: s.label,
+    attributes: copy(s.attributes) || {} };
+  const wasCurrent = suggestions.currentId === s.id || !suggestions.currentId;
+  suggestions.remove(s.id);
+  addSpan({ key, id: null, note: "", ...span });
+  render(s.paragraph);
+  updateSidebar();
+  queue.accept(key, s.id, span);
+  announce(`Accepted: the ${label ? label.name : s.label} suggestion is your span now.`);
+  if (wasCurrent) goOnAfter(s);
+}
+
+function rejectSuggestion(id = null) {
+  if (refuseIfReadonly()) return;
+  const s = id ? suggestions.get(id) : currentSuggestion();
+  if (!s) return;
+  const wasCurrent = suggestions.currentId === s.id || !suggestions.currentId;
+  suggestions.remove(s.id);
+  render(s.paragraph);
+  updateSidebar();
+  queue.reject(s.id);
+  announce("Suggestion rejected.");
+  if (wasCurrent) goOnAfter(s);
+}
+
+/** After a decision: the next suggestion of the same paragraph becomes current, if any. */
+function goOnAfter(decided) {
+  const next = suggestions.inParagraph(decided.paragraph).find((s) => s.start >= decided.start)
+    || suggestions.inParagraph(decided.paragraph)[0];
+  if (next) {
+    suggestions.currentId = next.id;
+    render(next.paragraph);
+    updateSidebar();
   }
 }
 
@@ -959,6 +1071,10 @@ article.addEventListener("click", (event) => {
   const keys = spansAt(event.target, textEls[p]);
   if (keys.length === 1) openEditor(keys[0], para);
   else if (keys.length > 1) openMenu(keys, event.clientX, event.clientY, para);
+  else {
+    const mark = event.target.closest("mark.suggestion[data-suggestion-id]");
+    if (mark) chooseSuggestion(mark.dataset.suggestionId, { scroll: false });
+  }
 });
 
 for (const button of document.querySelectorAll("button.label-button[data-label]")) {
@@ -1159,6 +1275,13 @@ document.addEventListener("keydown", (event) => {
     tagSelection(label, { exact: event.altKey });
     return;
   }
+  if (SUGGESTION_KEYS.has(event.key) && !event.altKey) {
+    event.preventDefault();
+    if (event.key === "n") nextSuggestion();
+    else if (event.key === "a") acceptSuggestion();
+    else rejectSuggestion();
+    return;
+  }
   if (onControl && (event.key === "Enter" || event.key === " ")) return;
   switch (event.key) {
     case "j":
@@ -1216,7 +1339,9 @@ document.addEventListener("visibilitychange", () => {
 /** Draw the highlights: the paragraphs around the current one at once, the rest in slices
  *  between frames, so that even 5,000 spans never hold up the page for long. */
 function renderAll(done) {
-  const order = [...byParagraph.keys()].sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
+  const drawn = new Set(byParagraph.keys());
+  for (const s of suggestions.items.values()) drawn.add(s.paragraph);
+  const order = [...drawn].sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
   let i = 0;
   const slice = (budget) => {
     const until = performance.now() + budget;

@@ -9,12 +9,18 @@
 //   {kind: "delete", key}                DELETE a span
 //   {kind: "review", paragraph, reviewed} PUT / DELETE the paragraph's review mark
 //   {kind: "submit"}                     POST the submission
+//   {kind: "accept", key, sid, span, body} POST a suggestion's acceptance: a create (of the
+//                                        span ``span``) whose body holds the client_id
+//   {kind: "reject", sid}                POST a suggestion's rejection
 // Spans are named by their key (the client id); `ids` maps keys to server ids once known.
 // A patch or delete of a span whose create has not been answered yet waits behind it (the
 // queue is strictly in order) and is sent with the id the create returned. Before a create has
 // ever been sent, later patches are folded into it and a delete simply removes it.
 
 const VERSION = 1;
+
+/** A create of a span: by hand, or by accepting a suggestion. */
+export const isCreate = (op) => op.kind === "create" || op.kind === "accept";
 
 /**
  * Send one operation through the page's Api (shared/api.js): its answer, with `message` a
@@ -39,6 +45,15 @@ export async function sendOperation(api, op, id) {
       break;
     case "submit":
       result = await api.call("POST", api.urls.submit);
+      break;
+    case "accept":
+      result = await api.call("POST", api.url("suggestion_accept", { sid: op.sid }), op.body);
+      if (result.status === 410) return { ok: true, status: 410, data: null };
+      break;
+    case "reject":
+      result = await api.call("POST", api.url("suggestion_reject", { sid: op.sid }));
+      // 404: the suggestion is no longer made (the rules or the project's settings changed)
+      if (result.status === 404) return { ok: true, status: 404, data: null };
       break;
     case "answers":
       result = await api.call("PUT", api.urls.answers, op.body);
@@ -170,8 +185,9 @@ export class SaveQueue {
     for (let i = this.ops.length - 1; i >= 0; i -= 1) {
       const op = this.ops[i];
       if (op.key !== key) continue;
-      if (op.kind === "create" && op.attempts === 0 && this.pending(op)) {
+      if (isCreate(op) && op.attempts === 0 && this.pending(op)) {
         Object.assign(op.body, fields);
+        if (op.span) Object.assign(op.span, fields);
         this.changed();
         return;
       }
@@ -192,13 +208,25 @@ export class SaveQueue {
     this.ops = this.ops.filter((op) => {
       if (op.key !== key || !this.pending(op)) return true;
       if (op.kind === "patch") return false;
-      if (op.kind === "create" && op.attempts === 0) {
+      if (isCreate(op) && op.attempts === 0) {
         neverSent = true;
         return false;
       }
       return true;
     });
     if (!neverSent) this.push({ kind: "delete", key });
+    this.changed();
+  }
+
+  /** Accept suggestion ``sid``: span ``key`` (``span``: its place, label and attributes, for
+   *  drawing it before the server answers). */
+  accept(key, sid, span) {
+    this.push({ kind: "accept", key, sid, span: { ...span }, body: { client_id: key } });
+    this.changed();
+  }
+
+  reject(sid) {
+    this.push({ kind: "reject", sid });
     this.changed();
   }
 
@@ -280,7 +308,7 @@ export class SaveQueue {
           continue;
         }
         let id;
-        if (op.key && op.kind !== "create") {
+        if (op.key && !isCreate(op)) {
           id = this.ids[op.key];
           if (id == null) {
             // Its create was refused or never happened: nothing to change on the server.
@@ -305,7 +333,7 @@ export class SaveQueue {
           this.failures = 0;
           this.lastError = "";
           this.lastCause = "";
-          if (op.kind === "create" && result.data && result.data.id != null) {
+          if (isCreate(op) && result.data && result.data.id != null) {
             this.ids[op.key] = result.data.id;
           }
           this.persist();
@@ -329,7 +357,7 @@ export class SaveQueue {
         }
         // Refused (422, 409, 403...): drop it, and whatever depended on a refused create.
         this.ops.shift();
-        if (op.kind === "create") {
+        if (isCreate(op)) {
           this.ops = this.ops.filter((o) => o.key !== op.key);
         }
         this.failures = 0;

@@ -12,16 +12,22 @@ function order(a, b) {
 
 function makeMark(span) {
   const mark = document.createElement("mark");
-  mark.className = "ann";
   mark.dataset.label = span.label;
+  if (span.suggestion) {
+    // a rule's suggestion: drawn apart, and no span of anyone's (no temp or annotation id)
+    mark.className = "ann suggestion";
+    mark.dataset.suggestionId = span.key;
+    return mark;
+  }
+  mark.className = "ann";
   mark.dataset.tempId = span.key;
   if (span.id != null) mark.dataset.annotationId = String(span.id);
   return mark;
 }
 
 /**
- * Fill `textEl` with `text` and the highlights of `spans` ([{key, id, label, s16, e16}], UTF-16
- * offsets). Builds the whole paragraph in a fragment and swaps it in with one DOM operation.
+ * Fill `textEl` with `text` and the highlights of `spans` ([{key, id, label, s16, e16,
+ * suggestion}], UTF-16 offsets; a suggestion's key is its id). Builds the whole paragraph in a fragment and swaps it in with one DOM operation.
  */
 export function renderParagraph(textEl, text, spans, activeKey = null) {
   if (!spans.length) {
