@@ -301,13 +301,16 @@ def demo_command(if_empty: bool, host: str, port: int) -> None:
 @click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0,
               help="Resamples of documents for 95% intervals (e.g. 1000).")
 @click.option("--seed", type=int, help="Seed of the resampling: the same seed, the same intervals.")
+@click.option("--origin", type=click.Choice(["suggestion", "hand"]),
+              help="Only the spans accepted from suggestions, or only those made by hand.")
 @with_appcontext
-def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> None:
+def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None,
+                      origin: str | None) -> None:
     """Inter-annotator agreement of a project (INTERFACE.md, "Agreement report")."""
     from .agreement.formats import report_text
     from .agreement.report import build_report
 
-    report = build_report(_project(slug), bootstrap=bootstrap, seed=seed)
+    report = build_report(_project(slug), bootstrap=bootstrap, seed=seed, origin=origin)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

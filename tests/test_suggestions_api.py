@@ -242,3 +242,36 @@ def test_cli_prints_suggestions_and_their_evaluation(app, runner, auth, client, 
     assert result.exit_code == 1
     result = runner.invoke(args=["suggest", "news", "--documents", "x"])
     assert result.exit_code == 1
+
+
+def test_agreement_split_by_origin(client, auth, doc, runner):
+    """The agreement report over the spans accepted from suggestions, or over those made by
+    hand: alice accepts the quotation's suggestion, bob tags the same words by hand."""
+    admin, alice, bob = auth("root", role="admin"), auth("alice"), auth("bob")
+    first = _suggestions(client, alice, doc)[0]
+    client.post(f"/api/documents/{doc}/suggestions/{first['id']}/accept", headers=alice)
+    client.post(f"/api/documents/{doc}/annotations", headers=bob, json={
+        "paragraph": first["paragraph"], "start": first["start"], "end": first["end"],
+        "label": "attribution"})
+    for h in (alice, bob):
+        for index in range(len(PARAGRAPHS)):
+            client.put(f"/api/documents/{doc}/paragraphs/{index}/review", headers=h)
+    url = "/api/projects/news/agreement"
+    whole = client.get(url, headers=admin).get_json()
+    assert whole["labels"]["attribution"]["f1_exact"] == 1.0
+    assert "origin" not in whole
+    by_suggestion = client.get(url + "?origin=suggestion", headers=admin).get_json()
+    assert by_suggestion["origin"] == "suggestion"
+    assert by_suggestion["reviewers_detail"]["alice"]["spans"] == 1
+    assert by_suggestion["reviewers_detail"]["bob"]["spans"] == 0
+    assert by_suggestion["labels"]["attribution"]["f1_exact"] == 0.0
+    by_hand = client.get(url + "?origin=hand", headers=admin).get_json()
+    assert by_hand["reviewers_detail"]["alice"]["spans"] == 0
+    assert by_hand["reviewers_detail"]["bob"]["spans"] == 1
+    response = client.get(url + "?origin=robot", headers=admin)
+    assert response.status_code == 400 and response.get_json()["field"] == "origin"
+    result = runner.invoke(args=["agreement", "news", "--format", "json", "--origin", "hand"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads(result.output)["origin"] == "hand"

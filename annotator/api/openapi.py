@@ -218,6 +218,8 @@ SCHEMAS: dict[str, dict] = {
         "gold": obj({"documents": COUNT, "spans": COUNT}),
         "confusion": obj({"labels": array(TEXT), "tokens": array(array({"type": "number"}))}),
         "bootstrap": obj({"resamples": COUNT, "seed": nullable(INTEGER)}),
+        "origin": {"enum": ["suggestion", "hand"], "description": "The spans the report "
+                   "was restricted to, when it was (the origin query parameter)."},
     }, required=["project", "reviewers", "documents", "paragraphs", "labels", "overall",
                  "documents_by_disagreement", "reviewers_detail"], closed=False),
 }
@@ -354,6 +356,10 @@ PATHS: dict[str, dict[str, dict]] = {
                 {"name": "bootstrap", "in": "query", "required": False,
                  "description": "Resamples for 95 % intervals.",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 10000}},
+                {"name": "origin", "in": "query", "required": False,
+                 "description": "Only the spans accepted from suggestions (suggestion) or only "
+                                "those made by hand (hand).",
+                 "schema": {"enum": ["suggestion", "hand"]}},
                 {"name": "seed", "in": "query", "required": False,
                  "description": "The resampling's seed.",
                  "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
