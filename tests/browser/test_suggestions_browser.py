@@ -150,3 +150,31 @@ def test_project_with_suggestions_off_shows_none(page, live_server, login, doc, 
     open_document(page, live_server, doc)
     expect(page.locator("mark.suggestion")).to_have_count(0)
     expect(page.locator("#suggestions-panel")).to_have_count(0)
+
+
+def test_project_page_shows_the_evaluation_and_the_decisions(page, live_server, login, seed,
+                                                             doc, api, live_app, screenshots):
+    seed.user("root", role="admin")
+    found = suggestions(api, doc)
+    api.client.post(f"/api/documents/{doc}/suggestions/{found[0]['id']}/accept",
+                    headers=api.headers)
+    api.client.post(f"/api/documents/{doc}/suggestions/{found[1]['id']}/reject",
+                    headers=api.headers)
+    admin = Api(live_app, "root")
+    admin.client.put(f"/api/documents/{doc}/gold", headers=admin.headers, json=[
+        {key: found[0][key] for key in ("paragraph", "start", "end", "label")},
+        {key: found[2][key] for key in ("paragraph", "start", "end", "label")}])
+    login(page, "root")
+    page.goto(f"{live_server.url}/projects/news#suggestions")
+    section = page.locator("#suggestions")
+    expect(section.locator("table.suggestion-evaluation")).to_be_visible()
+    expect(section.locator("table.suggestion-evaluation tbody tr").first).to_contain_text(
+        "attribution")
+    expect(section.locator("table.suggestion-decisions")).to_contain_text("quote-cue-after")
+    section.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshots / "project-suggestions.png"), full_page=True)
+    # the settings form: turn one rule off
+    section.locator('input[value="designation"]').check()
+    section.get_by_role("button", name="Save the suggestion settings").click()
+    expect(page.locator(".flash-success")).to_contain_text("Suggestion settings saved")
+    assert [s["rule"] for s in suggestions(api, doc)] == []  # accepted, rejected, turned off
