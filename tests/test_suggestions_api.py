@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from annotator.extensions import db
-from annotator.models import Annotation, SuggestionDecision
+from annotator.models import Annotation, Project, SuggestionDecision
+from tests.test_instance import databases  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.both_engines
 
@@ -275,3 +276,45 @@ def test_agreement_split_by_origin(client, auth, doc, runner):
     import json
 
     assert json.loads(result.output)["origin"] == "hand"
+
+
+def test_decisions_origins_and_settings_move_with_a_dump(tmp_path, databases):  # noqa: F811
+    """annotator dump / load carry the suggestion decisions, the spans' origin and the
+    project's suggestion settings (INTERFACE.md, "Moving and keeping an instance")."""
+    from tests.test_instance import dump_bytes, load
+
+    first = databases("sqlite")
+    runner = first.test_cli_runner()
+    runner.invoke(args=["create-user", "alice", "--password", "alice-password"])
+    runner.invoke(args=["create-project", "news"])
+    with first.app_context():
+        from annotator.codebook import load_codebook
+        from annotator.imports import import_documents, parse_document_object
+
+
+        project = db.session.scalar(select(Project))
+        project.suggestion_settings = {"enabled": True, "unprimed_documents": 0,
+                                       "rules_off": ["footnote"]}
+        db.session.commit()
+        parsed = parse_document_object({"title": "Iraq", "source": "RT",
+                                        "paragraphs": PARAGRAPHS},
+                                       load_codebook(project.codebook), "t")
+        doc = import_documents(project, [parsed]).documents[0]
+    token = runner.invoke(args=["create-token", "alice"]).output.strip()
+    client = first.test_client()
+    h = {"Authorization": f"Bearer {token}"}
+    found = _suggestions(client, h, doc)
+    client.post(f"/api/documents/{doc}/suggestions/{found[0]['id']}/accept", headers=h,
+                json={"client_id": "s-1"})
+    client.post(f"/api/documents/{doc}/suggestions/{found[1]['id']}/reject", headers=h)
+    lines = dump_bytes(first, tmp_path / "a.gz")
+    assert sum('"table":"suggestion_decisions"' in line for line in lines) == 2
+    back = databases("sqlite")
+    assert load(back, tmp_path / "a.gz").exit_code == 0
+    assert dump_bytes(back, tmp_path / "b.gz") == lines
+    client = back.test_client()
+    spans = client.get(f"/api/documents/{doc}/annotations", headers=h).get_json()
+    assert [(s["client_id"], s["origin"]) for s in spans] == [("s-1", "suggestion:quote-cue-after")]
+    assert [s["id"] for s in _suggestions(client, h, doc)] == [found[2]["id"]]
+    with back.app_context():
+        assert db.session.scalar(select(Project.suggestion_settings))["rules_off"] == ["footnote"]
