@@ -92,8 +92,9 @@ def update_settings(project: Project, payload: Any) -> dict:
 def is_primed(project: Project, document_id: int, user: User) -> bool:
     """Whether the reviewer gets suggestions on this document: the project has them on, and
     the document is not among the reviewer's first ``unprimed_documents`` of the project (in
-    the order they started them, or were assigned them; a document not yet started counts
-    after those)."""
+    the order their reviews began: assigned, or started by a first change; a document not yet
+    begun counts after those). The order never changes later (submitting one does not move
+    it)."""
     current = settings(project)
     if not current["enabled"]:
         return False
@@ -104,8 +105,7 @@ def is_primed(project: Project, document_id: int, user: User) -> bool:
         select(DocumentReview.document_id)
         .join(Document, Document.id == DocumentReview.document_id)
         .where(Document.project_id == project.id, DocumentReview.reviewer_id == user.id)
-        .order_by(func.coalesce(DocumentReview.assigned_at, DocumentReview.updated_at),
-                  DocumentReview.id)).scalars().all()
+        .order_by(DocumentReview.id)).scalars().all()
     position = reviews.index(document_id) if document_id in reviews else len(reviews)
     return position >= unprimed
 
@@ -143,10 +143,12 @@ def list_for_reviewer(document_id: int, user: User) -> list[dict]:
     require_assignment(document, user)
     if not is_primed(document.project, document.id, user):
         return []
-    return [s.as_dict() for s in _open_suggestions(document, user)]
+    return [s.as_dict() for s in open_suggestions(document, user)]
 
 
-def _open_suggestions(document: Document, user: User) -> list[Suggestion]:
+def open_suggestions(document: Document, user: User) -> list[Suggestion]:
+    """The suggestions still open for the reviewer: not rejected by them, not equal to a span
+    of theirs."""
     rejected = set(db.session.scalars(select(SuggestionDecision.suggestion_id).where(
         SuggestionDecision.document_id == document.id,
         SuggestionDecision.reviewer_id == user.id,

@@ -50,7 +50,8 @@ def annotate(document_id: int):
     # Suggestions for the caller's own work, where the project has them on for the caller.
     primed = not viewing_other and not submitted and suggestion_store.is_primed(
         project, document.id, owner)
-    suggestions = suggestion_store.list_for_reviewer(document.id, owner) if primed else []
+    suggestions = ([s.as_dict() for s in suggestion_store.open_suggestions(document, owner)]
+                   if primed else [])
     data = {
         "document": {"id": document.id, "title": document.title, "project": project.slug,
                      "paragraphs": len(texts), "layout": document.layout_version},
