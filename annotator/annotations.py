@@ -61,6 +61,7 @@ from .models import (
     ParagraphReview,
     Project,
     SpanTombstone,
+    SuggestionDecision,
     User,
     utcnow,
 )
@@ -225,6 +226,10 @@ _UPDATE_SPAN = (
     .returning(*_SPAN_COLUMNS)
 )
 _DELETE_SPAN = delete(_annotations).where(_annotations.c.id == bindparam("b_span_id"))
+_decisions = SuggestionDecision.__table__
+_EDITED = (update(_decisions).where(_decisions.c.annotation_id == bindparam("b_span_id"),
+                                    _decisions.c.decision == "accepted")
+           .values(decision="edited"))
 _UNMARK = delete(_marks).where(
     _marks.c.document_id == _DOCUMENT_ID,
     _marks.c.paragraph_index == bindparam("b_index"),
@@ -580,6 +585,9 @@ def update_annotation(span_id: int, user: User, payload: Any, layout: str | None
     row = db.session.execute(_UPDATE_SPAN, {**values, "b_span_id": span_id}).first()
     if row is None:  # deleted meanwhile
         raise NotFound(f"There is no span {span_id}.")
+    if span.origin and values.keys() & {"start", "end", "label", "attributes"}:
+        # an accepted suggestion the reviewer changed: its decision says so
+        db.session.execute(_EDITED, {"b_span_id": span_id})
     body = annotation_dict(row, text, user.username)
     db.session.commit()
     return body

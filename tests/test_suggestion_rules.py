@@ -463,3 +463,25 @@ def test_evaluation_leaves_out_paragraphs_not_in_scope():
     counts = result.labels[0.3]["attribution"]
     assert (counts.suggested, counts.reference) == (0, 0)
     assert counts.precision is None and counts.recall is None
+
+
+def test_an_rt_page_with_footnoted_designations():
+    """The saved RT page of the web import tests (tests/data/pages), through the importer:
+    every asterisk points to its footnote line, and both lines are suggested whole."""
+    from tests.test_web_pages import page
+
+    doc = page("rt-footnotes.html")
+    found = [(s.paragraph, doc.paragraphs[s.paragraph][s.start:s.end], s.rule,
+              s.attributes["attached_to"])
+             for s in suggest(doc.paragraphs, doc.source) if s.label == "disclaimer"]
+    last = len(doc.paragraphs) - 1
+    assert found == [
+        (0, "*", "footnote-marker", "Islamic State"),
+        (1, "*", "footnote-marker", "Islamic State"),
+        (5, "**", "footnote-marker", "Hayat Tahrir al-Sham"),
+        (last - 1, doc.paragraphs[last - 1], "footnote", "Islamic State"),
+        (last, doc.paragraphs[last], "footnote", "Hayat Tahrir al-Sham")]
+    # the standfirst's cue closes its sentence: the whole sentence is the attribution
+    first = next(s for s in suggest(doc.paragraphs, doc.source)
+                 if s.paragraph == 0 and s.label == "attribution")
+    assert (first.rule, first.start) == ("reported-speech-after", 0)

@@ -83,10 +83,16 @@ def test_accept_makes_the_reviewers_span_with_its_origin(app, client, auth, doc)
             SuggestionDecision.decision, SuggestionDecision.rule,
             SuggestionDecision.annotation_id)).all()
     assert decisions == [("accepted", "quote-cue-after", span["id"])]
-    # editable as any span
+    # a note changes nothing of the suggestion: still accepted as it was
+    client.patch(f"/api/annotations/{span['id']}", headers=h, json={"note": "checked"})
+    with app.app_context():
+        assert db.session.scalar(select(SuggestionDecision.decision)) == "accepted"
+    # editable as any span; changed, the decision becomes "edited"
     changed = client.patch(f"/api/annotations/{span['id']}", headers=h,
                            json={"attributes": {"form": "mixed"}})
     assert changed.status_code == 200 and changed.get_json()["origin"] == span["origin"]
+    with app.app_context():
+        assert db.session.scalar(select(SuggestionDecision.decision)) == "edited"
 
 
 def test_accept_with_changes_is_logged_as_edited(app, client, auth, doc):

@@ -495,7 +495,8 @@ def _participle_cue(paragraph: Paragraph, tokens: list[Token], sentence_start: i
 
 
 _ADJUNCT_STARTS = words("in on at during to after before while when for with from "
-                            "last this yesterday today earlier later as")
+                        "last this yesterday today earlier later as ahead following shortly "
+                        "late early")
 
 
 def reported_speech_after(doc: Document, found: list[Candidate]) -> Iterator[Candidate]:
