@@ -78,15 +78,15 @@ def _table(model) -> Table:
     return table
 
 
-def fingerprint(project: Project) -> tuple:
-    """Changes whenever anything the report reads changes: per table of ``READS``, one
-    aggregate query over the project's rows (count, newest stamp, sum of the place
-    checksums)."""
+def fingerprint(project: Project, reads: Sequence[Read] = READS) -> tuple:
+    """Changes whenever anything the report reads changes: per table of ``reads`` (the
+    report's ``READS``, or another loader's), one aggregate query over the project's rows
+    (count, newest stamp, sum of the place checksums)."""
     labels = load_codebook(project.codebook).label_keys
     codes = {key: i for i, key in enumerate(labels, start=1)}
     in_project = select(Document.id).where(Document.project_id == project.id)
     parts: list[Any] = []
-    for read in READS:
+    for read in reads:
         if read.values:  # the project's own row, as the loader reads it: from the object
             parts.extend(json.dumps(getattr(project, name), sort_keys=True)
                          for name in read.values)
@@ -146,6 +146,8 @@ class ProjectData:
     gold_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # (R,) every span each reviewer stored in these documents, counted or not
     spans_stored: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # (D, R) the answers to the article-level questions of each submitted review, else None
+    answers: list[list[dict | None]] = field(default_factory=list)
 
     @property
     def n_docs(self) -> int:
@@ -224,10 +226,14 @@ def load_project_data(
                  [rev_index[u] for u in cols[2]]] = True
 
     submitted = np.zeros((len(doc_ids), n_rev), dtype=bool)
-    for doc_id, uid in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
-                                       where=dr.status == "submitted")):
+    answers: list[list[dict | None]] = [[None] * n_rev for _ in range(len(doc_ids))]
+    for doc_id, uid, stored in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
+                                               cast(dr.answers, Text),
+                                               where=dr.status == "submitted")):
         if uid in rev_index:
-            submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
+            row = np.searchsorted(doc_ids, doc_id)
+            submitted[row, rev_index[uid]] = True
+            answers[row][rev_index[uid]] = (json.loads(stored) if stored else None) or {}
 
     # The reviewed-paragraph rule of tokens.py (is_reviewed: marked done, or the document
     # submitted), on the whole (paragraphs, reviewers) matrix at once.
@@ -238,6 +244,7 @@ def load_project_data(
         slug=project.slug, labels=labels, attributes=attributes, reviewers=reviewer_names,
         doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
         par_len=par_len, text=SEPARATOR.join(texts), reviewed=reviewed, submitted=submitted,
+        answers=answers,
     )
     # Attributes as their stored JSON text, decoded below in one call for all kept spans.
     from_origin = None

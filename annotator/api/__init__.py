@@ -111,6 +111,7 @@ from . import (  # noqa: E402, F401
     exports,
     gold,
     layout,
+    ledger,
     openapi,
     projects,
     spans,

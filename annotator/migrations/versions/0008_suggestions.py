@@ -2,7 +2,7 @@
 project's suggestion settings
 
 Revision ID: 0008_suggestions
-Revises: 0006_answers
+Revises: 0007_ledger_aliases
 """
 import sqlalchemy as sa
 from alembic import op
@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision = '0008_suggestions'
-down_revision = '0006_answers'
+down_revision = '0007_ledger_aliases'
 branch_labels = None
 depends_on = None
 
