@@ -96,27 +96,28 @@ export function renderSuggestionList(listEl, emptyEl, countEl, suggestions, p, l
     rule.textContent = s.rule;
     choose.append(swatch, name, passage, rule);
     choose.addEventListener("click", () => onChoose(s.id));
-    const accept = document.createElement("button");
-    accept.type = "button";
-    accept.className = "small";
-    accept.dataset.action = "accept";
-    accept.textContent = "Accept";
-    accept.setAttribute("aria-label", `Accept the ${label ? label.name : s.label} suggestion`);
-    accept.addEventListener("click", () => onAccept(s.id));
-    const reject = document.createElement("button");
-    reject.type = "button";
-    reject.className = "small ghost";
-    reject.dataset.action = "reject";
-    reject.textContent = "Reject";
-    reject.setAttribute("aria-label", `Reject the ${label ? label.name : s.label} suggestion`);
-    reject.addEventListener("click", () => onReject(s.id));
+    const labelName = label ? label.name : s.label;
     const actions = document.createElement("span");
     actions.className = "suggestion-actions";
-    actions.append(accept, reject);
+    actions.append(actionButton("Accept", "small", `Accept the ${labelName} suggestion`,
+      () => onAccept(s.id)),
+    actionButton("Reject", "small ghost", `Reject the ${labelName} suggestion`,
+      () => onReject(s.id)));
     li.append(choose, actions);
     return li;
   });
   listEl.replaceChildren(...items);
   emptyEl.hidden = items.length > 0;
   countEl.textContent = suggestions.size ? `${suggestions.size} left` : "none left";
+}
+
+function actionButton(text, className, ariaLabel, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = className;
+  button.dataset.action = text.toLowerCase();
+  button.textContent = text;
+  button.setAttribute("aria-label", ariaLabel);
+  button.addEventListener("click", onClick);
+  return button;
 }
