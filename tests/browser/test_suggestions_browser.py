@@ -178,3 +178,11 @@ def test_project_page_shows_the_evaluation_and_the_decisions(page, live_server, 
     section.get_by_role("button", name="Save the suggestion settings").click()
     expect(page.locator(".flash-success")).to_contain_text("Suggestion settings saved")
     assert [s["rule"] for s in suggestions(api, doc)] == []  # accepted, rejected, turned off
+
+
+def test_annotate_page_with_suggestions_passes_axe(page, live_server, login, doc):
+    from tests.browser.test_accessibility import _audit
+
+    login(page)
+    found = _audit(page, f"{live_server.url}/documents/{doc}/annotate")
+    assert not found, "\n".join(found)
