@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, ledger, memory, soak
+from . import agreement, annotate_page, api, exports, imports, ledger, memory, soak, suggestions
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -29,6 +29,7 @@ BENCHMARKS: list[Benchmark] = [
     agreement.BENCHMARK,
     ledger.BENCHMARK,
     exports.BENCHMARK,
+    suggestions.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak
 ]
 

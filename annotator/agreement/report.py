@@ -292,10 +292,13 @@ def build_report(
     seed: int | None = None,
     document_ids: Sequence[int] | None = None,
     reviewers: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> dict:
     """The agreement report of INTERFACE.md for a project (optionally a subset of documents
-    and reviewers), with bootstrap intervals when ``bootstrap`` > 0."""
-    data = load_project_data(project, document_ids, reviewers)
+    and reviewers), with bootstrap intervals when ``bootstrap`` > 0. ``origin``
+    (``suggestion`` or ``hand``): only the spans accepted from suggestions, or only those
+    made by hand (docs/additions.md, "Suggestions")."""
+    data = load_project_data(project, document_ids, reviewers, origin)
     builder = ReportBuilder(data)
     builder.compute()
     sums, pairs = builder.sums, builder.pairs
@@ -339,6 +342,8 @@ def build_report(
         "questions": {key: questions.question_agreement(units, kind, choices)
                       for key, (kind, choices, units) in _question_units(project, data).items()},
     }
+    if origin is not None:
+        report["origin"] = origin
     if bootstrap and bootstrap > 0 and data.n_docs > 0:
         _add_intervals(report, builder, bootstrap, seed, project)
     return report
@@ -598,18 +603,20 @@ def cached_report(
     seed: int | None = None,
     document_ids: Sequence[int] | None = None,
     reviewers: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> dict:
     """The report, computed again only when the project's data changed since the last call
     with the same arguments (in this process)."""
     key = (project.id, bootstrap, seed,
            tuple(sorted(document_ids)) if document_ids is not None else None,
-           tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None)
+           tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None,
+           origin)
     current = fingerprint(project)  # every table the report reads (data.READS)
     hit = _CACHE.get(key)
     if hit is not None and hit[0] == current:
         return hit[1]
     report = build_report(project, bootstrap=bootstrap, seed=seed, document_ids=document_ids,
-                          reviewers=reviewers)
+                          reviewers=reviewers, origin=origin)
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[key] = (current, report)
