@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, memory, soak, suggestions
+from . import agreement, annotate_page, api, exports, imports, ledger, memory, soak, suggestions
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -27,6 +27,7 @@ BENCHMARKS: list[Benchmark] = [
     memory.BENCHMARK,
     annotate_page.BENCHMARK,
     agreement.BENCHMARK,
+    ledger.BENCHMARK,
     exports.BENCHMARK,
     suggestions.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak

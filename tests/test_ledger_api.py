@@ -272,3 +272,14 @@ def test_interval_alpha_equals_the_krippendorff_package(units):
         return
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
     assert ours == pytest.approx(expected, abs=1e-9)
+
+
+def test_spans_of_unfinished_reviews_never_count(client, auth, news, make_user):
+    """bob's in-progress review of the third document is no unit of the project ledger, and
+    its spans land in no other unit (whatever the reviewers' ids)."""
+    h = auth("root", role="admin")
+    body = client.get("/api/projects/news/ledger?spans=alice&top=0", headers=h).get_json()
+    assert body["documents"] == 2
+    assert body["totals"]["mentions"] == len(ALICE) - 1 + 1  # 4 of the first, 1 of the second
+    bob = client.get("/api/projects/news/ledger?spans=bob", headers=h).get_json()
+    assert bob["documents"] == 1 and bob["totals"]["mentions"] == 2

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..agreement.kernels import merge_intervals
 from .config import LedgerConfig
-from .keys import merge_within, resolve_alias, source_key
+from .keys import containers_of, merge_within, resolve_alias, source_key
 
 # The per-unit figures that are shares or indices (null where undefined), in the order the
 # interface lists them; ``COUNTS`` are whole numbers, always defined.
@@ -87,24 +87,40 @@ class SpanTable:
 
 
 class _Codes:
-    """Values coded by a fixed order (``order``), values outside it after them in the order
-    first seen; None and "" are -1."""
+    """Values coded by a fixed order (``order``), values outside it after them (sorted); None,
+    "" and anything not text are -1."""
 
     def __init__(self, order: Sequence[str] = ()):
         self.values = list(order)
         self.index = {v: i for i, v in enumerate(self.values)}
 
     def code(self, values: Sequence[Any]) -> np.ndarray:
+        try:
+            seen = set(values)
+        except TypeError:  # a list or an object where a choice should be: by value
+            seen = None
+        if seen is None:
+            return self._code_slowly(values)
+        for v in sorted((v for v in seen if isinstance(v, str) and v), key=str):
+            if v not in self.index:
+                self.index[v] = len(self.values)
+                self.values.append(v)
+        lookup = dict(self.index)
+        for v in seen:
+            if not (isinstance(v, str) and v):
+                lookup[v] = -1
+        return np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
+
+    def _code_slowly(self, values: Sequence[Any]) -> np.ndarray:
         out = np.empty(len(values), dtype=np.int64)
-        index, known = self.index, self.values
         for i, v in enumerate(values):
             if v is None or v == "" or not isinstance(v, str):
                 out[i] = -1
                 continue
-            c = index.get(v)
+            c = self.index.get(v)
             if c is None:
-                c = index[v] = len(known)
-                known.append(v)
+                c = self.index[v] = len(self.values)
+                self.values.append(v)
             out[i] = c
         return out
 
@@ -259,11 +275,11 @@ def compute(table: SpanTable, config: LedgerConfig,
         has_name = np.array([bool(n) for n in names], dtype=bool)
         is_attr = kind is config.attribution
         if is_attr:
-            named_values = _attribute(a, kind.named)
-            named = np.array([v == config.named_value if isinstance(v, str) and v else
-                              bool(n) and t != config.anonymous
-                              for v, n, t in zip(named_values, names, type_values, strict=True)],
-                             dtype=bool)
+            # "named" as stored; where it is empty, a name of a type other than anonymous
+            named_code = _Codes((config.named_value,)).code(_attribute(a, kind.named))
+            anonymous = types.index.get(config.anonymous, -2)
+            named = np.where(named_code >= 0, named_code == 0,
+                             has_name & (type_code != anonymous))
         else:
             named = has_name
         parts["index"].append(idx)
@@ -292,20 +308,38 @@ def compute(table: SpanTable, config: LedgerConfig,
     m_pos_end = table.offset[m_idx] + m_end
     n_m = m_idx.size
 
-    # --- source keys: aliases first, then merging within each unit
-    m_keys = [resolve_alias(source_key(n), aliases) if n else "" for n in m_names]
-    by_unit: dict[int, set[str]] = {}
-    for u, k in zip(m_unit.tolist(), m_keys, strict=True):
-        if k:
-            by_unit.setdefault(u, set()).add(k)
-    merged = {u: merge_within(keys) for u, keys in by_unit.items()}
-    m_keys = [merged[u][k] if k else "" for u, k in zip(m_unit.tolist(), m_keys, strict=True)]
-    distinct = sorted(set(m_keys) - {""})
+    # --- source keys: aliases first, then merging within each unit. Names repeat: each
+    # distinct name is keyed once; only the units holding a key that lies in a longer key
+    # (``containers``) are looked at one by one.
+    key_of = {n: resolve_alias(source_key(n), aliases) for n in set(m_names) if n}
+    key_of[""] = ""
+    distinct = sorted(set(key_of.values()) - {""})
     key_code = {k: i for i, k in enumerate(distinct)}
     n_keys = len(distinct)
+    code_of = {n: key_code[k] if k else -1 for n, k in key_of.items()}
+    m_code = np.fromiter(map(code_of.__getitem__, m_names), dtype=np.int64, count=n_m)
+    containers = containers_of(distinct)
+    if containers:
+        inside = np.zeros(n_keys, dtype=bool)
+        inside[[key_code[k] for k in containers]] = True
+        named = m_code >= 0
+        pairs = np.unique(m_unit[named] * max(n_keys, 1) + m_code[named])
+        pair_unit, pair_code = pairs // max(n_keys, 1), pairs % max(n_keys, 1)
+        starts = np.searchsorted(pair_unit, np.unique(pair_unit[inside[pair_code]]))
+        ends = np.searchsorted(pair_unit, pair_unit[starts], side="right")
+        remap = {}  # (unit, code) -> code
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            u = int(pair_unit[a])
+            merged = merge_within([distinct[c] for c in pair_code[a:b].tolist()], containers)
+            for key, target in merged.items():
+                if key != target:
+                    remap[u * n_keys + key_code[key]] = key_code[target]
+        if remap:
+            flat = m_unit * max(n_keys, 1) + m_code
+            moved = named & np.isin(flat, np.fromiter(remap, np.int64, len(remap)))
+            m_code[moved] = [remap[x] for x in flat[moved].tolist()]
     # a source: (unit, key); a mention without a name is a source of its own
-    code = np.array([key_code[k] if k else n_keys + i for i, k in enumerate(m_keys)],
-                    dtype=np.int64)
+    code = np.where(m_code >= 0, m_code, n_keys + np.arange(n_m))
     composite = m_unit * (n_keys + n_m + 1) + code
     uniq, m_src = np.unique(composite, return_inverse=True) if n_m else (_i64([]), _i64([]))
     m_src = m_src.reshape(-1)

@@ -119,6 +119,23 @@ def load_answers(data: LedgerData, units: Sequence[int]) -> list[dict[str, Any]]
     return out
 
 
+def raw_rows(query) -> list[tuple]:
+    """The rows of a Core query as the driver returns them (tuples), without SQLAlchemy's
+    per-row work: for the large reads of plain numbers and text (the spans), where building
+    row objects costs more than the query."""
+    connection = db.session.connection()
+    compiled = query.compile(dialect=connection.dialect,
+                             compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args = tuple(params[name] for name in compiled.positiontup) if compiled.positional \
+        else params
+    result = connection.exec_driver_sql(compiled.string, args)  # (events still see it)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def load_aliases(project_id: int) -> dict[str, str]:
     a = _table(LedgerAlias).c
     return dict(db.session.execute(
@@ -170,27 +187,29 @@ def load_ledger_data(
     if gold:
         if finished_only:
             gold_docs = db.session.scalars(rows_of(g_, g.document_id).distinct()).all()
-            unit_keys += [(int(np.searchsorted(doc_ids, i)), 0) for i in gold_docs]
+            unit_keys += [(i, 0) for i in np.searchsorted(doc_ids, gold_docs).tolist()]
         else:
             unit_keys += [(i, 0) for i in range(len(doc_ids))]
         if labels:
-            span_rows += execute(rows_of(
+            span_rows += raw_rows(rows_of(
                 g_, g.document_id, literal(0), g.id, g.paragraph_index,
                 g.start, g.end, g.label, cast(g.attributes, Text),
-                where=g.label.in_(labels))).all()
+                where=g.label.in_(labels)))
     names: dict[int, str] = {}
     if reviewer_ids is None or reviewer_ids:
         chosen = True if reviewer_ids is None else dr.reviewer_id.in_(list(reviewer_ids))
         if finished_only:
             pairs = execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
                                     where=(dr.status == "submitted") & chosen)).all()
-            unit_keys += [(int(np.searchsorted(doc_ids, doc)), rid) for doc, rid in pairs]
-            on = a.reviewer_id == dr.reviewer_id
-            query = select(a.document_id, a.reviewer_id, a.id, a.paragraph_index, a.start,
-                           a.end, a.label, cast(a.attributes, Text)).select_from(
-                a_.join(d_, d.id == a.document_id).join(
-                    dr_, (dr.document_id == a.document_id) & on)
-            ).where(in_docs, dr.status == "submitted", chosen, a.label.in_(labels))
+            if pairs:
+                docs = np.searchsorted(doc_ids, [doc for doc, _ in pairs]).tolist()
+                unit_keys += list(zip(docs, (rid for _, rid in pairs), strict=True))
+            # every span of the chosen reviewers: those of unfinished reviews are no unit's,
+            # and left out below (cheaper than joining the reviews in the query)
+            query = rows_of(a_, a.document_id, a.reviewer_id, a.id, a.paragraph_index,
+                            a.start, a.end, a.label, cast(a.attributes, Text),
+                            where=a.label.in_(labels) if reviewer_ids is None
+                            else a.label.in_(labels) & a.reviewer_id.in_(list(reviewer_ids)))
         else:
             wanted = list(reviewer_ids)
             unit_keys += [(i, rid) for i in range(len(doc_ids)) for rid in wanted]
@@ -198,21 +217,25 @@ def load_ledger_data(
                             a.end, a.label, cast(a.attributes, Text),
                             where=a.reviewer_id.in_(wanted) & a.label.in_(labels))
         if labels:
-            span_rows += execute(query).all()
+            span_rows += raw_rows(query)
         ids = {rid for _, rid in unit_keys if rid}
         if ids:
             names = dict(execute(select(u.id, u.username).where(u.id.in_(ids))).all())
     unit_keys = sorted(set(unit_keys))
-    unit_index = {key: i for i, key in enumerate(unit_keys)}
     unit_doc = np.array([k[0] for k in unit_keys], dtype=np.int64)
 
     # the spans, laid out by unit
     if span_rows:
         cols = list(zip(*span_rows, strict=True))
         doc = np.searchsorted(doc_ids, np.asarray(cols[0], dtype=np.int64))
-        unit = np.array([unit_index.get(k, -1) for k in zip(doc.tolist(), cols[1],
-                                                            strict=True)], dtype=np.int64)
-        keep = unit >= 0
+        # each span's unit: (document, set) looked up among the sorted units' composite keys
+        span_set = np.asarray(cols[1], dtype=np.int64)
+        width = max([rid for _, rid in unit_keys] + [int(span_set.max()), 0]) + 1
+        composite = np.array([d * width + rid for d, rid in unit_keys], dtype=np.int64)
+        wanted = doc * width + span_set
+        unit = np.searchsorted(composite, wanted)
+        keep = unit < composite.size
+        keep[keep] = composite[unit[keep]] == wanted[keep]
         par = np.asarray(cols[3], dtype=np.int64)
         offset = par_offset[doc_first[doc] + par]
         attrs = [x or {} for x in json.loads("[" + ",".join(t or "{}" for t in cols[7]) + "]")]

@@ -49,22 +49,45 @@ def resolve_alias(key: str, aliases: Mapping[str, str]) -> str:
     return key
 
 
-def merge_within(keys: Iterable[str]) -> dict[str, str]:
-    """For the distinct non-empty keys of one document: each key's source key (itself, or the
-    longer key whose source it is)."""
-    keys = sorted(set(keys) - {""}, key=lambda k: (-len(k), k))
-    if len(keys) < 2:
-        return {k: k for k in keys}
+def containers_of(keys: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """For distinct non-empty keys: each key's longer keys holding all its words (only keys
+    that have some). A property of the keys alone, found once for all documents."""
+    keys = set(keys) - {""}
     words = {k: frozenset(k.split()) for k in keys}
-    by_word: dict[str, list[str]] = {}
-    resolved: dict[str, str] = {}
-    for key in keys:  # longest first: every longer key is resolved before a shorter one
-        own = words[key]
-        # the longer keys holding all its words: those holding its first word, checked
-        candidates = by_word.get(next(iter(own)), ()) if own else ()
-        targets = {resolved[other] for other in candidates
-                   if len(other) > len(key) and own <= words[other]}
-        resolved[key] = targets.pop() if len(targets) == 1 else key
+    by_word: dict[str, set[str]] = {}
+    for key, own in words.items():
         for word in own:
-            by_word.setdefault(word, []).append(key)
+            by_word.setdefault(word, set()).add(key)
+    found: dict[str, tuple[str, ...]] = {}
+    for key, own in words.items():
+        if not own:
+            continue
+        # the keys holding its rarest word, then checked
+        candidates = min((by_word[w] for w in own), key=len)
+        longer = tuple(sorted(other for other in candidates
+                              if len(other) > len(key) and own <= words[other]))
+        if longer:
+            found[key] = longer
+    return found
+
+
+def merge_within(keys: Iterable[str], containers: Mapping[str, tuple[str, ...]] | None = None
+                 ) -> dict[str, str]:
+    """For the distinct non-empty keys of one document: each key's source key (itself, or the
+    longer key whose source it is). ``containers``: ``containers_of`` over these keys or more
+    (computed here when not given)."""
+    keys = set(keys) - {""}
+    if containers is None:
+        containers = containers_of(keys)
+    resolved: dict[str, str] = {}
+
+    def resolve(key: str) -> str:
+        if key not in resolved:
+            longer = [other for other in containers.get(key, ()) if other in keys]
+            targets = {resolve(other) for other in longer}  # longer keys first
+            resolved[key] = targets.pop() if len(targets) == 1 else key
+        return resolved[key]
+
+    for key in keys:
+        resolve(key)
     return resolved

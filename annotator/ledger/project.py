@@ -58,6 +58,8 @@ def interval_alpha(unit: np.ndarray, value: np.ndarray) -> dict[str, Any]:
     units = int((m >= 2).sum())
     if n < 2:
         return {"alpha": None, "units": units, "values": int(n)}
+    if value.min() == value.max():  # no variation: undefined
+        return {"alpha": None, "units": units, "values": int(n)}
     # centred on the mean: the same sums, without the cancellation of large squares
     value = value - value.mean()
     s1 = np.bincount(inverse, weights=value, minlength=m.size)
@@ -65,7 +67,7 @@ def interval_alpha(unit: np.ndarray, value: np.ndarray) -> dict[str, Any]:
     ok = m >= 2
     observed = (2 * (m[ok] * s2[ok] - s1[ok] ** 2) / (m[ok] - 1)).sum() / n
     expected = 2 * (n * (value * value).sum() - value.sum() ** 2) / (n * (n - 1))
-    if expected <= 1e-12 * max(1.0, float((value * value).sum())):
+    if expected <= 0:
         return {"alpha": None, "units": units, "values": int(n)}
     return {"alpha": float(1 - observed / expected), "units": units, "values": int(n)}
 
