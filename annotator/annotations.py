@@ -143,7 +143,7 @@ _PAGE_SPANS = (
     select(_annotations.c.id, _annotations.c.paragraph_index, _annotations.c.start,
            _annotations.c.end, _annotations.c.label,
            cast(_annotations.c.attributes, Text).label("attributes"), _annotations.c.note,
-           _annotations.c.client_id)
+           _annotations.c.client_id, _annotations.c.origin)
     .where(_annotations.c.document_id == _DOCUMENT_ID,
            _annotations.c.reviewer_id == bindparam("b_owner_id"))
     .order_by(*_SPAN_ORDER)
@@ -320,6 +320,9 @@ def list_annotations(document: Document | int, user: User,
     return [span_body(row, row.text, owner_name) for row in rows if row.id is not None]
 
 
+_ORIGIN = ',"origin":'  # only on spans accepted from a suggestion
+
+
 def page_spans_json(document_id: int, reviewer_id: int) -> str:
     """The reviewer's spans as a JSON array, in the compact form the annotate page needs.
 
@@ -333,8 +336,9 @@ def page_spans_json(document_id: int, reviewer_id: int) -> str:
     items = [
         f'{{"id":{id_},"paragraph":{paragraph},"start":{start},"end":{end},'
         f'"label":{quote(label)},"attributes":{attributes if attributes else "{}"},'
-        f'"note":{quote(note or "")},"client_id":{quote(client_id) if client_id else "null"}}}'
-        for id_, paragraph, start, end, label, attributes, note, client_id in rows
+        f'"note":{quote(note or "")},"client_id":{quote(client_id) if client_id else "null"}'
+        f'{_ORIGIN + quote(origin) if origin else ""}}}'
+        for id_, paragraph, start, end, label, attributes, note, client_id, origin in rows
     ]
     return "[" + ",".join(items) + "]"
 

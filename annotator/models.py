@@ -385,9 +385,6 @@ class GoldRejection(_SpanPlace, db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-SUGGESTION_DECISIONS = ("accepted", "edited", "rejected")
-
-
 class SuggestionDecision(db.Model):
     """What a reviewer did with a suggestion (annotator/suggestions/store.py): accepted it as
     it was, accepted it changed (edited), or rejected it; one row per reviewer, document and

@@ -50,10 +50,6 @@ class Token:
         first = text[0]
         self.is_word = first.isalnum() or first == "_"
 
-    @property
-    def is_capitalised(self) -> bool:
-        return self.text[0].isupper()
-
     def __repr__(self) -> str:
         return f"Token({self.text!r}, {self.start}, {self.end})"
 

@@ -80,6 +80,8 @@ def test_suggestions_drawn_apart_accepted_and_rejected_by_keys(page, live_server
     expect(paragraph(page, 0).locator("mark.suggestion")).to_have_count(0)
     expect(paragraph(page, 0).locator(f'mark[data-annotation-id="{stored[0]["id"]}"]')) \
         .to_have_count(1)
+    # the span list says where the span came from
+    expect(page.locator("#span-list .span-origin")).to_have_text("suggested: quote-cue-after")
 
     # n: to the next suggestion (paragraph 2), x rejects it
     page.keyboard.press("n")
@@ -104,6 +106,8 @@ def test_suggestions_drawn_apart_accepted_and_rejected_by_keys(page, live_server
     expect(page.locator("#annotate")).to_have_attribute("data-ready", "true", timeout=20000)
     expect(page.locator("mark.suggestion")).to_have_count(0)
     assert len(api.spans(doc)) == 1
+    paragraph(page, 0).click()
+    expect(page.locator("#span-list .span-origin")).to_have_text("suggested: quote-cue-after")
 
 
 def test_accept_while_the_server_is_away_goes_through_the_queue(page, live_server, login, doc,

@@ -115,7 +115,8 @@ function fromServer(list) {
   for (const s of list) {
     const key = keyOf(s);
     addSpan({ key, id: s.id, paragraph: s.paragraph, start: s.start, end: s.end,
-      label: s.label, attributes: s.attributes || {}, note: s.note || "" });
+      label: s.label, attributes: s.attributes || {}, note: s.note || "",
+      origin: s.origin || null });
     if (queue) queue.rememberId(key, s.id);
   }
 }
@@ -229,6 +230,13 @@ function updateSidebar() {
     const attrs = document.createElement("span");
     attrs.className = "span-attrs";
     attrs.textContent = spanSummary(span);
+    if (span.origin) {
+      // accepted from a rule's suggestion (annotator/suggestions/)
+      const origin = document.createElement("span");
+      origin.className = "span-origin";
+      origin.textContent = `suggested: ${span.origin.replace(/^suggestion:/, "")}`;
+      attrs.append(" · ", origin);
+    }
     button.append(swatch, name, text, attrs);
     const li = document.createElement("li");
     li.append(button);
@@ -675,7 +683,7 @@ function acceptSuggestion(id = null) {
     attributes: copy(s.attributes) || {} };
   const wasCurrent = suggestions.currentId === s.id || !suggestions.currentId;
   suggestions.remove(s.id);
-  addSpan({ key, id: null, note: "", ...span });
+  addSpan({ key, id: null, note: "", origin: `suggestion:${s.rule}`, ...span });
   render(s.paragraph);
   updateSidebar();
   queue.accept(key, s.id, span);
