@@ -6,6 +6,7 @@ import gc
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
 from flask import Flask, current_app
@@ -83,9 +84,12 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
     allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
 
-    Each row gives the ``columns`` in order, as the driver takes them: nothing is processed
-    per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``). Columns left
-    out are NULL (or their server default); the models' Python-side defaults do not apply.
+    ``rows`` may be a stream (an iterator): on PostgreSQL one COPY takes it all as it comes, the
+    server writing rows while the caller makes the next ones; on SQLite it is inserted a batch
+    at a time. Each row gives the ``columns`` in order, as the driver takes them: nothing is
+    processed per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``).
+    Columns left out are NULL (or their server default); the models' Python-side defaults do
+    not apply.
     """
     connection = db.session.connection()
     quote = connection.dialect.identifier_preparer.quote
@@ -100,8 +104,16 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})",
-                               rows if isinstance(rows, list) else list(rows))
+    statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
+    if isinstance(rows, list):
+        connection.exec_driver_sql(statement, rows)
+        return
+    rows = iter(rows)  # a stream: a batch at a time, so that memory holds one batch
+    while batch := list(islice(rows, SQLITE_BATCH)):
+        connection.exec_driver_sql(statement, batch)
+
+
+SQLITE_BATCH = 5000  # rows per executemany of a stream
 
 
 # The tables a bulk write grows, and the columns their queries select rows by: the statistics

@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, memory, soak
+from . import agreement, annotate_page, api, exports, imports, instance, memory, soak
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -28,6 +28,7 @@ BENCHMARKS: list[Benchmark] = [
     annotate_page.BENCHMARK,
     agreement.BENCHMARK,
     exports.BENCHMARK,
+    instance.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak
 ]
 
