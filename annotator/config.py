@@ -67,6 +67,11 @@ IMPORT_URL_ALLOW: list[str] = []
 # no limit: annotator import SLUG --urls FILE).
 IMPORT_URL_MAX_PER_UPLOAD = 20
 
+# Derived data kept in the database for every worker (annotator.cache: agreement reports, the
+# source ledger): at most so many entries, and so many bytes of compressed values, in all.
+CACHE_MAX_ENTRIES = 64
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 

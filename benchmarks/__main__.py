@@ -17,7 +17,17 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, instance, memory, soak
+from . import (
+    agreement,
+    annotate_page,
+    api,
+    exports,
+    imports,
+    instance,
+    memory,
+    server,
+    soak,
+)
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -29,6 +39,7 @@ BENCHMARKS: list[Benchmark] = [
     agreement.BENCHMARK,
     exports.BENCHMARK,
     instance.BENCHMARK,
+    server.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak
 ]
 
