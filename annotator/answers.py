@@ -96,6 +96,16 @@ def reviewers_answers(document: Document) -> dict[str, dict]:
             for name, answers, status in rows}
 
 
+def adjudication(document: Document) -> dict:
+    """What the adjudication of the answers shows: the gold answers, what the submitted
+    reviewers' answers propose, and every reviewer's answers."""
+    reviewers = reviewers_answers(document)
+    submitted = [r["answers"] for r in reviewers.values() if r["status"] == "submitted"]
+    return {"gold": list_gold_answers(document),
+            "proposals": propose(load_codebook(document.project.codebook), submitted),
+            "reviewers": reviewers}
+
+
 def propose(codebook: Codebook, submitted: list[dict]) -> dict[str, dict]:
     """What the submitted reviewers' answers propose per question: the majority (more than
     half of those who answered) for choices, booleans and sets, the median for an ordinal

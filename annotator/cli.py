@@ -314,6 +314,40 @@ def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> 
         click.echo(report_text(report), nl=False)
 
 
+@click.command("ledger")
+@click.argument("slug")
+@click.option("--spans", default="gold", show_default=True, metavar="gold|NAME",
+              help="Gold, or the submitted documents of one reviewer.")
+@click.option("--by", type=click.Choice(["source", "month"]),
+              help="Group the documents by outlet or by publication month.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text",
+              show_default=True,
+              help="csv: one row per document (with --by: one row per group).")
+@click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0,
+              help="Resamples of documents for 95 % intervals of the means.")
+@click.option("--seed", type=int, help="Seed of the resampling.")
+@with_appcontext
+def ledger_command(slug: str, spans: str, by: str | None, fmt: str, bootstrap: int,
+                   seed: int | None) -> None:
+    """The source ledger of a project (INTERFACE.md, "Source ledger")."""
+    from .ledger.formats import documents_csv, groups_csv, ledger_json, ledger_text
+    from .ledger.project import build_project_ledger
+
+    project = _project(slug)
+    user_id = None
+    if spans != "gold":
+        user = _user(spans)
+        spans, user_id = user.username, user.id
+    ledger = build_project_ledger(project, spans=spans, spans_user_id=user_id, by=by,
+                                  bootstrap=bootstrap, seed=seed, top=None)
+    if fmt == "json":
+        click.echo(ledger_json(ledger), nl=False)
+    elif fmt == "csv":
+        click.echo(groups_csv(ledger) if by else documents_csv(ledger), nl=False)
+    else:
+        click.echo(ledger_text(ledger), nl=False)
+
+
 @click.command("export")
 @click.argument("slug")
 @click.option("--format", "fmt",
@@ -427,7 +461,8 @@ class MigrationCommands(click.Group):
 def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
                     tokens_command, revoke_token_command, create_project_command,
-                    import_command, demo_command, agreement_command, export_command,
+                    import_command, demo_command, agreement_command, ledger_command,
+                    export_command,
                     dump_command, load_command, backup_command, MigrationCommands(app)):
         app.cli.add_command(command)
 

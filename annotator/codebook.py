@@ -237,7 +237,8 @@ def validate_codebook(data: Any) -> dict[str, Any]:
         _fail('it must be an object with a list "labels".')
     if not data["labels"]:
         _fail("it has no labels.")
-    unknown_top = set(data) - {"labels", "name", "description", "version", "questions"}
+    unknown_top = set(data) - {"labels", "name", "description", "version", "questions",
+                              "ledger"}
     if unknown_top:
         _fail(f"unknown key {sorted(unknown_top)[0]!r} at the top level.")
     labels, keys, hotkeys = [], set(), {}
@@ -333,6 +334,10 @@ def validate_codebook(data: Any) -> dict[str, Any]:
     result = {"labels": labels}
     if "questions" in data:
         result["questions"] = _validate_questions(data["questions"], set(keys))
+    if "ledger" in data:
+        from .ledger.config import validate_ledger
+
+        result["ledger"] = validate_ledger(data["ledger"], {item["key"]: item for item in labels})
     for extra in ("name", "description", "version"):
         if extra in data:
             result[extra] = data[extra]

@@ -22,7 +22,15 @@ from .codebook import Codebook, Label
 from .colours import colour_problems
 from .errors import Conflict, Invalid
 from .extensions import db
-from .models import Annotation, Document, GoldRejection, GoldSpan, Project
+from .models import (
+    Annotation,
+    Document,
+    DocumentReview,
+    GoldAnswer,
+    GoldRejection,
+    GoldSpan,
+    Project,
+)
 
 KINDS = ((Annotation, "spans"), (GoldSpan, "gold"))  # stored spans, and the count's name
 RENAME_BATCH = 500  # spans rewritten per UPDATE when attribute keys or choices are renamed
@@ -328,6 +336,50 @@ def codebook_orphans(project: Project, codebook: Any, renames: Renames | None = 
                  for (label, key), counts in sorted(lost_attributes.items())]
     problems += [(choice_in_use if removed else value_unfit)(label, key, json.loads(value), counts)
                  for (label, key, value, removed), counts in sorted(lost_values.items())]
+    return problems + answer_orphans(project, new)
+
+
+def stored_answers(project: Project) -> Iterator[tuple[str, str, Any]]:
+    """``(kind, question, value)`` for every stored answer of the project: the reviewers'
+    ("answer") and the gold ones ("gold answer")."""
+    in_project = select(Document.id).where(Document.project_id == project.id)
+    for (answers,) in db.session.execute(
+            select(DocumentReview.answers).where(DocumentReview.document_id.in_(in_project))):
+        for question, value in (answers or {}).items():
+            yield "answer", question, value
+    for question, value in db.session.execute(
+            select(GoldAnswer.question, GoldAnswer.value)
+            .where(GoldAnswer.document_id.in_(in_project))):
+        yield "gold answer", question, value
+
+
+def answer_orphans(project: Project, new: Codebook) -> list[str]:
+    """The article-level questions (and their choices) that stored answers use but the new
+    codebook lacks or no longer accepts, with the number of answers."""
+    lost_questions: dict[str, Counter] = {}
+    lost_values: dict[tuple[str, str], Counter] = {}
+    for kind, key, value in stored_answers(project):
+        question = new.questions.get(key)
+        if question is None:
+            lost_questions.setdefault(key, Counter())[kind] += 1
+            continue
+        try:
+            question.clean(value)
+        except Invalid:
+            bad = [v for v in _values(value) if v not in question.choices] \
+                if question.choices else [value]
+            for item in bad or [value]:
+                lost_values.setdefault((key, json.dumps(item, ensure_ascii=False)),
+                                       Counter())[kind] += 1
+
+    def counted(counts: Counter) -> str:
+        return " and ".join(f"{n} {kind}{'' if n == 1 else 's'}"
+                            for kind, n in sorted(counts.items()))
+
+    problems = [f"the question '{key}' has {counted(counts)}"
+                for key, counts in sorted(lost_questions.items())]
+    problems += [f"the answer {json.loads(value)!r} to question '{key}' is stored "
+                 f"({counted(counts)})" for (key, value), counts in sorted(lost_values.items())]
     return problems
 
 
@@ -346,5 +398,6 @@ def check_codebook_change(project: Project, data: dict, renames: Renames | None 
             raise Invalid(f"Codebook: label '{label['key']}': {problems[0]}", "codebook")
     problems = codebook_orphans(project, data, renames)
     if problems:
-        raise Conflict("The new codebook would orphan stored spans: " + "; ".join(problems)
+        raise Conflict("The new codebook would orphan stored spans or answers: "
+                       + "; ".join(problems)
                        + ". Renaming is fine.", "codebook")

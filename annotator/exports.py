@@ -684,7 +684,7 @@ def write_answers_csv(project: Project, options: ExportOptions) -> Iterator[str]
             if value is None:
                 out.append("")
             elif isinstance(value, list):
-                out.append("|".join(value))
+                out.append(guard("|".join(value)))
             elif isinstance(value, bool):
                 out.append("true" if value else "false")
             else:

@@ -7,7 +7,11 @@ Every change of the gold goes through this module and needs an admin. One write 
 - a gold span a person deletes, moves or relabels is remembered as *rejected* at its old place
   and label (``_reject``): auto gold does not propose it again (``run_auto_gold``);
 - one document has one gold span per paragraph, label, start and end (a unique constraint;
-  ``_refuse_duplicate`` answers 409 first, naming the span in the way).
+  ``_refuse_duplicate`` answers 409 first, naming the span in the way);
+- an adjudicator may also reject a reviewer's span that is not gold (``reject_span``): its
+  place and label are remembered as rejected through the same ``_reject_place``, and lifting
+  the rejection (``lift_rejection``) undoes it;
+- a paragraph is marked adjudicated (``mark_adjudicated``: who and when), or unmarked.
 
 Writes of one document are serialised (``_lock``). Provenance: ``unanimous`` and ``majority``
 for auto gold (recomputed when it runs again), ``adjudicated:NAME`` for a person's gold, or
@@ -17,6 +21,7 @@ in ``adjudication``, which only reads.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +36,16 @@ from .codebook import Codebook, load_codebook
 from .database import insert_ignoring_conflicts
 from .errors import BadRequest, Conflict, Invalid, NotFound
 from .extensions import db
-from .models import Annotation, Document, GoldRejection, GoldSpan, Paragraph, User, utcnow
+from .models import (
+    AdjudicatedParagraph,
+    Annotation,
+    Document,
+    GoldRejection,
+    GoldSpan,
+    Paragraph,
+    User,
+    utcnow,
+)
 from .spans import (
     MAX_INT,
     check_offsets,
@@ -98,12 +112,54 @@ def gold_span_counts(project_id: int) -> dict[int, int]:
 
 def adjudicated_paragraph_counts(project_id: int) -> dict[int, int]:
     """Paragraphs marked adjudicated per document of a project (documents with none left
-    out), for the team dashboard's gold column.
+    out), for the team dashboard's gold column and the project's adjudication list."""
+    return dict(db.session.execute(
+        select(AdjudicatedParagraph.document_id, func.count())
+        .join(Document, Document.id == AdjudicatedParagraph.document_id)
+        .where(Document.project_id == project_id)
+        .group_by(AdjudicatedParagraph.document_id)).all())
 
-    Until marking a paragraph adjudicated exists (issue #12, item 11), no paragraph is: the
-    adjudication work replaces this body with its count, and the dashboard follows.
-    """
-    return {}
+
+def list_rejections(document: Document) -> list[dict]:
+    """The places and labels rejected in the document (by deleting, moving or relabelling
+    gold there, or by rejecting a reviewer's span), with who rejected each and when."""
+    texts = paragraph_texts(document.id)
+    rows = db.session.execute(
+        select(GoldRejection, User.username)
+        .outerjoin(User, User.id == GoldRejection.rejected_by_id)
+        .where(GoldRejection.document_id == document.id)
+        .order_by(GoldRejection.paragraph_index, GoldRejection.start, GoldRejection.end,
+                  GoldRejection.label))
+    return [_rejection_dict(r, name, texts[r.paragraph_index]) for r, name in rows]
+
+
+def _rejection_dict(rejection: GoldRejection, rejected_by: str | None, text: str) -> dict:
+    return {"id": rejection.id, "paragraph": rejection.paragraph_index,
+            "start": rejection.start, "end": rejection.end, "label": rejection.label,
+            "text": text[rejection.start:rejection.end], "rejected_by": rejected_by,
+            "created_at": _when(rejection.created_at)}
+
+
+def _when(moment) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def adjudication_state(document: Document) -> dict:
+    """The paragraphs marked adjudicated: ``{"paragraphs": N (of the document),
+    "adjudicated": [{"paragraph", "by", "at"}]}``, by paragraph."""
+    rows = db.session.execute(
+        select(AdjudicatedParagraph.paragraph_index, User.username,
+               AdjudicatedParagraph.created_at)
+        .outerjoin(User, User.id == AdjudicatedParagraph.adjudicated_by_id)
+        .where(AdjudicatedParagraph.document_id == document.id)
+        .order_by(AdjudicatedParagraph.paragraph_index))
+    return {"paragraphs": document.paragraph_count,
+            "adjudicated": [{"paragraph": index, "by": name, "at": _when(at)}
+                            for index, name, at in rows]}
 
 
 def _find_gold(document_id: int, paragraph: int, label: str, start: int, end: int
@@ -147,9 +203,23 @@ def _add(document_id: int, paragraph: int, start: int, end: int, label: str,
 
 def _reject(gold: GoldSpan, user: User) -> None:
     """Remember the gold span's place and label as rejected (once)."""
+    _reject_place(gold.document_id, gold.paragraph_index, gold.label, gold.start, gold.end,
+                  user)
+
+
+def _reject_place(document_id: int, paragraph: int, label: str, start: int, end: int,
+                  user: User) -> bool:
+    """Remember a place and label as rejected; False when it was already (the caller holds
+    the document's lock)."""
+    if db.session.scalar(select(GoldRejection.id).where(
+            GoldRejection.document_id == document_id, GoldRejection.paragraph_index == paragraph,
+            GoldRejection.label == label, GoldRejection.start == start,
+            GoldRejection.end == end)) is not None:
+        return False
     db.session.execute(insert_ignoring_conflicts(GoldRejection).values(
-        document_id=gold.document_id, paragraph_index=gold.paragraph_index, label=gold.label,
-        start=gold.start, end=gold.end, rejected_by_id=user.id, created_at=utcnow()))
+        document_id=document_id, paragraph_index=paragraph, label=label, start=start,
+        end=end, rejected_by_id=user.id, created_at=utcnow()))
+    return True
 
 
 def _forget_rejection(document_id: int, paragraph: int, label: str, start: int, end: int
@@ -165,7 +235,8 @@ def _refuse_duplicate(document_id: int, paragraph: int, label: str, start: int, 
     other = _find_gold(document_id, paragraph, label, start, end)
     if other is not None and other.id != own_id:
         raise Conflict(f"Gold span {other.id} already has label '{label}' at {start}-{end} in "
-                       f"paragraph {paragraph}; edit that one instead.", "start")
+                       f"paragraph {paragraph}; edit that one instead.", "start",
+                       existing=other.id)
 
 
 def _own_gold(gold_id: int, user: User) -> GoldSpan:
@@ -301,6 +372,93 @@ def _replacement(document: Document, codebook: Codebook, texts: Sequence[str], i
         "note": clean_note(item.get("note"), where),
         "provenance": clean_provenance(item.get("provenance") or adjudicated(user), where),
     }
+
+
+# --- rejecting reviewers' spans ----------------------------------------------------------------
+
+REJECT_FIELDS = {"annotation_id", "paragraph", "label", "start", "end"}
+
+
+def reject_span(document: Document, payload: Any, user: User) -> tuple[dict, bool]:
+    """Reject a reviewer's span explicitly: its place and label are remembered as rejected
+    (``_reject_place``, as when gold there is deleted), so the page shows it rejected and auto
+    gold does not propose it. The body names the span, ``{"annotation_id": ID}``, or its
+    place, ``{"paragraph", "label", "start", "end"}``. Gold at that place and label is refused
+    (409, naming it): deleting that gold span rejects its place. Returns (the rejection,
+    created); rejecting again changes nothing."""
+    require_admin(user)
+    payload = require_object(payload, REJECT_FIELDS)
+    if "annotation_id" in payload:
+        if set(payload) != {"annotation_id"}:
+            raise Invalid('Send either {"annotation_id"} or paragraph, label, start and end.',
+                          "annotation_id")
+        span = _reviewer_span(document, payload["annotation_id"])
+        paragraph, label, start, end = span.paragraph_index, span.label, span.start, span.end
+    else:
+        require_fields(payload)
+        paragraph = whole_number(payload, "paragraph")
+        start, end = whole_number(payload, "start"), whole_number(payload, "end")
+        check_offsets(document, paragraph, start, end)
+        label = load_codebook(document.project.codebook).label(payload["label"]).key
+    _lock(document)
+    gold = _find_gold(document.id, paragraph, label, start, end)
+    if gold is not None:
+        raise Conflict(f"Gold span {gold.id} has label '{label}' at {start}-{end} in paragraph "
+                       f"{paragraph}: delete that gold span to reject its place.", "label",
+                       existing=gold.id)
+    created = _reject_place(document.id, paragraph, label, start, end, user)
+    db.session.commit()
+    rejection = db.session.scalar(select(GoldRejection).where(
+        GoldRejection.document_id == document.id, GoldRejection.paragraph_index == paragraph,
+        GoldRejection.label == label, GoldRejection.start == start, GoldRejection.end == end))
+    name = db.session.scalar(select(User.username).where(User.id == rejection.rejected_by_id))
+    text = db.session.get(Paragraph, (document.id, paragraph)).text
+    return _rejection_dict(rejection, name, text), created
+
+
+def lift_rejection(rejection_id: int, user: User) -> None:
+    """Undo a rejection (of a reviewer's span, or of deleted gold's place): auto gold may
+    propose that place and label again."""
+    require_admin(user)
+    rejection = db.session.get(GoldRejection, rejection_id) \
+        if 0 < rejection_id <= MAX_INT else None
+    if rejection is None:
+        raise NotFound(f"There is no rejection {rejection_id}.")
+    db.session.delete(rejection)
+    db.session.commit()
+
+
+# --- paragraphs marked adjudicated -----------------------------------------------------------
+
+def _paragraph_index(document: Document, index: Any) -> int:
+    if isinstance(index, bool) or not isinstance(index, int) \
+            or not 0 <= index < document.paragraph_count:
+        raise NotFound(f"There is no paragraph {index}; the document has "
+                       f"{document.paragraph_count} paragraphs, numbered from 0.")
+    return index
+
+
+def mark_adjudicated(document: Document, index: Any, user: User) -> dict:
+    """Mark the paragraph adjudicated by the user (marking it again keeps the first mark).
+    Returns ``adjudication_state``."""
+    require_admin(user)
+    index = _paragraph_index(document, index)
+    db.session.execute(insert_ignoring_conflicts(AdjudicatedParagraph).values(
+        document_id=document.id, paragraph_index=index, adjudicated_by_id=user.id,
+        created_at=utcnow()))
+    db.session.commit()
+    return adjudication_state(document)
+
+
+def unmark_adjudicated(document: Document, index: Any, user: User) -> dict:
+    """Take the paragraph's adjudicated mark away (none: nothing changes)."""
+    require_admin(user)
+    index = _paragraph_index(document, index)
+    db.session.execute(delete(AdjudicatedParagraph).where(
+        AdjudicatedParagraph.document_id == document.id,
+        AdjudicatedParagraph.paragraph_index == index))
+    db.session.commit()
+    return adjudication_state(document)
 
 
 # --- accepting reviewers' spans ----------------------------------------------------------------

@@ -10,7 +10,8 @@ the whole database that loads into an empty one of either engine, and a live bac
   bytes, whatever the engine it comes from;
 - a last line ``{"end": true, "rows": {table: count}}``: a dump without it was cut short.
 
-Every table of the schema is dumped (a table added later is in the dump by itself) but those
+Every table of the schema is dumped (a table added later is in the dump by itself: the ledger's
+``ledger_aliases`` so came in) but those
 marked ``info={"dump": False}``: browser sessions and login throttling, which belong to one
 server's life. Ids, password hashes and API-token hashes go as stored, so after a load links,
 passwords and tokens work as before.

@@ -8,7 +8,9 @@ paragraph foreign key (reviewers' spans, gold, rejections, review marks, and any
 later with the same key) is renumbered, and the offsets of its spans are shifted, so that a
 span's text is the same before and after. A change that would cut a span is refused, naming
 the spans. Review marks: a merged paragraph is reviewed by those who reviewed both halves; the
-halves of a split one by those who reviewed it.
+halves of a split one by those who reviewed it. Adjudicated marks alike: a merged paragraph is
+adjudicated when both halves were (the first half's mark stays), both halves of a split one
+when it was.
 
 Each change adds one to the document's ``layout_version``. The annotate page sends the version
 it was drawn from (header ``X-Document-Layout``) with every change of spans and marks, and a
@@ -20,12 +22,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 
 from .access import require_admin
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
-from .models import Document, Paragraph, ParagraphReview, User, utcnow
+from .models import AdjudicatedParagraph, Document, Paragraph, ParagraphReview, User, utcnow
 
 SEPARATORS = {"space": " ", "line": "\n"}
 LAYOUT_HEADER = "X-Document-Layout"
@@ -113,6 +115,14 @@ def merge_paragraphs(document: Document, index: Any, user: User, separator: str 
                                            marks.c.reviewer_id.not_in(both)))
     db.session.execute(delete(marks).where(marks.c.document_id == document.id,
                                            marks.c.paragraph_index == index + 1))
+    adjudicated = AdjudicatedParagraph.__table__
+    halves = adjudicated.c.document_id == document.id
+    if db.session.scalar(select(func.count()).select_from(adjudicated).where(
+            halves, adjudicated.c.paragraph_index.in_((index, index + 1)))) < 2:
+        db.session.execute(delete(adjudicated).where(halves,
+                                                     adjudicated.c.paragraph_index == index))
+    db.session.execute(delete(adjudicated).where(halves,
+                                                 adjudicated.c.paragraph_index == index + 1))
     db.session.execute(update(Paragraph).where(Paragraph.document_id == document.id,
                                                Paragraph.position == index).values(text=joined))
     _move(document.id, index + 1, index, shift)
@@ -155,6 +165,12 @@ def split_paragraph(document: Document, index: Any, at: Any, user: User) -> dict
     db.session.execute(insert(Paragraph).values(document_id=document.id, position=index + 1,
                                                 text=second))
     _move(document.id, index, index + 1, -cut_to, from_offset=cut_to)
+    adjudicated = AdjudicatedParagraph.__table__
+    mark = db.session.execute(select(adjudicated).where(
+        adjudicated.c.document_id == document.id,
+        adjudicated.c.paragraph_index == index)).mappings().first()
+    if mark is not None:
+        db.session.execute(insert(adjudicated).values({**mark, "paragraph_index": index + 1}))
     if reviewers:
         db.session.execute(insert(marks), [
             {"document_id": document.id, "paragraph_index": index + 1, "reviewer_id": uid,

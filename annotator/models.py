@@ -339,6 +339,10 @@ class GoldSpan(_SpanPlace, db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set by every change: the source ledger reads the attributes, which change in place.
+    # (None on the rows written before it was added.)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
 class GoldAnswer(db.Model):
@@ -372,6 +376,40 @@ class GoldRejection(_SpanPlace, db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AdjudicatedParagraph(db.Model):
+    """An adjudicator marked a paragraph's gold done: who and when (one mark per paragraph;
+    the project is the document's)."""
+
+    __tablename__ = "adjudicated_paragraphs"
+    __table_args__ = (_paragraph_fk(),)
+
+    document_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    paragraph_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    adjudicated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class LedgerAlias(db.Model):
+    """One entry of a project's alias table (the source ledger): the source key ``alias`` is
+    the source ``canonical`` in every document of the project."""
+
+    __tablename__ = "ledger_aliases"
+    __table_args__ = (
+        UniqueConstraint("project_id", "alias"),
+        CheckConstraint("alias <> canonical", name="not_itself"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"),
+                                            index=True)
+    alias: Mapped[str] = mapped_column(String(500))
+    canonical: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -262,3 +262,46 @@ def test_renamed_spans_keep_their_other_columns(app, news):
                  for row in db.session.scalars(select(Annotation))}
         assert after == before
         assert db.session.scalar(select(User.id).where(User.username == "alice"))
+
+
+def test_questions_with_answers_cannot_lose_them(app, make_project, make_document):
+    """A question, or a choice of one, that stored answers (reviewers' or gold) use cannot be
+    removed; adding questions and choices, and removing unused ones, is free."""
+    from annotator.answers import set_gold_answer
+    from annotator.models import Document
+
+    make_project("news")
+    doc = make_document("news", paragraphs=[TEXT], reviews=[
+        {"reviewer": "alice", "status": "submitted",
+         "answers": {"primary_frame": "political", "tone": "negative"}},
+        {"reviewer": "bob", "status": "in_progress", "answers": {"primary_frame": "political"}}])
+    with app.app_context():
+        admin = User(username="root", role="admin", password_hash="x")
+        db.session.add(admin)
+        db.session.commit()
+        set_gold_answer(db.session.get(Document, doc), admin, "tone", "neutral")
+
+        codebook = _codebook()
+        codebook["questions"] = [q for q in codebook["questions"] if q["key"] != "tone"]
+        with pytest.raises(Conflict) as error:
+            update_project(project_by_slug("news"), codebook=codebook)
+        assert "the question 'tone' has 1 answer and 1 gold answer" in error.value.message
+        db.session.rollback()
+
+        codebook = _codebook()
+        frame = next(q for q in codebook["questions"] if q["key"] == "primary_frame")
+        frame["choices"] = [c for c in frame["choices"] if c != "political"]
+        with pytest.raises(Conflict) as error:
+            update_project(project_by_slug("news"), codebook=codebook)
+        assert "the answer 'political' to question 'primary_frame' is stored (2 answers)" \
+            in error.value.message
+        db.session.rollback()
+
+        codebook = _codebook()
+        frame = next(q for q in codebook["questions"] if q["key"] == "primary_frame")
+        frame["choices"] = [c for c in frame["choices"] if c != "economic"] + ["other_new"]
+        codebook["questions"].append({"key": "headline", "name": "Headline supported",
+                                      "type": "boolean"})
+        update_project(project_by_slug("news"), codebook=codebook)
+        assert [q["key"] for q in project_by_slug("news").codebook["questions"]] == [
+            "primary_frame", "tone", "headline"]

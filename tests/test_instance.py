@@ -81,7 +81,8 @@ def fill(app) -> dict:
                 "reviews": [{"reviewer": "bob", "status": "submitted", "annotations": [
                     {"paragraph": 0, "start": 0, "end": 9, "label": "attribution",
                      "attributes": {"source_type": "official", "source": "Officials"},
-                     "note": "multi\nline"}]}],
+                     "note": "multi\nline"}],
+                    "answers": {"primary_frame": "security_defense", "tone": "negative"}}],
                 "gold": [{"paragraph": 0, "start": 0, "end": 9, "label": "attribution",
                           "provenance": "majority"}]}, codebook, "t")
             import_documents(project, [doc])
@@ -98,6 +99,14 @@ def fill(app) -> dict:
     client.put(f"/api/documents/{nxt['id']}/paragraphs/1/review", headers=bearer)
     gold = client.get(f"/api/documents/{nxt['id']}/gold", headers=boss).json
     client.delete(f"/api/gold/{gold[0]['id']}", headers=boss)  # a rejection
+    client.put(f"/api/documents/{nxt['id']}/answers", headers=bearer,  # answers
+               json={"primary_frame": "political", "tone": "neutral"})
+    assert client.put(f"/api/documents/{nxt['id']}/gold/answers/tone", headers=boss,
+                      json={"value": "neutral"}).status_code == 200  # a gold answer
+    assert client.put(f"/api/documents/{nxt['id']}/paragraphs/1/adjudicated",
+                      headers=boss).status_code == 200  # a paragraph marked adjudicated
+    assert client.put("/api/projects/news/ledger/aliases", headers=boss,  # ledger aliases
+                      json={"The Officials": "officials said"}).status_code == 200
     return {"token": token, "span": span["id"], "document": nxt["id"]}
 
 
@@ -118,6 +127,9 @@ def test_a_round_trip_sqlite_postgresql_sqlite_gives_the_same_dump(databases, tm
     lines = dump_bytes(first, tmp_path / "a.gz")
     assert json.loads(lines[-1])["rows"]["annotations"] == 4
     assert not any('"user_sessions"' in line for line in lines)
+    assert json.loads(lines[-1])["rows"]["adjudicated_paragraphs"] == 1
+    assert json.loads(lines[-1])["rows"]["gold_answers"] == 1
+    assert sum('"political"' in line for line in lines if '"document_reviews"' in line) == 1
     pg = databases("postgresql")
     r = load(pg, tmp_path / "a.gz")
     assert r.exit_code == 0, r.output

@@ -91,6 +91,7 @@ def test_every_page_has_its_breadcrumb(client, site):
         "/projects/news/agreement": trail(HOME, NEWS, "Agreement"),
         "/projects/news/export": trail(HOME, NEWS, "Download"),
         "/projects/news/team": trail(HOME, NEWS, "Team"),
+        "/projects/news/adjudication": trail(HOME, NEWS, "Adjudication"),
         "/projects/news/next": trail(HOME, NEWS, "Next document"),
         "/account/": trail(HOME, "Your account"),
         "/admin/": trail(HOME, "Admin"),
@@ -142,7 +143,8 @@ def test_the_project_page_links_to_every_page_of_the_project(client, site):
     login(client, "root")
     links = _links(client, "/projects/news")
     for url in ("/projects/news/agreement", "/projects/news/export", "/projects/news/team",
-                "/admin/projects/news/import", "/admin/projects/news/settings",
+                "/projects/news/adjudication", "/admin/projects/news/import",
+                "/admin/projects/news/settings",
                 f"/documents/{doc}/annotate", f"/documents/{doc}/compare",
                 f"/documents/{doc}/adjudicate", f"/documents/{doc}"):
         assert url in links, url
@@ -157,7 +159,8 @@ def test_reviewers_see_the_links_they_may_follow(app, client, site):
     links = _links(client, "/projects/news")
     assert "/projects/news/export" in links and f"/documents/{site}/annotate" in links
     for url in ("/projects/news/agreement", "/projects/news/team",
-                "/admin/projects/news/settings", f"/documents/{site}/adjudicate"):
+                "/projects/news/adjudication", "/admin/projects/news/settings",
+                f"/documents/{site}/adjudicate"):
         assert url not in links, url
     with app.app_context():
         db.session.scalar(db.select(Project)).blind = False

@@ -102,14 +102,15 @@ def test_dashboard_links_titles_and_shows_gold(app, client, make_user, make_proj
 
 
 def test_gold_column_counts_adjudicated_paragraphs(app, client, make_user, make_project,
-                                                   make_document, monkeypatch):
-    from annotator import gold
-
+                                                   make_document):
     make_user("root", role="admin")
     make_project("team")
     doc = make_document("team", ["One.", "Two."], title="Adjudicated")
-    # gold.adjudicated_paragraph_counts is the one place the dashboard asks.
-    monkeypatch.setattr(gold, "adjudicated_paragraph_counts", lambda project_id: {doc: 2})
     login(client, "root")
+    token = client.get("/annotate/csrf-token").json["csrf_token"]
+    for index in (0, 1):
+        r = client.put(f"/api/documents/{doc}/paragraphs/{index}/adjudicated",
+                       headers={"X-CSRFToken": token})
+        assert r.status_code == 200, r.json
     html = client.get("/projects/team/team").get_data(as_text=True)
     assert 'data-gold-spans="0" data-adjudicated="2"' in html and "2/2 ¶ adjudicated" in html

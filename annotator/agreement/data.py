@@ -92,13 +92,15 @@ def _table(model) -> Table:
     return table
 
 
-def fingerprint(project: Project) -> tuple:
-    """Changes whenever anything the report reads changes: per table of ``READS``, aggregates
-    over the project's rows (count, sum of the place checksums, newest stamp), all in one
-    query (one round trip), each table scanned once."""
+def fingerprint(project: Project, reads: Sequence[Read] = READS) -> tuple:
+    """Changes whenever anything the report reads changes: per table of ``reads`` (the
+    report's ``READS``, or another loader's), aggregates over the project's rows (count, sum
+    of the place checksums, newest stamp), all in one query (one round trip), each table
+    scanned once."""
     parts: list[Any] = [json.dumps(getattr(project, name), sort_keys=True)
-                        for read in READS for name in read.values]
-    statement = _fingerprint_statement(tuple(load_codebook(project.codebook).label_keys))
+                        for read in reads for name in read.values]
+    statement = _fingerprint_statement(tuple(load_codebook(project.codebook).label_keys),
+                                       tuple(reads))
     rows = db.session.execute(statement, {"b_project_id": project.id}).all()
     for row in sorted(rows, key=lambda row: row.read):  # a union's rows come in any order
         parts.extend((row.read, row.rows, str(row.sum), row.stamp))
@@ -106,14 +108,14 @@ def fingerprint(project: Project) -> tuple:
 
 
 @lru_cache(maxsize=64)
-def _fingerprint_statement(labels: tuple[str, ...]):
-    """The fingerprint's query for a codebook's labels (a label counts by its place in the
-    codebook), built once: building it costs more than running it on a small project."""
+def _fingerprint_statement(labels: tuple[str, ...], reads: tuple[Read, ...]):
+    """The fingerprint's query of ``reads`` for a codebook's labels (a label counts by its
+    place in the codebook), built once: building it costs more than running it."""
     codes = {key: i for i, key in enumerate(labels, start=1)}
     project_id = bindparam("b_project_id")
     in_project = select(Document.id).where(Document.project_id == project_id)
     branches = []
-    for number, read in enumerate(READS):
+    for number, read in enumerate(reads):
         if read.values:  # the project's own row: read from the object
             continue
         table = read.model.__table__
@@ -169,6 +171,8 @@ class ProjectData:
     gold_end: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     # (R,) every span each reviewer stored in these documents, counted or not
     spans_stored: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # (D, R) the answers to the article-level questions of each submitted review, else None
+    answers: list[list[dict | None]] = field(default_factory=list)
 
     @property
     def n_docs(self) -> int:
@@ -245,10 +249,14 @@ def load_project_data(
                  [rev_index[u] for u in cols[2]]] = True
 
     submitted = np.zeros((len(doc_ids), n_rev), dtype=bool)
-    for doc_id, uid in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
-                                       where=dr.status == "submitted")):
+    answers: list[list[dict | None]] = [[None] * n_rev for _ in range(len(doc_ids))]
+    for doc_id, uid, stored in execute(rows_of(dr_, dr.document_id, dr.reviewer_id,
+                                               cast(dr.answers, Text),
+                                               where=dr.status == "submitted")):
         if uid in rev_index:
-            submitted[np.searchsorted(doc_ids, doc_id), rev_index[uid]] = True
+            row = np.searchsorted(doc_ids, doc_id)
+            submitted[row, rev_index[uid]] = True
+            answers[row][rev_index[uid]] = (json.loads(stored) if stored else None) or {}
 
     # The reviewed-paragraph rule of tokens.py (is_reviewed: marked done, or the document
     # submitted), on the whole (paragraphs, reviewers) matrix at once.
@@ -259,6 +267,7 @@ def load_project_data(
         slug=project.slug, labels=labels, attributes=attributes, reviewers=reviewer_names,
         doc_ids=doc_ids, doc_titles=titles, par_doc=par_doc, par_start=par_start,
         par_len=par_len, text=SEPARATOR.join(texts), reviewed=reviewed, submitted=submitted,
+        answers=answers,
     )
     # Attributes as their stored JSON text, decoded below in one call for all kept spans.
     span_rows = execute(rows_of(a_, a.document_id, a.paragraph_index, a.reviewer_id, a.start,

@@ -65,6 +65,18 @@ def report_text(report: dict[str, Any]) -> str:
     if attr_rows:
         lines += ["", "Attribute agreement (Krippendorff's alpha over linked spans)"]
         lines.extend(_table(["label", "attribute", "alpha"], attr_rows))
+    questions = report.get("questions") or {}
+    if questions:
+        lines += ["", "The article as a whole (Krippendorff's alpha over documents)"]
+        q_rows = []
+        for key, q in questions.items():
+            percent = "—" if q["percent_agreement"] is None else f"{q['percent_agreement']:.0%}"
+            q_rows.append([key, q["metric"], fmt(q["alpha"]), percent, str(q["units"])])
+            if "ci" in q:
+                q_rows.append(["  95% CI", "", fmt_interval(q["ci"].get("alpha")),
+                               fmt_interval(q["ci"].get("percent_agreement")), ""])
+        lines.extend(_table(["question", "metric", "alpha", "equal answers", "documents"],
+                            q_rows))
     if report["reviewers_detail"]:
         lines += ["", "Reviewers"]
         lines.extend(_table(
@@ -112,6 +124,12 @@ def report_csv(report: dict[str, Any]) -> str:
     ci = report["overall"].get("ci", {})
     for figure in OVERALL_FIGURES:
         row("overall", "", figure, "", report["overall"][figure], ci.get(figure))
+    for key, q in (report.get("questions") or {}).items():
+        ci = q.get("ci", {})
+        row("question", "", "alpha", key, q["alpha"], ci.get("alpha"))
+        row("question", "", "percent_agreement", key, q["percent_agreement"],
+            ci.get("percent_agreement"))
+        row("question", "", "units", key, q["units"])
     for name, detail in report["reviewers_detail"].items():
         for figure, value in detail.items():
             if not isinstance(value, dict):

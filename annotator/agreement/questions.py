@@ -132,9 +132,7 @@ def question_agreement(units: Sequence[Sequence[Any]], kind: str,
     metric = METRICS.get(kind)
     if metric is None:  # text: no agreement figure
         return {"alpha": None, "metric": None, "units": 0, "percent_agreement": None}
-    prepared = [[v for v in (_value(x, kind, choices) for x in unit if x is not None)
-                 if v is not None] for unit in units]
-    values, coded = codes(prepared)
+    values, coded = codes(_prepared(units, kind, choices))
     k = len(values)
     pairable = sum(1 for unit in coded if unit.size >= 2)
     pairs = unit_pairs(coded, k).sum(axis=0)
@@ -145,6 +143,32 @@ def question_agreement(units: Sequence[Sequence[Any]], kind: str,
         "units": pairable,
         "percent_agreement": float(pairs[1] / pairs[0]) if pairs[0] else None,
     }
+
+
+def resampled(units: Sequence[Sequence[Any]], kind: str, choices: Sequence[str],
+              weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alpha and percent agreement under each row of ``weights`` (resamples x units: how
+    often each unit is drawn), as the bootstrap of the report resamples documents: the units'
+    coincidences and pairs are summed with the weights. NaN where a figure is undefined."""
+    metric = METRICS[kind]
+    values, coded = codes(_prepared(units, kind, choices))
+    n = weights.shape[0]
+    k = len(values)
+    if not k:
+        return np.full(n, np.nan), np.full(n, np.nan)
+    o = weights @ unit_coincidences(coded, k)  # (n, k*k)
+    pairs = weights @ unit_pairs(coded, k)  # (n, 2)
+    alphas = np.array([a if (a := alpha(row, metric, values)) is not None else np.nan
+                       for row in o])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        percent = np.where(pairs[:, 0] > 0, pairs[:, 1] / pairs[:, 0], np.nan)
+    return alphas, percent
+
+
+def _prepared(units: Sequence[Sequence[Any]], kind: str, choices: Sequence[str]
+              ) -> list[list[Hashable]]:
+    return [[v for v in (_value(x, kind, choices) for x in unit if x is not None)
+             if v is not None] for unit in units]
 
 
 def _value(value: Any, kind: str, choices: Sequence[str]) -> Hashable | None:

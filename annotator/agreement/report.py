@@ -23,8 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from ..codebook import load_codebook
 from ..models import Project
 from ..tokens import token_arrays
+from . import questions
 from .data import ProjectData, fingerprint, load_project_data
 from .kernels import (
     DocumentSums,
@@ -334,10 +336,24 @@ def build_report(
             "labels": [*data.labels, "none"],
             "tokens": [[round(float(x), 6) for x in row] for row in builder.confusion],
         },
+        "questions": {key: questions.question_agreement(units, kind, choices)
+                      for key, (kind, choices, units) in _question_units(project, data).items()},
     }
     if bootstrap and bootstrap > 0 and data.n_docs > 0:
-        _add_intervals(report, builder, bootstrap, seed)
+        _add_intervals(report, builder, bootstrap, seed, project)
     return report
+
+
+def _question_units(project: Project, data: ProjectData) -> dict[str, tuple]:
+    """Per article-level question with an agreement figure (``text`` has none): its type,
+    choices and units, one per document: the answers of the reviewers who submitted it."""
+    out: dict[str, tuple] = {}
+    for key, question in load_codebook(project.codebook).questions.items():
+        if question.type not in questions.METRICS:
+            continue
+        units = [[a.get(key) for a in row if a is not None] for row in data.answers]
+        out[key] = (question.type, tuple(question.choices), units)
+    return out
 
 
 def _label_counts(builder: ReportBuilder, label: int) -> dict:
@@ -540,7 +556,8 @@ CI_FIGURES = ("paragraph_alpha", "token_alpha", "unitizing_alpha",
               "unitizing_alpha_document_mean", "f1_exact", "f1_overlap", "fleiss_kappa")
 
 
-def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | None) -> None:
+def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | None,
+                   project: Project) -> None:
     """95 % percentile intervals from resampling documents with replacement."""
     d = builder.data
     rng = np.random.default_rng(seed)
@@ -562,6 +579,10 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
     report["overall"]["ci"] = {
         name: interval(resampled["__overall__"][name])
         for name in OVERALL_CI_FIGURES}
+    for key, (kind, choices, units) in _question_units(project, d).items():
+        alphas, percent = questions.resampled(units, kind, choices, weights)
+        report["questions"][key]["ci"] = {"alpha": interval(alphas),
+                                          "percent_agreement": interval(percent)}
     report["bootstrap"] = {"resamples": n, "seed": seed}
 
 

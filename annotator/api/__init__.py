@@ -105,4 +105,14 @@ def ends_with_commit(view: Callable) -> Callable:
 
 
 # The routes, registered on ``bp`` when their modules are imported.
-from . import agreement, answers, exports, gold, layout, openapi, projects, spans  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    agreement,
+    answers,
+    exports,
+    gold,
+    layout,
+    ledger,
+    openapi,
+    projects,
+    spans,
+)

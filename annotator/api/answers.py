@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from .. import answers
 from ..access import get_admin_document
-from ..codebook import load_codebook
 from ..errors import Invalid
 from . import bp, json_body, json_object
 
@@ -26,12 +25,7 @@ def put_answers(document_id: int):
 def gold_answers(document_id: int):
     """The gold answers, what the submitted reviewers' answers propose, and every reviewer's
     answers."""
-    document = get_admin_document(document_id, current_user)
-    reviewers = answers.reviewers_answers(document)
-    submitted = [r["answers"] for r in reviewers.values() if r["status"] == "submitted"]
-    return {"gold": answers.list_gold_answers(document),
-            "proposals": answers.propose(load_codebook(document.project.codebook), submitted),
-            "reviewers": reviewers}
+    return answers.adjudication(get_admin_document(document_id, current_user))
 
 
 @bp.put("/documents/<int:document_id>/gold/answers/<question>")

@@ -1,5 +1,6 @@
 """Gold and adjudication (docs/additions.md, "Adjudication"): admins read and replace a
-document's gold, accept reviewers' spans into it, run auto gold and edit gold spans."""
+document's gold, accept reviewers' spans into it or reject them, run auto gold, edit gold spans
+and mark paragraphs adjudicated."""
 
 from __future__ import annotations
 
@@ -100,3 +101,38 @@ def update_gold(gold_id: int):
 def delete_gold(gold_id: int):
     gold.delete_gold_span(gold_id, current_user)
     return Response(status=204)
+
+
+@bp.get("/documents/<int:document_id>/gold/rejections")
+def gold_rejections(document_id: int):
+    return gold.list_rejections(get_admin_document(document_id, current_user))
+
+
+@bp.post("/documents/<int:document_id>/gold/rejections")
+def gold_reject(document_id: int):
+    document = get_admin_document(document_id, current_user)
+    rejection, created = gold.reject_span(document, json_body(), current_user)
+    return rejection, 201 if created else 200
+
+
+@bp.delete("/gold/rejections/<int:rejection_id>")
+def gold_lift_rejection(rejection_id: int):
+    gold.lift_rejection(rejection_id, current_user)
+    return Response(status=204)
+
+
+@bp.get("/documents/<int:document_id>/gold/adjudicated")
+def gold_adjudicated(document_id: int):
+    return gold.adjudication_state(get_admin_document(document_id, current_user))
+
+
+@bp.put("/documents/<int:document_id>/paragraphs/<int:index>/adjudicated")
+def gold_mark_adjudicated(document_id: int, index: int):
+    document = get_admin_document(document_id, current_user)
+    return gold.mark_adjudicated(document, index, current_user)
+
+
+@bp.delete("/documents/<int:document_id>/paragraphs/<int:index>/adjudicated")
+def gold_unmark_adjudicated(document_id: int, index: int):
+    document = get_admin_document(document_id, current_user)
+    return gold.unmark_adjudicated(document, index, current_user)

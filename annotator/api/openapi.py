@@ -138,6 +138,18 @@ SCHEMAS: dict[str, dict] = {
                      "kept": COUNT, "removed": COUNT, "gold": array(ref("GoldSpan"))}),
     "Accepted": obj({"accepted": array(ref("GoldSpan")), "created": COUNT,
                      "gold": array(ref("GoldSpan"))}),
+    "Rejection": obj({"id": ID, **PLACE, "text": TEXT, "rejected_by": nullable(TEXT),
+                      "created_at": nullable({"type": "string", "format": "date-time"})},
+                     description="A place and label rejected for the gold: a reviewer's span "
+                                 "rejected, or gold deleted, moved or relabelled there. The "
+                                 "page shows reviewers' spans there as rejected; auto gold "
+                                 "does not propose it."),
+    "RejectionCreate": {"anyOf": [obj({"annotation_id": ID}), obj(PLACE)]},
+    "AdjudicationState": obj({
+        "paragraphs": {**COUNT, "description": "The document's paragraphs."},
+        "adjudicated": array(obj({"paragraph": COUNT, "by": nullable(TEXT),
+                                  "at": nullable({"type": "string", "format": "date-time"})}))},
+        description="The paragraphs an adjudicator marked adjudicated, who and when."),
     "ReviewState": obj({"status": {"enum": ["not_started", "in_progress", "submitted"]},
                         "reviewed_paragraphs": array(COUNT)}),
     "ProjectSummary": obj(PROJECT),
@@ -151,6 +163,12 @@ SCHEMAS: dict[str, dict] = {
                 "type": {"enum": ["choice", "multi", "text", "boolean"]},
                 "choices": array(TEXT), "description": TEXT}, required=["key", "name", "type"])),
         }, required=["key", "name", "color", "description", "attributes"])),
+        "questions": array(obj({
+            "key": TEXT, "name": TEXT,
+            "type": {"enum": ["choice", "ordinal", "multi", "number", "boolean", "text"]},
+            "choices": array(TEXT), "required": {"type": "boolean"}, "description": TEXT},
+            required=["key", "name", "type"])),
+        "ledger": {"type": "object"},
         "name": {}, "description": {}, "version": {}}, required=["labels"]),
     "DocumentItem": obj({"id": ID, "title": TEXT, "paragraphs": COUNT,
                          "source": nullable(TEXT), "external_id": nullable(TEXT),
@@ -188,8 +206,65 @@ SCHEMAS: dict[str, dict] = {
         "gold": obj({"documents": COUNT, "spans": COUNT}),
         "confusion": obj({"labels": array(TEXT), "tokens": array(array({"type": "number"}))}),
         "bootstrap": obj({"resamples": COUNT, "seed": nullable(INTEGER)}),
+        "questions": {"type": "object", "additionalProperties": obj({
+            "alpha": NUMBER_OR_NULL, "metric": {"enum": ["nominal", "ordinal", "interval",
+                                                         "masi"]},
+            "units": COUNT, "percent_agreement": NUMBER_OR_NULL,
+            "ci": obj({"alpha": nullable(ref("Interval")),
+                       "percent_agreement": nullable(ref("Interval"))})},
+            required=["alpha", "metric", "units", "percent_agreement"]),
+            "description": "Per article-level question (INTERFACE.md, 'Article-level "
+                           "questions'); text questions have no figure."},
     }, required=["project", "reviewers", "documents", "paragraphs", "labels", "overall",
                  "documents_by_disagreement", "reviewers_detail"], closed=False),
+    "LedgerRow": obj({
+        "key": TEXT, "name": TEXT, "type": nullable(TEXT), "named": {"type": "boolean"},
+        "mentions": COUNT, "forms": {"type": "object", "additionalProperties": COUNT},
+        "channels": {"type": "object", "additionalProperties": COUNT},
+        "first_paragraph": COUNT, "attributed_chars": COUNT,
+        "attributed_share": NUMBER_OR_NULL,
+        "spans": array(obj({"paragraph": COUNT, "start": COUNT, "end": COUNT, "id": ID},
+                           required=["paragraph", "start", "end"])),
+    }, required=["key", "name", "type", "named", "mentions", "forms", "channels",
+                 "first_paragraph", "attributed_chars", "attributed_share"], closed=False),
+    "DocumentLedger": obj({
+        "document": ID, "spans": TEXT, "mentions": COUNT, "sources": COUNT,
+        "named_sources": COUNT, "unnamed_sources": COUNT, "untyped_sources": COUNT,
+        "anonymous_share": NUMBER_OR_NULL, "official_share": NUMBER_OR_NULL,
+        "type_counts": {"type": "object", "additionalProperties": COUNT},
+        "simpson": NUMBER_OR_NULL, "shannon": NUMBER_OR_NULL, "evenness": NUMBER_OR_NULL,
+        "attributed_share": NUMBER_OR_NULL, "direct_quote_share": NUMBER_OR_NULL,
+        "stance": {"type": "object", "additionalProperties": COUNT},
+        "disclaimers": {"type": "object", "additionalProperties": COUNT},
+        "flags": array({"enum": ["no_sources", "single_source", "anonymous_only",
+                                 "single_type_dominates"]}),
+        "rows": array(ref("LedgerRow")),
+    }, required=["document", "spans", "mentions", "sources", "named_sources",
+                 "unnamed_sources", "anonymous_share", "official_share", "type_counts",
+                 "simpson", "shannon", "evenness", "attributed_share", "direct_quote_share",
+                 "stance", "disclaimers", "flags", "rows"], closed=False,
+        description="INTERFACE.md, 'Source ledger (JSON)'; null where undefined."),
+    "LedgerMeans": {"type": "object", "additionalProperties": NUMBER_OR_NULL},
+    "LedgerIntervals": {"type": "object", "additionalProperties": ref("Interval")},
+    "ProjectLedger": obj({
+        "project": TEXT, "spans": TEXT, "documents": COUNT,
+        "totals": obj({"mentions": COUNT, "sources": COUNT, "named_sources": COUNT,
+                       "unnamed_sources": COUNT,
+                       "type_counts": {"type": "object", "additionalProperties": COUNT}},
+                      closed=False),
+        "means": ref("LedgerMeans"), "ci": ref("LedgerIntervals"),
+        "groups": array(obj({"key": nullable(TEXT), "documents": COUNT,
+                             "means": ref("LedgerMeans"), "ci": ref("LedgerIntervals")},
+                            required=["key", "documents", "means"], closed=False)),
+        "top_sources": array(obj({"key": TEXT, "name": TEXT, "type": nullable(TEXT),
+                                  "documents": COUNT, "mentions": COUNT})),
+        "reliability": nullable({"type": "object", "additionalProperties": obj(
+            {"alpha": NUMBER_OR_NULL, "units": COUNT, "values": COUNT})}),
+        "document_rows": array({"type": "object"}),
+    }, required=["documents", "totals", "means", "groups", "top_sources", "reliability"],
+        closed=False,
+        description="INTERFACE.md, 'Source ledger (JSON)'; reliability is null for a "
+                    "reviewer of a blind project."),
 }
 
 # --- parameters and responses ---------------------------------------------------------------
@@ -219,6 +294,9 @@ REVIEWERS = {"name": "reviewers", "in": "query", "required": False,
              "description": "Only these reviewers: user names separated by commas.",
              "schema": {"type": "string"}}
 
+ALIASES = {"type": "object", "additionalProperties": {"type": "string"}}
+LEDGER_SPANS = {"name": "spans", "in": "query", "required": False,
+                "description": "gold, or a reviewer's name.", "schema": {"type": "string"}}
 
 def flag(name: str, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "description": description +
@@ -278,7 +356,8 @@ def endpoint_tag(endpoint: str) -> str:
     if "gold" in endpoint:
         return "gold"
     if endpoint in ("list_projects", "get_project", "get_codebook", "list_documents",
-                    "next_document", "agreement", "export"):
+                    "next_document", "agreement", "export", "project_ledger",
+                    "ledger_aliases", "put_ledger_aliases"):
         return "projects"
     return "documents"
 
@@ -325,6 +404,32 @@ PATHS: dict[str, dict[str, dict]] = {
                  "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
                 DOCUMENTS, REVIEWERS],
         errors=(403,))},
+    "/api/projects/{slug}/ledger": {"get": operation(
+        "project_ledger", "The project's source ledger: gold by default (the caller's own "
+        "submitted documents in a project without gold).", {"200": ok(ref("ProjectLedger"))},
+        params=[SLUG, LEDGER_SPANS,
+                {"name": "by", "in": "query", "required": False,
+                 "description": "Group the documents by outlet (source) or month.",
+                 "schema": {"enum": ["source", "month"]}},
+                {"name": "bootstrap", "in": "query", "required": False,
+                 "description": "Resamples of documents for 95 % intervals of the means.",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 10000}},
+                {"name": "seed", "in": "query", "required": False,
+                 "description": "The resampling's seed.",
+                 "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
+                {"name": "top", "in": "query", "required": False,
+                 "description": "How many top sources (0: all; default 20).",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": 1000000}},
+                DOCUMENTS, REVIEWERS],
+        errors=(403,))},
+    "/api/projects/{slug}/ledger/aliases": {
+        "get": operation("ledger_aliases", "The project's alias table of sources: "
+                         "{alias: canonical} (source keys).",
+                         {"200": ok(ALIASES)}, params=[SLUG]),
+        "put": operation("put_ledger_aliases", "Replace the alias table (admins); keys are "
+                         "normalised as source keys; an alias of itself or a circle is 422.",
+                         {"200": ok(ALIASES)}, params=[SLUG], body=ALIASES,
+                         errors=(403,))},
     "/api/projects/{slug}/export": {"get": operation(
         "export", "The labelled data as a download, streamed.",
         {"200": {"description": "The file (Content-Disposition: attachment).",
@@ -406,9 +511,10 @@ PATHS: dict[str, dict[str, dict]] = {
         "accept_gold_answer_proposals", "Store every proposed gold answer where there is none "
         "(admins).", {"200": ok({"type": "object"})}, params=[DOCUMENT_ID], errors=(403,))},
     "/api/documents/{document_id}/submit": {"post": operation(
-        "submit", "Submit the caller's work on the document (every paragraph reviewed).",
+        "submit", "Submit the caller's work on the document (every paragraph reviewed); "
+        "422 names a required article-level question left unanswered.",
         {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT}, params=[DOCUMENT_ID, LAYOUT],
-        errors=(403, 409))},
+        errors=(403, 409, 422))},
     "/api/documents/{document_id}/gold": {
         "get": operation("get_gold", "The document's gold spans (admins).",
                          {"200": ok(array(ref("GoldSpan")))}, params=[DOCUMENT_ID],
@@ -437,15 +543,48 @@ PATHS: dict[str, dict[str, dict]] = {
         body={"anyOf": [obj({"annotation_id": ID}),
                         obj({"paragraph": PLACE["paragraph"], "reviewer": TEXT})]},
         errors=(403,))},
+    "/api/documents/{document_id}/ledger": {"get": operation(
+        "document_ledger", "A document's source ledger: gold by default when it has gold "
+        "spans, else the caller's own spans.", {"200": ok(ref("DocumentLedger"))},
+        params=[DOCUMENT_ID, LEDGER_SPANS], errors=(403,))},
     "/api/documents/{document_id}/gold/accept-unanimous": {"post": operation(
         "gold_accept_unanimous", "Accept every unanimous span, or the one named (admins).",
         {"201": ok(ref("Accepted"), "Something was added."),
          "200": ok(ref("Accepted"), "All of it was gold already.")},
         params=[DOCUMENT_ID], body=obj(PLACE), body_required=False, errors=(403,))},
     "/api/documents/{document_id}/gold/spans": {"post": operation(
-        "create_gold", "Add a gold span (provenance adjudicated:CALLER; admins).",
-        {"201": ok(ref("GoldSpan"), "Stored.")}, params=[DOCUMENT_ID],
-        body=ref("GoldSpanCreate"), errors=(403, 409))},
+        "create_gold", "Add a gold span (provenance adjudicated:CALLER; admins). Gold with "
+        "that paragraph, label, start and end answers 409 with its id (existing).",
+        {"201": ok(ref("GoldSpan"), "Stored."),
+         "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("Error")]})},
+        params=[DOCUMENT_ID], body=ref("GoldSpanCreate"), errors=(403, 409))},
+    "/api/documents/{document_id}/gold/rejections": {
+        "get": operation("gold_rejections", "The places and labels rejected for the gold, "
+                         "with who rejected each (admins).",
+                         {"200": ok(array(ref("Rejection")))}, params=[DOCUMENT_ID],
+                         errors=(403,)),
+        "post": operation("gold_reject", "Reject a reviewer's span (by its id, or its place "
+                          "and label): remembered, shown as rejected, never proposed by auto "
+                          "gold. Gold there answers 409 with its id (admins).",
+                          {"201": ok(ref("Rejection"), "Rejected."),
+                           "200": ok(ref("Rejection"), "It was rejected already."),
+                           "409": error(409, {"anyOf": [ref("DuplicateSpan"), ref("Error")]})},
+                          params=[DOCUMENT_ID], body=ref("RejectionCreate"),
+                          errors=(403, 409))},
+    "/api/gold/rejections/{rejection_id}": {"delete": operation(
+        "gold_lift_rejection", "Undo a rejection (admins).", {"204": NO_CONTENT},
+        params=[path_id("rejection_id", "rejection")], errors=(403,))},
+    "/api/documents/{document_id}/gold/adjudicated": {"get": operation(
+        "gold_adjudicated", "The paragraphs marked adjudicated (admins).",
+        {"200": ok(ref("AdjudicationState"))}, params=[DOCUMENT_ID], errors=(403,))},
+    "/api/documents/{document_id}/paragraphs/{index}/adjudicated": {
+        "put": operation("gold_mark_adjudicated", "Mark the paragraph adjudicated by the "
+                         "caller; marking it again keeps the first mark (admins).",
+                         {"200": ok(ref("AdjudicationState"))}, params=[DOCUMENT_ID, INDEX],
+                         errors=(403,)),
+        "delete": operation("gold_unmark_adjudicated", "Take the paragraph's adjudicated "
+                            "mark away (admins).", {"200": ok(ref("AdjudicationState"))},
+                            params=[DOCUMENT_ID, INDEX], errors=(403,))},
     "/api/gold/{gold_id}": {
         "patch": operation("update_gold", "Change a gold span (admins).",
                            {"200": ok(ref("GoldSpan"))}, params=[GOLD_ID],

@@ -6,7 +6,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ..accounts import token_expired
     from ..origin import web_origin
-    from . import account, admin, agreement, annotate, auth, exports, main, team
+    from . import account, admin, agreement, annotate, auth, exports, ledger, main, team
 
     app.add_template_global(token_expired)
     app.add_template_global(web_origin)
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(annotate.bp)
     app.register_blueprint(agreement.bp)
+    app.register_blueprint(ledger.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(exports.bp)
     from .adjudicate import bp as adjudicate_bp

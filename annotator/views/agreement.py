@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import answers
 from ..access import (
     get_document,
     get_project,
@@ -29,7 +30,7 @@ from ..agreement.compare import compare_document, compare_paragraph, compare_sum
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..agreement.formats import report_csv
 from ..codebook import load_codebook
-from ..models import Project
+from ..models import Document, Project
 from .annotate import label_stylesheet
 
 bp = Blueprint("agreement", __name__)
@@ -131,6 +132,7 @@ def page(slug: str):
     context["enough"] = len(report["reviewers"]) >= 2 and report["paragraphs"] > 0
     if context["enough"]:
         context.update(_page_sections(report, labels))
+    context["question_rows"] = question_rows(report, codebook.get("questions", []))
     return render_template("agreement.html", **context)
 
 
@@ -215,6 +217,28 @@ def _page_sections(report: dict, labels: dict) -> dict:
                     for fig, name, _ in FIGURES if fig in report["overall"]],
         "inline_bar": charts.inline_bar,
     }
+
+
+METRIC_NAMES = {"nominal": "nominal", "ordinal": "ordinal (on the scale's ranks)",
+                "interval": "interval", "masi": "MASI (sets)"}
+
+
+def question_rows(report: dict, questions: list[dict]) -> list[dict]:
+    """The article-level questions with an agreement figure, in the codebook's order."""
+    rows = []
+    for question in questions:
+        entry = report.get("questions", {}).get(question["key"])
+        if entry is None:
+            continue
+        ci = entry.get("ci", {})
+        rows.append({
+            "key": question["key"], "name": question["name"], "type": question["type"],
+            "metric": METRIC_NAMES.get(entry["metric"], entry["metric"]),
+            "alpha": entry["alpha"], "zone": charts.zone(entry["alpha"]),
+            "alpha_ci": ci.get("alpha"), "percent": entry["percent_agreement"],
+            "percent_ci": ci.get("percent_agreement"), "units": entry["units"],
+        })
+    return rows
 
 
 def _attribute_name(labels: dict, key: str, attr: str) -> str:
@@ -322,4 +346,40 @@ def compare(document_id: int):
     keep = {"filtered": "1", "reviewer": chosen} if chosen != everyone else {}
     return render_template("compare.html", project=project, document=document, data=data,
                            paragraphs=shown, summary=summary, only=only, labels=labels,
-                           chosen=chosen, keep=keep, label_css=label_stylesheet(project))
+                           chosen=chosen, keep=keep, label_css=label_stylesheet(project),
+                           answer_rows=compare_answers(document, codebook.get("questions", []),
+                                                       chosen))
+
+
+def answer_text(value: Any) -> str:
+    """An answer as the pages show it."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v).replace("_", " ") for v in value) or "—"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("_", " ") if isinstance(value, str) else str(value)
+
+
+def compare_answers(document: Document, questions: list[dict], chosen: list[str]) -> list[dict]:
+    """Each article-level question with every shown reviewer's answer and the gold one;
+    ``differ`` when two reviewers gave different answers."""
+    if not questions:
+        return []
+    given = answers.reviewers_answers(document)
+    gold = answers.list_gold_answers(document)
+    rows = []
+    for q in questions:
+        cells = []
+        for name in chosen:
+            value = given.get(name, {}).get("answers", {}).get(q["key"])
+            cells.append({"reviewer": name, "value": value, "text": answer_text(value)})
+        values = [json.dumps(c["value"], sort_keys=True) for c in cells if c["value"] is not None]
+        gold_value = gold.get(q["key"], {}).get("value")
+        rows.append({"key": q["key"], "name": q["name"], "cells": cells,
+                     "differ": len(set(values)) > 1,
+                     "gold": None if gold_value is None else answer_text(gold_value)})
+    return rows

@@ -18,10 +18,11 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import annotations
+from .. import annotations, answers
 from ..access import get_document, get_project, is_self, require_assignment, require_spans_access
 from ..codebook import load_codebook
 from ..colours import codebook_stylesheet, codebook_version
+from ..ledger.config import ledger_config
 from ..models import Document, Project, User
 
 bp = Blueprint("annotate", __name__)
@@ -57,6 +58,10 @@ def annotate(document_id: int):
         "reviewed": reviewed,
         "current": current,
         "labels": codebook["labels"],
+        # the article-level questions and the owner's answers ("The article as a whole")
+        "questions": codebook.get("questions", []),
+        "answers": answers.get_answers(document.id, current_user, owner.username)
+        if viewing_other else answers.get_answers(document.id, current_user),
         "retry_max_ms": int(current_app.config.get("ANNOTATE_RETRY_MAX_MS",
                                                    DEFAULT_RETRY_MAX_MS)),
         "urls": {
@@ -66,17 +71,25 @@ def annotate(document_id: int):
                                     document_id=document.id),
             "review_state": url_for("api.get_review", document_id=document.id),
             "submit": url_for("api.submit", document_id=document.id),
+            "answers": url_for("api.get_answers", document_id=document.id,
+                               **({"reviewer": owner.username} if viewing_other else {})),
             "login": url_for("auth.login"),
             "csrf": url_for("annotate.csrf_token"),
             "project": url_for("main.project", slug=project.slug),
             "next": url_for("main.next_document", slug=project.slug),
         },
     }
+    if ledger_config(codebook).usable:  # the reviewer's own sources, live (the panel)
+        data["urls"]["ledger"] = url_for("api.document_ledger", document_id=document.id,
+                                         spans=owner.username)
+        data["urls"]["ledger_page"] = url_for("ledger.document_page", document_id=document.id,
+                                              spans=owner.username)
     return render_template(
         "annotate.html", document=document, project=project, paragraphs=texts,
         reviewed=reviewed_set, current=current, data=data, owner=owner,
         data_json=page_json(data, annotations.page_spans_json(document.id, owner.id)),
         viewing_other=viewing_other, submitted=submitted, labels=codebook["labels"],
+        questions=data["questions"],
         css_version=codebook_version(project.codebook),
     )
 

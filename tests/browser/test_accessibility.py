@@ -22,9 +22,10 @@ def site(seed, live_server):
     doc = seed.document(["Officials said the troops left the country.",
                          "The hasty withdrawal led to a counteroffensive."],
                         title="Troops leave", source="RT", reviews=[
-                            {"reviewer": "alice", "status": "submitted", "annotations": spans},
+                            {"reviewer": "alice", "status": "submitted", "annotations": spans,
+                             "answers": {"primary_frame": "political", "tone": "negative"}},
                             {"reviewer": "bob", "status": "submitted",
-                             "annotations": spans[:1]}],
+                             "annotations": spans[:1], "answers": {"primary_frame": "economic"}}],
                         gold=[{**spans[0], "provenance": "majority"}])
     return {"doc": doc, "url": live_server.url}
 
@@ -60,7 +61,8 @@ def test_every_page_as_an_admin(page, login, site):
     login(page, "root")
     paths = ["/", "/projects/news", f"/documents/{doc}", f"/documents/{doc}/annotate",
              "/projects/news/agreement?ci=1", f"/documents/{doc}/compare?only=all",
-             f"/documents/{doc}/adjudicate", "/projects/news/export", "/projects/news/team",
+             f"/documents/{doc}/adjudicate", "/projects/news/adjudication",
+             "/projects/news/export", "/projects/news/team",
              "/admin/", "/admin/users", "/admin/projects/news/settings",
              "/admin/projects/news/import", "/admin/projects/new", "/account/"]
     found = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -63,6 +64,13 @@ def document(seed):
     seed.user("carol", role="admin")
     return seed.document([P0, P1, P2, P3], title="Minister defends the withdrawal plan",
                          source="Example News", reviews=REVIEWS)
+
+
+def wait_saved(page):
+    """The page's save status says every change reached the server."""
+    status = page.locator("[data-save-status]")
+    expect(status).to_have_attribute("data-state", "saved", timeout=15000)
+    expect(status).to_have_attribute("data-unsent", "0")
 
 
 def gold_rows(page, live_server, document):
@@ -140,7 +148,8 @@ def test_adjudicate_page(page, live_server, login, document, screenshots):
     editor.locator("#ed-label").select_option("attribution")
     editor.locator("#ed-attr-source_type").select_option("expert")
     page.screenshot(path=str(screenshots / "adjudicate-4-editor.png"))
-    editor.locator("#ed-save").click()
+    # every change saved itself, as a reviewer's do
+    wait_saved(page)
     editor.locator(".prov-adjudicated").wait_for()
     assert "adjudicated by carol" in editor.locator(".editor-prov").text_content()
     chip = p1.locator('[data-row="gold"] .chip-gold', has_text="Analysts at the institute")
@@ -195,8 +204,7 @@ def test_adjudicate_page(page, live_server, login, document, screenshots):
     editor.wait_for(state="visible")
     assert editor.locator("mark").text_content() == "did not respond"
     editor.locator("#ed-note").fill("Evasive framing of the ministry.")
-    editor.locator("#ed-save").click()
-    page.locator("#status", has_text="Saved").wait_for()
+    wait_saved(page)
     page.keyboard.press("Escape")
     editor.wait_for(state="hidden")
     page.locator("#auto-report-close").click()

@@ -102,7 +102,16 @@ class Api:
         assert response.status_code == 201, response.get_data(as_text=True)
         return response.get_json()
 
+    def answers(self, doc_id: int) -> dict:
+        response = self.client.get(f"/api/documents/{doc_id}/answers", headers=self.headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()
+
     def submit(self, doc_id: int) -> None:
+        # the default codebook's required question first, as the page asks it
+        response = self.client.put(f"/api/documents/{doc_id}/answers", headers=self.headers,
+                                   json={"primary_frame": "political"})
+        assert response.status_code == 200, response.get_data(as_text=True)
         response = self.client.post(f"/api/documents/{doc_id}/submit", headers=self.headers)
         assert response.status_code == 200
 
@@ -405,6 +414,17 @@ def test_submit_names_unreviewed_paragraphs_then_read_only(annotating, api, doc)
         expect(dialog).to_contain_text(f"¶ {n}")
     expect(dialog).not_to_contain_text("¶ 1 ")
     expect(dialog).to_contain_text("Le cafe\u0301 de la gare")
+    # the required question about the article as a whole is open: submitting waits for it
+    expect(dialog).to_contain_text("Answer this required question about the article first")
+    expect(dialog.locator("#submit-confirm")).to_be_disabled()
+    dialog.get_by_role("button", name="Primary frame").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#q-primary_frame")).to_be_focused()
+    page.select_option("#q-primary_frame", "security_defense")
+    wait_saved(page)
+    assert api.answers(doc) == {"primary_frame": "security_defense"}
+    page.click("#submit-button")
+    expect(dialog).not_to_contain_text("required question")
     dialog.locator("#submit-confirm").click()
     expect(page.locator("#readonly-banner")).to_be_visible()
     expect(page.locator("#readonly-banner")).to_contain_text("read-only")
@@ -422,6 +442,8 @@ def test_submit_names_unreviewed_paragraphs_then_read_only(annotating, api, doc)
     page.reload()
     expect(page.locator("#readonly-banner")).to_be_visible()
     expect(paragraph(page, 2)).to_have_attribute("data-reviewed", "true")
+    expect(page.locator("#q-primary_frame")).to_have_value("security_defense")
+    expect(page.locator("#q-primary_frame")).to_be_disabled()
 
 
 def test_help_dialog_lists_every_shortcut(annotating):
@@ -855,3 +877,45 @@ def test_a_closed_tabs_unsent_changes_are_sent_by_the_next_page(annotating, cont
     expect(paragraph(later, 3)).to_have_attribute("data-reviewed", "true")
     assert _stored_queues(later) == []
     later.close()
+
+
+# --- the article as a whole -------------------------------------------------------------------
+
+def test_questions_are_answered_saved_and_kept_while_offline(annotating, api, doc, context,
+                                                              screenshots):
+    """The codebook's article-level questions: answered in the side panel (q goes there),
+    saved through the page's queue like spans, kept across a dropped connection and a reload."""
+    page = annotating
+    panel = page.locator("#questions-panel")
+    expect(panel).to_contain_text("The article as a whole")
+    expect(page.locator("#questions-count")).to_have_text("0 of 2 answered")
+    expect(panel.locator('[data-question="primary_frame"]')).to_have_class(re.compile("is-missing"))
+    page.keyboard.press("q")
+    expect(page.locator("#q-primary_frame")).to_be_focused()
+    page.select_option("#q-primary_frame", "economic")
+    page.locator("#q-tone").get_by_label("3 neutral").check()
+    wait_saved(page)
+    assert api.answers(doc) == {"primary_frame": "economic", "tone": "neutral"}
+    expect(page.locator("#questions-count")).to_have_text("2 of 2 answered")
+    expect(panel.locator('[data-question="primary_frame"]')).not_to_have_class(
+        re.compile("is-missing"))
+    page.screenshot(path=str(screenshots / "annotate-questions.png"))
+
+    # the connection drops: the change waits in the browser, and goes when it comes back
+    context.set_offline(True)
+    page.locator("#q-tone").get_by_label("2 negative").check()
+    expect(page.locator("[data-save-status]")).to_contain_text("offline", timeout=15000)
+    assert api.answers(doc)["tone"] == "neutral"
+    context.set_offline(False)
+    page.locator("#retry-now").dispatch_event("click")  # hidden once the "online" retry went
+    wait_saved(page)
+    assert api.answers(doc) == {"primary_frame": "economic", "tone": "negative"}
+
+    # "—" takes an answer back; the reload shows what the server holds
+    page.locator("#q-tone").get_by_label("—").check()
+    wait_saved(page)
+    assert api.answers(doc) == {"primary_frame": "economic"}
+    page.reload()
+    expect(page.locator("#annotate")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#q-primary_frame")).to_have_value("economic")
+    expect(page.locator("#questions-count")).to_have_text("1 of 2 answered")

@@ -316,7 +316,8 @@ def test_a_refused_save_comes_back_in_the_form(page, live_server, live_app, logi
     data["labels"][0]["name"] = "Attribution, edited"
     page.fill("#codebook_json", json.dumps(data))
     save(page)
-    message = ("The new codebook would orphan stored spans: label 'framing' is used by 2 spans "
+    message = ("The new codebook would orphan stored spans or answers: label 'framing' is used "
+               "by 2 spans "
                "(1 reviewer's, 1 gold); it cannot be removed. Renaming is fine.")
     assert page.inner_text(".error-box li") == message
     assert page.inner_text("#codebook_json-error") == message
@@ -344,3 +345,42 @@ def test_the_open_form_passes_axe(page, live_server, login, project):
              for v in results.response["violations"] if v.get("impact") in ("serious",
                                                                             "critical")]
     assert not found, "\n".join(found)
+
+
+def test_questions_are_edited_in_the_form(page, live_server, live_app, login, project,
+                                          screenshots):
+    """The article-level questions: the default ones shown, one added (its key from its name),
+    a scale checked before saving, one removed, the order kept; the JSON view carries them."""
+    open_settings(page, live_server, login)
+    questions = page.locator(".qf-question")
+    expect(questions).to_have_count(2)  # the default codebook's primary frame and tone
+    assert page.input_value(".qf-question >> nth=0 >> [data-field=q-key]") == "primary_frame"
+    assert page.locator(".qf-question >> nth=0 >> [data-field=q-required]").is_checked()
+    page.click("[data-add-question]")
+    new = questions.nth(2)
+    expect(new.locator("[data-field=q-name]")).to_be_focused()
+    page.keyboard.type("Headline supported")
+    assert new.locator("[data-field=q-key]").input_value() == "headline_supported"
+    new.locator("[data-field=q-type]").select_option("ordinal")
+    new.locator("[data-field=q-choices]").fill("no")
+    save(page)  # refused in the page: a scale needs two points
+    expect(new.locator(".field-error:not([hidden])")).to_have_text(
+        "A scale needs two or more points, one per line.")
+    expect(new.locator("[data-field=q-choices]")).to_be_focused()
+    new.locator("[data-field=q-choices]").fill("no\npartly\n\nyes\n")
+    # the tone goes (no one answered it), and the order stays
+    questions.nth(1).locator(".cb-remove").click()
+    page.screenshot(path=str(screenshots / "settings-questions.png"), full_page=True)
+    save(page)
+    expect(page.locator(".flash, .notice, [role=status]").first).to_be_attached()
+    codebook = stored(live_app)
+    assert codebook["questions"] == [
+        default_codebook()["questions"][0],
+        {"key": "headline_supported", "name": "Headline supported", "type": "ordinal",
+         "choices": ["no", "partly", "yes"]}]
+    assert codebook["version"] == 7  # other keys are kept
+    # the JSON view shows the same questions
+    page.goto(f"{live_server.url}/admin/projects/news/settings")
+    page.wait_for_selector(".qf-question")
+    page.click("[data-codebook-mode]")
+    assert json.loads(page.input_value("#codebook_json"))["questions"] == codebook["questions"]

@@ -79,13 +79,13 @@ def typed(seed):
 GOLD_CHIP = '[data-row="gold"] .chip-gold .chip-main'
 PAGES = {
     # user: who opens it; ready: what says the page is ready; span: what opens the span;
-    # back: where the focus goes back; stored: where the API has the span; save: whether
-    # Save sends the changes (else each is sent at once)
+    # back: where the focus goes back; stored: where the API has the span (both pages send
+    # each change at once, through their save queue)
     "annotate": {"user": "alice", "ready": "#annotate[data-ready=true]",
                  "span": '[data-paragraph-index="0"] mark', "back": '[data-paragraph-index="0"]',
-                 "stored": "annotations", "save": False},
+                 "stored": "annotations"},
     "adjudicate": {"user": "carol", "ready": "html[data-adjudicate-ready]", "span": GOLD_CHIP,
-                   "back": GOLD_CHIP, "stored": "gold", "save": True},
+                   "back": GOLD_CHIP, "stored": "gold"},
 }
 
 
@@ -110,9 +110,6 @@ def test_the_span_editor_and_its_attributes_on_both_pages(page, live_server, log
     _open(page, live_server, login, typed, kind)
 
     def saved(attributes):
-        if the["save"]:
-            page.click("#ed-save")
-            expect(page.locator("#ed-save")).to_be_disabled()
         _wait_for(lambda: _stored(page, live_server, typed, the["stored"]) == attributes)
 
     page.locator(the["span"]).click()
@@ -156,8 +153,6 @@ def test_a_renewed_session_is_taken_up_on_both_pages(page, context, live_server,
     page.on("response", lambda r: answers.append((r.request.method, r.status, r.url)))
     page.locator(the["span"]).click()
     page.fill("#ed-attr-speaker", "the minister")
-    if the["save"]:
-        page.click("#ed-save")
     _wait_for(lambda: _stored(page, live_server, typed, the["stored"])
               == {"speaker": "the minister"})
     # The retried PATCH is stored before its answer reaches the page: wait for the answer too.

@@ -1,13 +1,13 @@
 """Derived data kept for every worker: the cached_values table (agreement reports, the ledger)
 
 Revision ID: 0010_report_cache
-Revises: 0006_answers
+Revises: 0007_ledger_aliases
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_report_cache'
-down_revision = '0006_answers'
+down_revision = '0007_ledger_aliases'
 branch_labels = None
 depends_on = None
 

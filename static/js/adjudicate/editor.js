@@ -1,13 +1,10 @@
-// The gold span editor: the shared span editor (shared/editor.js) with what adjudication
-// adds: the provenance, the bounds (nudged by a token, or by a character with Shift, or taken
-// from a selection in the gold row), and a draft that Save sends (only what changed) and
-// Revert drops; Delete asks once more.
+// The gold span editor: the shared span editor (shared/editor.js), whose every change saves
+// itself through the page's queue as a reviewer's does on the annotate page, with what
+// adjudication adds: the provenance, and bounds that may also be taken from a selection in
+// the gold row. Delete asks once more.
 
-import { sameAttributes } from "../shared/attributes.js";
 import { el } from "../shared/dom.js";
 import { SpanEditor } from "../shared/editor.js";
-import { textIndex, textSlice } from "../shared/offsets.js";
-import { tokens } from "../shared/tokens.js";
 
 /** "unanimous", "majority", "adjudicated by NAME" or the stored text. */
 export function provenance(value) {
@@ -25,27 +22,13 @@ export function provenanceBadge(value) {
 
 export class GoldEditor extends SpanEditor {
   /**
-   * The options of SpanEditor, and
-   * @param {(span, body) => void} o.onSave  Save pressed: body holds the fields that changed
-   * @param {(span, draft) => void} o.onDraft  the draft's bounds or label changed (redraw)
+   * The options of SpanEditor (`onChange` saves each change), and
    * @param {() => object|null} o.selection  the selection {paragraph, start, end}, if any
    */
-  constructor(root, { onSave, onDraft, selection, ...options }) {
-    super(root, { ...options, confirmDelete: true, notePlaceholder: "Why this decision (optional)" });
-    Object.assign(this, { onSave, onDraft, selection });
-  }
-
-  get dirty() {
-    if (!this.span) return false;
-    const s = this.span;
-    const d = this.draft;
-    return s.start !== d.start || s.end !== d.end || s.label !== d.label
-      || (s.note || "") !== d.note || !sameAttributes(s.attributes, d.attributes);
-  }
-
-  changed(fields) {
-    Object.assign(this.draft, fields);
-    this.updateButtons();
+  constructor(root, { selection, ...options }) {
+    super(root, { ...options, bounds: true, confirmDelete: true,
+      notePlaceholder: "Why this decision (optional)" });
+    this.selection = selection;
   }
 
   title(label) {
@@ -53,53 +36,22 @@ export class GoldEditor extends SpanEditor {
   }
 
   intro() {
-    const d = this.draft;
-    const nudge = (edge, delta, name) => el("button", {
-      type: "button", class: "nudge act", "data-nudge": `${edge}:${delta}`,
-      "aria-label": name, title: `${name} (Shift: one character)`,
-      onclick: (event) => this.nudge(edge, delta, event.shiftKey),
-    }, delta < 0 ? "◀" : "▶");
-    const bounds = el("fieldset", { class: "field bounds" },
-      el("legend", { text: "Bounds" }),
-      el("div", { class: "nudges" },
-        el("span", { class: "nudge-name", text: "Start" }),
-        nudge("start", -1, "Move the start one word earlier"),
-        el("output", { id: "ed-start", class: "offset", "data-field": "start", text: String(d.start) }),
-        nudge("start", 1, "Move the start one word later"),
-        el("span", { class: "nudge-name", text: "End" }),
-        nudge("end", -1, "Move the end one word earlier"),
-        el("output", { id: "ed-end", class: "offset", "data-field": "end", text: String(d.end) }),
-        nudge("end", 1, "Move the end one word later")),
-      el("button", {
-        type: "button", class: "small act", id: "ed-use-selection",
-        onclick: () => this.useSelection(),
-      }, "Use the selected text"),
-      el("p", { class: "field-hint", text: "◀ ▶ move by a word or punctuation mark, with Shift by one character; or select new text in the Gold row." }),
-      el("p", { class: "sr-only bounds-live", "aria-live": "polite" }));
     return [el("p", { class: "editor-prov" }, "Provenance: ", provenanceBadge(this.span.provenance)),
-      this.quote(), bounds];
+      this.quote()];
   }
 
-  buttons() {
-    return [
-      el("button", { type: "button", class: "primary act", id: "ed-save", onclick: () => this.save() }, "Save"),
-      el("button", { type: "button", class: "act", id: "ed-revert", onclick: () => this.revert() }, "Revert"),
-    ];
+  moreFields() {
+    return [this.boundsField({
+      extra: [el("button", {
+        type: "button", class: "small act", id: "ed-use-selection",
+        onclick: () => this.useSelection(),
+      }, "Use the selected text")],
+      hint: "◀ ▶ move by a word or punctuation mark, with Shift by one character (keys: "
+        + "Shift+← → the end, Alt+Shift+← → the start); or select new text in the Gold row.",
+    })];
   }
 
   built() {
-    this.updateButtons();
-    this.onDraft(this.span, this.draft);
-  }
-
-  updateButtons() {
-    if (!this.isOpen) return;
-    const dirty = this.dirty;
-    for (const id of ["ed-save", "ed-revert"]) {
-      const button = this.root.querySelector(`#${id}`);
-      if (button) button.disabled = this.busy || !dirty;
-    }
-    this.root.classList.toggle("is-dirty", dirty);
     this.selectionChanged();
   }
 
@@ -107,78 +59,16 @@ export class GoldEditor extends SpanEditor {
   selectionChanged() {
     if (!this.isOpen) return;
     const button = this.root.querySelector("#ed-use-selection");
+    if (!button) return;
     const sel = this.selection();
     const usable = sel && sel.paragraph === this.span.paragraph;
     button.disabled = !usable;
     button.title = usable ? "" : "Select text in this paragraph’s Gold row first";
   }
 
-  nudge(edge, delta, byCharacter) {
-    const text = this.text(this.span.paragraph);
-    const length = textIndex(text).lengthCp;
-    const d = this.draft;
-    let { start, end } = d;
-    if (byCharacter) {
-      if (edge === "start") start += delta; else end += delta;
-    } else {
-      const toks = tokens(text);
-      const pick = (values, better) => values.reduce((best, v) => (best === null || better(v, best) ? v : best), null);
-      let moved = null;
-      if (edge === "start") {
-        const starts = toks.map((t) => t[0]);
-        moved = delta < 0
-          ? pick(starts.filter((v) => v < start), (v, b) => v > b)
-          : pick(starts.filter((v) => v > start && v < end), (v, b) => v < b);
-        if (moved !== null) start = moved;
-      } else {
-        const ends = toks.map((t) => t[1]);
-        moved = delta < 0
-          ? pick(ends.filter((v) => v < end && v > start), (v, b) => v > b)
-          : pick(ends.filter((v) => v > end), (v, b) => v < b);
-        if (moved !== null) end = moved;
-      }
-      if (moved === null) {
-        this.showError(`The ${edge} cannot move further that way by a word; hold Shift to move by one character.`);
-        return;
-      }
-    }
-    start = Math.max(0, start);
-    end = Math.min(length, end);
-    if (start >= end) {
-      this.showError("A span needs at least one character: the start must stay before the end.");
-      return;
-    }
-    d.start = start;
-    d.end = end;
-    this.rebuild(null);
-    const button = this.root.querySelector(`[data-nudge="${edge}:${delta}"]`);
-    if (button) button.focus();
-    const live = this.root.querySelector(".bounds-live");
-    if (live) live.textContent = `${edge === "start" ? "Start" : "End"} now ${edge === "start" ? start : end}: “${textSlice(text, start, end)}”`;
-  }
-
   useSelection() {
     const sel = this.selection();
     if (!sel || sel.paragraph !== this.span.paragraph) return;
-    this.draft.start = sel.start;
-    this.draft.end = sel.end;
-    this.rebuild("ed-use-selection");
-  }
-
-  revert() {
-    this.reset("ed-label");
-  }
-
-  save() {
-    if (!this.dirty || this.busy) return;
-    const s = this.span;
-    const d = this.draft;
-    const body = {};
-    if (d.start !== s.start) body.start = d.start;
-    if (d.end !== s.end) body.end = d.end;
-    if (d.label !== s.label) body.label = d.label;
-    if (d.label !== s.label || !sameAttributes(d.attributes, s.attributes)) body.attributes = d.attributes;
-    if (d.note !== (s.note || "")) body.note = d.note;
-    this.onSave(s, body);
+    this.setBounds(sel.start, sel.end, { focus: "#ed-use-selection" });
   }
 }

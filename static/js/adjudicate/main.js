@@ -1,19 +1,26 @@
 // The adjudication page. Reads the server-rendered paragraphs and the JSON data block, draws
-// the gold row and each reviewer's row of every paragraph, and sends every decision through the
-// JSON API: accept a span, a reviewer's paragraph, the unanimous spans; create, edit and
-// delete gold spans; run auto gold and show what it proposed. Offsets in the page's state are
-// code points (as the server has them); the DOM is addressed in UTF-16 units.
+// the gold row and each reviewer's row of every paragraph. Gold edits (a new gold span from a
+// selection, the editor's changes, deleting), rejecting a reviewer's span and marking a
+// paragraph adjudicated save themselves through the shared save queue (../shared/queue.js),
+// with the same status line as the annotate page: drawn at once, sent in order, kept in the
+// browser while the network or the server fails. Accepting reviewers' spans and auto gold ask
+// the server (they compute the gold), once the queue has sent what came before.
+// Offsets in the page's state are code points (as the server has them); the DOM is addressed
+// in UTF-16 units.
 
 import { Api } from "../shared/api.js";
 import { attributeSummary, attributeTitle, sameAttributes } from "../shared/attributes.js";
 import { el } from "../shared/dom.js";
-import { offsetIn, selectionOffsets, textSlice } from "../shared/offsets.js";
+import { renderParagraph as drawMarks, spansAt } from "../shared/highlights.js";
+import { offsetIn, selectionOffsets, textIndex, textSlice } from "../shared/offsets.js";
+import {
+  keepSending, newKey, phrased, SaveQueue, statusLine, tabKey, takeLeftovers,
+} from "../shared/queue.js";
+import { mountGoldAnswers } from "./answers.js";
 import { GoldEditor, provenance, provenanceBadge } from "./editor.js";
-import { renderText } from "./render.js";
 
 const data = JSON.parse(document.getElementById("adjudicate-data").textContent);
 const $ = (id) => document.getElementById(id);
-const api = new Api(data.urls);
 const labels = new Map(data.labels.map((l) => [l.key, l]));
 const hotkeys = new Map(data.labels.filter((l) => l.hotkey).map((l) => [l.hotkey, l.key]));
 const sections = Array.from(document.querySelectorAll(".adj-paragraph"));
@@ -26,15 +33,22 @@ for (const p of rowsData) {
   }
 }
 
-let gold = data.gold;
+// The page's state: gold spans named by key (`srv-ID` for those the server sent, a new key for
+// those made here, with `id` once the server answered), rejected places, adjudicated marks.
+const me = `adjudicated:${data.user}`;
+let gold = [];
+const rejections = new Map(); // place key -> {key, id, paragraph, label, start, end, rejected_by}
+const adjudicated = new Map(); // paragraph -> {by, at}
 const unanimous = data.unanimous;
-let fresh = new Set(); // ids of the gold spans the last auto gold run proposed
+let fresh = new Set(); // keys of the gold spans the last auto gold run proposed
 let selection = null; // {paragraph, start, end} in code points
-let editing = null; // {id, draft}: the open span, drawn with its unsaved bounds and label
 
-const byPosition = (a, b) => a.paragraph - b.paragraph || a.start - b.start || a.end - b.end || a.id - b.id;
+const byPosition = (a, b) => a.paragraph - b.paragraph || a.start - b.start || a.end - b.end
+  || (a.id ?? Infinity) - (b.id ?? Infinity);
 const keyOf = (s) => `${s.paragraph}|${s.label}|${s.start}|${s.end}`;
 const labelName = (key) => (labels.get(key) ? labels.get(key).name : key);
+const copy = (value) => (value == null ? value : JSON.parse(JSON.stringify(value)));
+const goldByKeyOf = (key) => gold.find((g) => g.key === key);
 
 function excerpt(paragraph, start, end, max = 90) {
   const t = textSlice(texts[paragraph], start, end).replace(/\s+/g, " ");
@@ -61,6 +75,8 @@ const els = {
   selectionQuote: $("selection-quote"),
   confirm: $("confirm-dialog"),
   confirmText: $("confirm-text"),
+  progress: $("adjudicated-progress"),
+  progressText: $("adjudicated-text"),
 };
 
 let statusTimer = null;
@@ -123,23 +139,44 @@ function offersIn(paragraph, keys) {
   return unanimous.filter((u) => u.paragraph === paragraph && !keys.has(keyOf(u)));
 }
 
+/** Draw one row of a paragraph: `items` [{key, start, end (code points), label, kind,
+ *  classes?, title}] as the shared highlights (a span nested in another keeps its colour,
+ *  the outer one's line showing below it). */
+function renderText(textEl, text, items) {
+  const index = textIndex(text);
+  drawMarks(textEl, text, items.map((it) => ({
+    key: it.key, label: it.label, s16: index.toU16(it.start), e16: index.toU16(it.end),
+    classes: [`kind-${it.kind}`, ...(it.classes || [])], title: it.title,
+  })));
+}
+
+/** A selector that finds the focused chip control again once its row is drawn anew. */
+function focusedChip(section) {
+  const focused = document.activeElement;
+  if (!focused || !section.contains(focused) || !focused.closest("[data-chips]")) return null;
+  const li = focused.closest("li");
+  const action = focused.dataset.action ? `[data-action="${focused.dataset.action}"]` : "";
+  for (const name of ["data-gold-key", "data-annotation-id", "data-offer"]) {
+    if (li.hasAttribute(name)) {
+      return `li[${name}="${CSS.escape(li.getAttribute(name))}"] ${action || ".chip-main"}`;
+    }
+  }
+  return null;
+}
+
 function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
   const section = sections[i];
+  const refocus = focusedChip(section);
   const text = texts[i];
   const goldHere = gold.filter((g) => g.paragraph === i);
   const offers = offersIn(i, keys);
 
-  // The gold row: gold spans (the one being edited with its draft) and unanimous offers.
-  const items = goldHere.map((g) => {
-    const d = editing && editing.id === g.id ? editing.draft : g;
-    const classes = [];
-    if (fresh.has(g.id)) classes.push("is-new");
-    if (editing && editing.id === g.id) classes.push("is-editing");
-    return {
-      key: `g:${g.id}`, start: d.start, end: d.end, label: d.label, kind: "gold", classes,
-      title: `Gold: ${labelName(d.label)} (${provenance(g.provenance).text})`,
-    };
-  });
+  // The gold row: gold spans and unanimous offers.
+  const items = goldHere.map((g) => ({
+    key: `g:${g.key}`, start: g.start, end: g.end, label: g.label, kind: "gold",
+    classes: [fresh.has(g.key) ? "is-new" : "", editor.key === g.key ? "is-editing" : ""],
+    title: `Gold: ${labelName(g.label)} (${provenance(g.provenance).text})`,
+  }));
   for (const u of offers) {
     items.push({
       key: `o:${keyOf(u)}`, start: u.start, end: u.end, label: u.label, kind: "offer",
@@ -164,13 +201,18 @@ function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
       const g = byKey.get(keyOf({ ...s, paragraph: i }));
       return g && sameAttributes(g.attributes, s.attributes);
     };
+    const rejected = (s) => !byKey.has(keyOf({ ...s, paragraph: i }))
+      && rejections.has(keyOf({ ...s, paragraph: i }));
     renderText(row.querySelector(".paragraph-text"), text, spans.map((s) => ({
       key: `a:${s.id}`, start: s.start, end: s.end, label: s.label, kind: "reviewer",
-      classes: [s.unreviewed ? "is-unreviewed" : "", accepted(s) ? "is-accepted" : ""].filter(Boolean),
-      title: `${rdata.reviewer}: ${labelName(s.label)}${s.agreed ? " (every reviewer alike)" : ""}`,
+      classes: [s.unreviewed ? "is-unreviewed" : "", accepted(s) ? "is-accepted" : "",
+        rejected(s) ? "is-rejected" : ""],
+      title: `${rdata.reviewer}: ${labelName(s.label)}${s.agreed ? " (every reviewer alike)" : ""}${
+        rejected(s) ? " (rejected)" : ""}`,
     })));
     const list = row.querySelector("[data-chips]");
-    list.replaceChildren(...spans.map((s) => reviewerChip(s, rdata.reviewer, i, accepted(s))));
+    list.replaceChildren(...spans.map((s) => reviewerChip(s, rdata.reviewer, i, accepted(s),
+      rejected(s), byKey.has(keyOf({ ...s, paragraph: i })))));
     if (!spans.length) list.append(el("li", { class: "chip-empty", text: "No spans." }));
     const all = row.querySelector('[data-action="accept-paragraph"]');
     if (all) {
@@ -179,9 +221,36 @@ function renderParagraph(i, keys = goldKeys(), byKey = goldByKey()) {
       all.textContent = spans.length && !open ? "All in gold" : "Accept all";
     }
   }
+  if (refocus && !section.contains(document.activeElement)) {
+    const again = section.querySelector(refocus);
+    if (again) again.focus({ preventScroll: true });
+  }
   section.dataset.hasGold = goldHere.length ? "true" : "false";
   section.dataset.hasSpans = goldHere.length || offers.length
     || pdata.reviewers.some((r) => r.spans.length) ? "true" : "false";
+  renderMark(i);
+}
+
+/** The paragraph's adjudicated mark: its button and who set it. */
+function renderMark(i) {
+  const section = sections[i];
+  const mark = adjudicated.get(i);
+  const button = section.querySelector('[data-action="adjudicated"]');
+  button.setAttribute("aria-pressed", String(Boolean(mark)));
+  button.textContent = mark ? "✓ Adjudicated" : "Mark adjudicated";
+  button.title = mark ? "Take the adjudicated mark away" : "Mark this paragraph’s gold done";
+  section.dataset.adjudicated = mark ? "true" : "false";
+  const who = section.querySelector("[data-adjudicated-by]");
+  who.textContent = mark && mark.by ? `by ${mark.by}` : "";
+}
+
+function updateProgress() {
+  const done = adjudicated.size;
+  const total = sections.length;
+  els.progress.max = total;
+  els.progress.value = done;
+  els.progressText.replaceChildren(el("b", { text: String(done) }), ` / ${total}`,
+    el("span", { class: "progress-words", text: " paragraphs adjudicated" }));
 }
 
 function swatchLabel(label) {
@@ -190,21 +259,20 @@ function swatchLabel(label) {
 }
 
 function goldChip(g) {
-  const d = editing && editing.id === g.id ? editing.draft : g;
-  const quote = excerpt(g.paragraph, d.start, d.end);
+  const quote = excerpt(g.paragraph, g.start, g.end);
   const classes = ["chip", "chip-gold"];
-  if (fresh.has(g.id)) classes.push("is-new");
-  if (editing && editing.id === g.id) classes.push("is-editing");
+  if (fresh.has(g.key)) classes.push("is-new");
+  if (editor.key === g.key) classes.push("is-editing");
   const attrs = attributeSummary(labels.get(g.label), g.attributes);
-  return el("li", { class: classes.join(" "), "data-gold-id": String(g.id), "data-label": d.label },
+  return el("li", { class: classes.join(" "), "data-gold-key": g.key, "data-label": g.label },
     el("button", {
       type: "button", class: "chip-main", "data-action": "edit",
-      "aria-label": `Edit gold span: ${labelName(d.label)}, “${quote}”, ${provenance(g.provenance).text}`,
+      "aria-label": `Edit gold span: ${labelName(g.label)}, “${quote}”, ${provenance(g.provenance).text}`,
       title: attributeTitle(labels.get(g.label), g.attributes) || "Edit this gold span",
-    }, ...swatchLabel(d.label), el("span", { class: "chip-text", text: `“${quote}”` })),
+    }, ...swatchLabel(g.label), el("span", { class: "chip-text", text: `“${quote}”` })),
     attrs ? el("span", { class: "chip-attrs", text: attrs }) : null,
     provenanceBadge(g.provenance),
-    fresh.has(g.id) ? el("span", { class: "tag tag-new", text: "new" }) : null,
+    fresh.has(g.key) ? el("span", { class: "tag tag-new", text: "new" }) : null,
     el("span", { class: "chip-edit", "aria-hidden": "true", text: "Edit" }));
 }
 
@@ -222,24 +290,43 @@ function offerChip(u) {
     }, "Accept"));
 }
 
-function reviewerChip(s, reviewer, paragraph, accepted) {
+/** A reviewer's span: in gold (✓), rejected (Undo), or Accept and, where no gold has its
+ *  place and label (`placeInGold`: accepting gives it the span's attributes), Reject. */
+function reviewerChip(s, reviewer, paragraph, accepted, rejected, placeInGold) {
   const quote = excerpt(paragraph, s.start, s.end);
   const attrs = attributeSummary(labels.get(s.label), s.attributes);
   const classes = ["chip"];
   if (accepted) classes.push("is-accepted");
+  if (rejected) classes.push("is-rejected");
   if (s.unreviewed) classes.push("is-unreviewed");
+  const what = `${reviewer}’s ${labelName(s.label)} span “${quote}”`;
+  let actions;
+  if (accepted) {
+    actions = [el("span", { class: "in-gold", text: "✓ in gold" })];
+  } else if (rejected) {
+    actions = [el("span", { class: "rejected-tag", text: "✕ rejected" }),
+      el("button", {
+        type: "button", class: "small", "data-action": "unreject", "data-annotation-id": String(s.id),
+        "aria-label": `Undo the rejection of ${what}`,
+      }, "Undo")];
+  } else {
+    actions = [
+      el("button", {
+        type: "button", class: "small accept", "data-action": "accept", "data-annotation-id": String(s.id),
+        "aria-label": `Accept ${what}`,
+      }, "Accept"),
+      placeInGold ? null : el("button", {
+        type: "button", class: "small reject", "data-action": "reject", "data-annotation-id": String(s.id),
+        "aria-label": `Reject ${what}`, title: "Not gold: remembered, and auto gold leaves it out",
+      }, "Reject")];
+  }
   return el("li", { class: classes.join(" "), "data-annotation-id": String(s.id), "data-label": s.label },
     el("span", { class: "chip-main", title: [attributeTitle(labels.get(s.label), s.attributes), s.note ? `Note: ${s.note}` : ""].filter(Boolean).join("\n") },
       ...swatchLabel(s.label), el("span", { class: "chip-text", text: `“${quote}”` })),
     attrs ? el("span", { class: "chip-attrs", text: attrs }) : null,
     s.agreed ? el("span", { class: "tag tag-agreed", text: "all alike" }) : null,
     s.note ? el("span", { class: "tag", title: s.note, text: "note" }) : null,
-    accepted
-      ? el("span", { class: "in-gold", text: "✓ in gold" })
-      : el("button", {
-        type: "button", class: "small accept", "data-action": "accept", "data-annotation-id": String(s.id),
-        "aria-label": `Accept ${reviewer}’s ${labelName(s.label)} span “${quote}”`,
-      }, "Accept"));
+    ...actions);
 }
 
 function updateCounts() {
@@ -262,6 +349,7 @@ function applyFilter() {
     if (mode === "spans") show = section.dataset.hasSpans === "true";
     else if (mode === "disagreement") show = Boolean(p.disagreement);
     else if (mode === "open") show = section.dataset.hasSpans === "true" && section.dataset.hasGold !== "true";
+    else if (mode === "unadjudicated") show = section.dataset.adjudicated !== "true";
     if (section.dataset.pinned === "true") show = true;
     section.hidden = !show;
     if (show) shown += 1;
@@ -276,6 +364,7 @@ function renderAll(only = null) {
   const indices = only ? [...only] : sections.map((_, i) => i);
   for (const i of indices) renderParagraph(i, keys, byKey);
   updateCounts();
+  updateProgress();
   applyFilter();
 }
 
@@ -287,89 +376,330 @@ function goldSignature(list) {
   return out;
 }
 
+/** Gold spans as the server sent them, named by key: the key a span already has here, else
+ *  `srv-ID` (remembered by the queue). */
+function keyed(list) {
+  const keys = new Map(gold.filter((g) => g.id != null).map((g) => [g.id, g.key]));
+  return list.map((g) => {
+    const key = keys.get(g.id) || `srv-${g.id}`;
+    if (queue) queue.rememberId(key, g.id);
+    return { ...g, key };
+  });
+}
+
 /** The gold changed on the server: draw again only the paragraphs whose gold differs. */
 function setGold(list, { all = false } = {}) {
   const before = goldSignature(gold);
-  gold = list;
+  gold = keyed(list).sort(byPosition);
   const after = goldSignature(gold);
   const changed = new Set();
   for (const p of new Set([...before.keys(), ...after.keys()])) {
     if (before.get(p) !== after.get(p)) changed.add(p);
   }
-  const open = editor.isOpen ? gold.find((g) => g.id === editor.span.id) : null;
+  const open = editor.isOpen ? goldByKeyOf(editor.key) : null;
   if (editor.isOpen && !open) editor.close({ restoreFocus: false });
-  else if (open && !editor.dirty) editor.refresh(open);
+  else if (open) editor.refresh(open);
   renderAll(all ? null : changed);
 }
 
-// --- the editor --------------------------------------------------------------------------------
+function setRejections(list) {
+  rejections.clear();
+  for (const r of list) {
+    const key = `rej-srv-${r.id}`;
+    if (queue) queue.rememberId(key, r.id);
+    rejections.set(keyOf(r), { ...r, key });
+  }
+}
+
+function setAdjudicated(list) {
+  adjudicated.clear();
+  for (const m of list) adjudicated.set(m.paragraph, { by: m.by, at: m.at });
+}
+
+// --- the editor: each change saves itself ------------------------------------------------------
 
 const editor = new GoldEditor($("editor"), {
   labels,
   text: (paragraph) => texts[paragraph],
   selection: () => selection,
-  onDraft: (span, draft) => {
-    editing = { id: span.id, draft };
-    renderParagraph(span.paragraph);
-  },
+  onChange: changeGold,
+  onDelete: (span) => deleteGold(span.key),
   onClose: (span, returnFocus) => {
-    editing = null;
     renderParagraph(span.paragraph);
-    const chip = document.querySelector(`[data-gold-id="${span.id}"] .chip-main`);
+    const chip = document.querySelector(`[data-gold-key="${CSS.escape(span.key)}"] .chip-main`);
     if (returnFocus) (chip || returnFocus).focus();
-  },
-  onSave: async (span, body) => {
-    editor.setBusy(true);
-    const result = await api.call("PATCH", api.url("span", { id: span.id }), body);
-    editor.setBusy(false);
-    if (!result.ok) {
-      editor.showError(result.message, result.field);
-      return;
-    }
-    hideError();
-    gold = gold.map((g) => (g.id === span.id ? result.data : g)).sort(byPosition);
-    editor.refresh(result.data);
-    renderAll([span.paragraph]);
-    showStatus(`Saved the ${labelName(result.data.label)} gold span “${excerpt(span.paragraph, result.data.start, result.data.end, 50)}”.`);
-  },
-  onDelete: async (span) => {
-    editor.setBusy(true);
-    const result = await api.remove(api.url("span", { id: span.id }));
-    editor.setBusy(false);
-    if (!result.ok) {
-      editor.showError(result.message);
-      return;
-    }
-    const index = gold.filter((g) => g.paragraph === span.paragraph).findIndex((g) => g.id === span.id);
-    gold = gold.filter((g) => g.id !== span.id);
-    fresh.delete(span.id);
-    editor.close({ restoreFocus: false });
-    renderAll([span.paragraph]);
-    const chips = sections[span.paragraph].querySelectorAll('[data-row="gold"] .chip-main, [data-row="gold"] .accept');
-    const next = chips[Math.min(index, chips.length - 1)];
-    (next || sections[span.paragraph].querySelector("h2")).focus();
-    showStatus(`Deleted the ${labelName(span.label)} gold span “${excerpt(span.paragraph, span.start, span.end, 50)}”.`);
   },
 });
 
-function openEditor(id, returnFocus = null) {
-  const span = gold.find((g) => g.id === id);
+// Moving or relabelling gold rejects the place it leaves (gold.py): a few quick nudges and a
+// new label are sent as one change, so that only where the span was before is rejected.
+const MOVE_DELAY_MS = 1500;
+
+function changeGold(key, fields, { delay = 0 } = {}) {
+  const span = goldByKeyOf(key);
   if (!span) return;
-  if (editor.isOpen && editor.span.id !== id && editor.dirty) {
-    showError("The open gold span has unsaved changes: save or revert them first.");
-    editor.root.querySelector("#ed-save").focus();
-    return;
+  if ("start" in fields || "end" in fields || "label" in fields) {
+    delay = Math.max(delay, MOVE_DELAY_MS);
   }
+  Object.assign(span, copy(fields));
+  span.provenance = me;
+  gold.sort(byPosition);
+  renderAll([span.paragraph]);
+  queue.patch(key, fields, { delay, what: "gold" });
+  const box = editor.root.querySelector(".editor-prov");
+  if (box) box.replaceChildren("Provenance: ", provenanceBadge(span.provenance));
+}
+
+function deleteGold(key) {
+  const span = goldByKeyOf(key);
+  if (!span) return;
+  const index = gold.filter((g) => g.paragraph === span.paragraph).indexOf(span);
+  gold = gold.filter((g) => g.key !== key);
+  fresh.delete(key);
+  editor.close({ restoreFocus: false });
+  queue.remove(key, { what: "gold" });
+  renderAll([span.paragraph]);
+  const chips = sections[span.paragraph].querySelectorAll('[data-row="gold"] .chip-main, [data-row="gold"] .accept');
+  const next = chips[Math.min(index, chips.length - 1)];
+  (next || sections[span.paragraph].querySelector("h2")).focus();
+  showStatus(`Deleted the ${labelName(span.label)} gold span “${excerpt(span.paragraph, span.start, span.end, 50)}”.`);
+}
+
+function openEditor(key, returnFocus = null) {
+  const span = goldByKeyOf(key);
+  if (!span) return;
   const section = sections[span.paragraph];
   if (section.hidden) {
     section.dataset.pinned = "true";
     applyFilter();
   }
+  const before = editor.isOpen ? goldByKeyOf(editor.key) : null;
   editor.open(span, { returnFocus });
+  if (before && before.paragraph !== span.paragraph) renderParagraph(before.paragraph);
+  renderParagraph(span.paragraph);
   if (!returnFocus || !section.contains(returnFocus)) {
     // Opened from elsewhere (the auto gold report): bring the paragraph into view.
     section.querySelector('[data-row="gold"]').scrollIntoView({ block: "center" });
   }
+}
+
+// --- the save queue ------------------------------------------------------------------------------
+
+const api = new Api(data.urls);
+const QUEUE_BASE = `framing-annotator:gold-queue:v1:${data.user}:${data.document.id}`;
+let queue = null;
+let goldAnswers = null; // the gold answers to the article-level questions (answers.js)
+
+/** Send one operation of the queue: gold spans, rejections (`what`), adjudicated marks,
+ *  gold answers. */
+async function send(op, id) {
+  let result;
+  if (op.kind === "gold-answer") {
+    result = await api.call("PUT", api.url("gold_answer", { question: op.question }),
+      op.provenance ? { value: op.value, provenance: op.provenance } : { value: op.value });
+  } else if (op.kind === "adjudicated") {
+    result = await api.call(op.adjudicated ? "PUT" : "DELETE",
+      api.url("adjudicated", { id: op.paragraph }));
+  } else if (op.what === "rejection") {
+    result = op.kind === "create" ? await api.call("POST", data.urls.rejections, op.body)
+      : await api.remove(api.url("rejection", { id }));
+  } else if (op.kind === "create") {
+    result = await api.call("POST", data.urls.create, op.body);
+    // gold with that place and label is there: ours, whose answer was lost, or another
+    // admin's; either way this span is that one now (resync shows it as stored)
+    if (result.status === 409 && result.data && result.data.existing) {
+      result = { ok: true, status: 200, data: { id: result.data.existing, existing: true } };
+    }
+  } else if (op.kind === "patch") {
+    result = await api.call("PATCH", api.url("span", { id }), op.body);
+  } else if (op.kind === "delete") {
+    result = await api.remove(api.url("span", { id }));
+  } else {
+    return { ok: false, status: 0, message: `Unknown change '${op.kind}'.` };
+  }
+  return phrased(result);
+}
+
+function describe(op) {
+  if (op.kind === "gold-answer" && goldAnswers) return goldAnswers.describe(op);
+  if (op.kind === "adjudicated") {
+    return `Paragraph ${op.paragraph + 1} was not marked ${op.adjudicated ? "adjudicated" : "not adjudicated"}`;
+  }
+  if (op.what === "rejection") {
+    return op.kind === "create" ? "The span was not rejected" : "The rejection was not undone";
+  }
+  const span = goldByKeyOf(op.key);
+  const name = labelName((op.body && op.body.label) || (span && span.label) || "gold");
+  if (op.kind === "create") return `The new ${name} gold span was not saved`;
+  if (op.kind === "patch") return `The change to the ${name} gold span was not saved`;
+  return `The ${name} gold span was not deleted`;
+}
+
+let rejectionsStale = false;
+
+function onSent(op, result) {
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) goldAnswers.saved(result);
+    return;
+  }
+  if (op.what === "rejection" && op.kind === "create" && result) {
+    const entry = [...rejections.values()].find((r) => r.key === op.key);
+    if (entry) Object.assign(entry, { id: result.id, rejected_by: result.rejected_by });
+  } else if (op.what === "gold" && op.kind === "create" && result) {
+    const span = goldByKeyOf(op.key);
+    if (span) span.id = result.id;
+    if (result.existing) resync();
+  } else if (op.what === "gold" && op.kind !== "create") {
+    // deleting, moving or relabelling gold rejects where it was: read the rejections again
+    rejectionsStale = true;
+  } else if (op.kind === "adjudicated" && result && !queue.ops.some((o) => o.kind === "adjudicated")) {
+    setAdjudicated(result.adjudicated);
+    renderMark(op.paragraph);
+  }
+  if (rejectionsStale && queue.size === 0) {
+    rejectionsStale = false;
+    refreshRejections();
+  }
+}
+
+async function onFailed(op, result) {
+  showError(`${describe(op)}: ${result.message}`);
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) await goldAnswers.reload();
+    return;
+  }
+  await resync();
+}
+
+/** Apply a queued (not yet sent) operation to the page's state. */
+function applyOp(op) {
+  if (op.kind === "gold-answer") {
+    if (goldAnswers) goldAnswers.apply(op);
+  } else if (op.kind === "adjudicated") {
+    if (op.adjudicated) adjudicated.set(op.paragraph, adjudicated.get(op.paragraph) || { by: data.user });
+    else adjudicated.delete(op.paragraph);
+  } else if (op.what === "rejection") {
+    if (op.kind === "create") {
+      const span = annotations.get(op.body.annotation_id);
+      if (span && !rejections.has(keyOf(span))) {
+        rejections.set(keyOf(span), { key: op.key, id: queue.idOf(op.key) ?? null,
+          paragraph: span.paragraph, label: span.label, start: span.start, end: span.end,
+          rejected_by: data.user });
+      }
+    } else {
+      for (const [place, r] of rejections) if (r.key === op.key) rejections.delete(place);
+    }
+  } else if (op.kind === "create") {
+    if (!goldByKeyOf(op.key)) {
+      gold.push({ key: op.key, id: queue.idOf(op.key) ?? null, attributes: {}, note: "",
+        provenance: me, ...copy(op.body) });
+    }
+  } else if (op.kind === "patch") {
+    const span = goldByKeyOf(op.key);
+    if (span) Object.assign(span, copy(op.body), { provenance: me });
+  } else if (op.kind === "delete") {
+    gold = gold.filter((g) => g.key !== op.key);
+  }
+}
+
+/** Reload the truth from the server and lay the still unsent changes over it. */
+async function resync() {
+  const [g, r, a] = await Promise.all([api.call("GET", data.urls.gold),
+    api.call("GET", data.urls.rejections), api.call("GET", data.urls.adjudication_state)]);
+  if (!g.ok || !r.ok || !a.ok) return;
+  gold = keyed(g.data);
+  setRejections(r.data);
+  setAdjudicated(a.data.adjudicated);
+  for (const op of queue.ops) applyOp(op);
+  gold.sort(byPosition);
+  const open = editor.isOpen ? goldByKeyOf(editor.key) : null;
+  if (editor.isOpen && !open) editor.close({ restoreFocus: false });
+  else if (open) editor.refresh(open);
+  renderAll();
+}
+
+async function refreshRejections() {
+  const r = await api.call("GET", data.urls.rejections);
+  if (!r.ok) return;
+  const before = [...rejections.keys()].sort().join(";");
+  setRejections(r.data);
+  for (const op of queue.ops) if (op.what === "rejection") applyOp(op);
+  if ([...rejections.keys()].sort().join(";") !== before) renderAll();
+}
+
+function onAuth() {
+  leaving = true;
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`${data.urls.login}?next=${encodeURIComponent(next)}`);
+}
+
+let leaving = false;
+const onStatus = statusLine($("adjudicate"), () => queue);
+queue = new SaveQueue({
+  storageKey: tabKey(QUEUE_BASE), send, onSent, onFailed, onAuth, onStatus,
+  retryMaxMs: data.retry_max_ms,
+});
+queue.held = true; // until the changes other tabs left are taken over
+keepSending(() => queue, () => leaving);
+
+/** Wait (a few seconds at most) until every queued change is sent: what the server computes
+ *  (accepting, auto gold) must start from them. False when they could not be sent. */
+async function settled() {
+  for (let waited = 0; queue.size && waited < 8000; waited += 100) {
+    if (queue.failures > 0) return false;
+    await new Promise((resolve) => { setTimeout(resolve, 100); });
+  }
+  return queue.size === 0;
+}
+
+async function serverAction(call, button) {
+  if (!(await settled())) {
+    showError("Your changes are not saved yet (see the status above): accepting and auto gold "
+      + "wait until they are.");
+    return null;
+  }
+  return act(call, button);
+}
+
+// --- rejecting, marking --------------------------------------------------------------------------
+
+function reject(id, button) {
+  const span = annotations.get(id);
+  if (!span || rejections.has(keyOf(span))) return;
+  const key = `rej-${newKey()}`;
+  rejections.set(keyOf(span), { key, id: null, paragraph: span.paragraph, label: span.label,
+    start: span.start, end: span.end, rejected_by: data.user });
+  queue.create(key, { annotation_id: id }, undefined, { what: "rejection" });
+  renderAll([span.paragraph]);
+  showStatus(`Rejected ${span.reviewer}’s ${labelName(span.label)} span “${excerpt(span.paragraph, span.start, span.end, 50)}”: auto gold leaves it out.`);
+  const undo = sections[span.paragraph].querySelector(
+    `li[data-annotation-id="${id}"] [data-action="unreject"]`);
+  if (undo && button) undo.focus();
+}
+
+function unreject(id, button) {
+  const span = annotations.get(id);
+  const entry = span && rejections.get(keyOf(span));
+  if (!entry) return;
+  rejections.delete(keyOf(span));
+  queue.remove(entry.key, { what: "rejection" });
+  renderAll([span.paragraph]);
+  showStatus(`The ${labelName(span.label)} span “${excerpt(span.paragraph, span.start, span.end, 50)}” is no longer rejected.`);
+  const again = sections[span.paragraph].querySelector(
+    `li[data-annotation-id="${id}"] [data-action="reject"]`);
+  if (again && button) again.focus();
+}
+
+function toggleAdjudicated(button) {
+  const paragraph = Number(button.closest(".adj-paragraph").dataset.paragraphIndex);
+  const value = !adjudicated.has(paragraph);
+  if (value) adjudicated.set(paragraph, { by: data.user });
+  else adjudicated.delete(paragraph);
+  queue.setState("adjudicated", { paragraph }, { adjudicated: value });
+  renderMark(paragraph);
+  updateProgress();
+  applyFilter();
+  button.focus();
 }
 
 // --- selecting text --------------------------------------------------------------------------
@@ -409,29 +739,40 @@ document.addEventListener("mouseup", (event) => {
   setTimeout(() => updateSelection(readSelection()), 0);
 });
 
-async function createFromSelection(label, button) {
+function createFromSelection(label) {
   if (!selection) {
     showError("Select the text of the new gold span in a paragraph first.");
     return;
   }
-  const body = { paragraph: selection.paragraph, start: selection.start, end: selection.end, label };
-  const result = await act(() => api.call("POST", data.urls.create, body), button);
-  if (!result) return;
-  gold = gold.concat([result.data]).sort(byPosition);
+  const body = { paragraph: selection.paragraph, start: selection.start, end: selection.end,
+    label, attributes: {}, note: "" };
+  const twin = gold.find((g) => keyOf(g) === keyOf(body));
+  if (twin) {
+    showError(`The gold already has this ${labelName(label)} span: edit that one instead.`);
+    openEditor(twin.key);
+    return;
+  }
+  hideError();
+  const key = newKey();
+  gold.push({ key, id: null, ...copy(body), provenance: me });
+  gold.sort(byPosition);
+  queue.create(key, body, undefined, { what: "gold" });
   window.getSelection().removeAllRanges();
   updateSelection(null);
   renderAll([body.paragraph]);
-  openEditor(result.data.id);
-  showStatus(`Added a ${labelName(label)} gold span: set its attributes in the editor.`);
+  openEditor(key);
+  const article = /^[aeiou]/i.test(labelName(label)) ? "an" : "a";
+  showStatus(`Added ${article} ${labelName(label)} gold span: set its attributes in the editor.`);
 }
 
 // --- actions ---------------------------------------------------------------------------------
 
 async function acceptAnnotation(id, button) {
   const span = annotations.get(id);
-  const result = await act(() => api.call("POST", data.urls.accept, { annotation_id: id }), button);
+  const result = await serverAction(() => api.call("POST", data.urls.accept, { annotation_id: id }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const text = span ? `${span.reviewer}’s ${labelName(span.label)} span “${excerpt(span.paragraph, span.start, span.end, 50)}”` : "the span";
   showStatus(result.data.created ? `Accepted ${text} into gold.` : `Gold already had ${text}; it now carries its attributes.`);
   focusAfterAccept(span && span.paragraph, `[data-annotation-id="${id}"]`);
@@ -449,9 +790,10 @@ async function acceptParagraph(button) {
   const section = button.closest(".adj-paragraph");
   const paragraph = Number(section.dataset.paragraphIndex);
   const reviewer = button.dataset.reviewer;
-  const result = await act(() => api.call("POST", data.urls.accept, { paragraph, reviewer }), button);
+  const result = await serverAction(() => api.call("POST", data.urls.accept, { paragraph, reviewer }), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.accepted.length;
   showStatus(`Accepted ${n} span${n === 1 ? "" : "s"} of ${reviewer} in paragraph ${paragraph + 1} (${result.data.created} new in gold).`);
   button.focus();
@@ -461,18 +803,20 @@ async function acceptOffer(key, button) {
   const u = unanimous.find((x) => keyOf(x) === key);
   if (!u) return;
   const body = { paragraph: u.paragraph, label: u.label, start: u.start, end: u.end };
-  const result = await act(() => api.call("POST", data.urls.accept_unanimous, body), button);
+  const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous, body), button);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   showStatus(`Accepted the unanimous ${labelName(u.label)} span “${excerpt(u.paragraph, u.start, u.end, 50)}”.`);
   const chip = sections[u.paragraph].querySelector('[data-row="gold"] .chip-main');
   if (chip) chip.focus();
 }
 
 async function acceptAllUnanimous() {
-  const result = await act(() => api.call("POST", data.urls.accept_unanimous), els.unanimousButton);
+  const result = await serverAction(() => api.call("POST", data.urls.accept_unanimous), els.unanimousButton);
   if (!result) return;
   setGold(result.data.gold);
+  refreshRejections(); // gold set by hand lifts a rejection at its place
   const n = result.data.created;
   showStatus(n ? `Accepted ${n} unanimous span${n === 1 ? "" : "s"} into gold.` : "Every unanimous span was already in gold.");
 }
@@ -491,15 +835,14 @@ function confirmReplace() {
 
 async function runAuto() {
   const replace = els.replace.checked;
-  if (editor.isOpen && editor.dirty) {
-    showError("The open gold span has unsaved changes: save or revert them before running auto gold.");
-    return;
-  }
   if (replace && gold.length && !(await confirmReplace())) return;
-  const result = await act(() => api.call("POST", data.urls.auto, { replace }), els.auto);
+  const result = await serverAction(() => api.call("POST", data.urls.auto, { replace }), els.auto);
   if (!result) return;
-  fresh = new Set(result.data.proposed.map((p) => p.id));
   setGold(result.data.gold, { all: true });
+  const proposed = new Set(result.data.proposed.map((p) => p.id));
+  fresh = new Set(gold.filter((g) => proposed.has(g.id)).map((g) => g.key));
+  renderAll();
+  if (replace) refreshRejections(); // a fresh start forgets them
   showReport(result.data, replace);
 }
 
@@ -551,23 +894,28 @@ document.addEventListener("click", (event) => {
     else if (action === "accept-offer") acceptOffer(button.dataset.offer, button);
     else if (action === "accept-unanimous") acceptAllUnanimous();
     else if (action === "auto-gold") runAuto();
-    else if (action === "create") createFromSelection(button.dataset.label, button);
-    else if (action === "edit") openEditor(Number(button.closest("[data-gold-id]").dataset.goldId), button);
-    else if (action === "goto") openEditor(Number(button.dataset.goldId), button);
+    else if (action === "create") createFromSelection(button.dataset.label);
+    else if (action === "edit") openEditor(button.closest("[data-gold-key]").dataset.goldKey, button);
+    else if (action === "goto") {
+      const span = gold.find((g) => g.id === Number(button.dataset.goldId));
+      if (span) openEditor(span.key, button);
+    } else if (action === "reject") reject(Number(button.dataset.annotationId), button);
+    else if (action === "unreject") unreject(Number(button.dataset.annotationId), button);
+    else if (action === "adjudicated") toggleAdjudicated(button);
     return;
   }
   const goldChipEl = target.closest(".chip-gold");
   if (goldChipEl) {
-    openEditor(Number(goldChipEl.dataset.goldId), goldChipEl.querySelector(".chip-main"));
+    openEditor(goldChipEl.dataset.goldKey, goldChipEl.querySelector(".chip-main"));
     return;
   }
-  const mark = target.closest("mark.hl");
+  const mark = target.closest("mark.ann");
   if (mark && window.getSelection().isCollapsed && mark.closest(".adj-paragraph")) {
-    const keys = (mark.dataset.keys || "").split(" ");
+    const keys = spansAt(mark, mark.closest(".paragraph-text"));
     const section = mark.closest(".adj-paragraph");
     const goldKey = keys.find((k) => k.startsWith("g:"));
     if (goldKey) {
-      openEditor(Number(goldKey.slice(2)), mark);
+      openEditor(goldKey.slice(2), mark);
       return;
     }
     const offerKey = keys.find((k) => k.startsWith("o:"));
@@ -606,14 +954,37 @@ document.addEventListener("keydown", (event) => {
   }
   if (selection && !event.altKey && hotkeys.has(event.key)) {
     event.preventDefault();
-    createFromSelection(hotkeys.get(event.key), null);
+    createFromSelection(hotkeys.get(event.key));
   }
 });
 
-window.addEventListener("beforeunload", (event) => {
-  if (editor.isOpen && editor.dirty) event.preventDefault();
-});
+// --- start ---------------------------------------------------------------------------------
 
 for (const h of document.querySelectorAll(".adj-phead h2")) h.tabIndex = -1;
+gold = keyed(data.gold).sort(byPosition);
+setRejections(data.rejections);
+setAdjudicated(data.adjudicated);
+if (data.questions && data.questions.length && $("gold-answers")) {
+  goldAnswers = mountGoldAnswers({ data, api, queue: () => queue, settled });
+}
+for (const op of queue.ops) applyOp(op); // unsent changes of this tab before a reload
+gold.sort(byPosition);
 renderAll();
-document.documentElement.dataset.adjudicateReady = "true";
+if (goldAnswers) goldAnswers.redraw();
+takeLeftovers(queue, QUEUE_BASE).catch((err) => {
+  console.warn("Could not take over the changes other tabs left:", err);
+  return [];
+}).then((saved) => {
+  let ops = [];
+  for (const stored of saved) ops = ops.concat(queue.adopt(stored));
+  if (ops.length) {
+    for (const op of ops) applyOp(op);
+    gold.sort(byPosition);
+    renderAll();
+    if (goldAnswers) goldAnswers.redraw();
+  }
+  queue.held = false;
+  queue.report();
+  queue.run();
+  document.documentElement.dataset.adjudicateReady = "true";
+});

@@ -10,8 +10,13 @@ import {
   domPoint, offsetIn, selectionOffsets, textIndex, textSlice, wordStops,
 } from "../shared/offsets.js";
 import { tokens } from "../shared/tokens.js";
+import { QuestionsPanel } from "../shared/questions.js";
+import {
+  keepSending, locks, newKey, otherStoredQueues as storedQueues, statusLine, tabKey, takeLeftovers,
+} from "../shared/queue.js";
+import { LedgerPanel } from "./ledger.js";
 import { SaveQueue, sendOperation } from "./queue.js";
-import { renderParagraph, spansAt } from "./render.js";
+import { marksOf as marksIn, renderParagraph, spansAt } from "../shared/highlights.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -29,9 +34,6 @@ const hotkeys = new Map();
 for (const l of data.labels) if (l.hotkey) hotkeys.set(l.hotkey, l.key);
 
 const els = {
-  status: document.querySelector("[data-save-status]"),
-  saveDetail: $("save-detail"),
-  retry: $("retry-now"),
   progress: $("progress"),
   progressText: $("progress-text"),
   notice: $("notice"),
@@ -53,6 +55,8 @@ const els = {
   undoButton: $("undo-button"),
   undoClose: $("undo-close"),
   editAfterTag: $("edit-after-tag"),
+  questionsPanel: $("questions-panel"),
+  questionsCount: $("questions-count"),
 };
 const EDIT_AFTER_TAG = "framing-annotator:edit-after-tag";
 
@@ -66,6 +70,7 @@ let current = Math.min(Math.max(0, data.current || 0), paraEls.length - 1);
 let activeKey = null;
 let selectionWithAlt = false;
 let leaving = false;
+let questions = null; // the panel of article-level questions, when the codebook asks any
 
 const keyOf = (s) => s.client_id || `srv-${s.id}`;
 
@@ -121,6 +126,8 @@ function applyOp(op) {
   } else if (op.kind === "review") {
     if (op.reviewed) reviewed.add(op.paragraph);
     else reviewed.delete(op.paragraph);
+  } else if (op.kind === "answers") {
+    if (questions) questions.refresh(op.body);
   } else if (op.kind === "submit") {
     readonly = true;
     for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
@@ -158,7 +165,7 @@ function spanSummary(span) {
 function marksOf(key) {
   const span = spans.get(key);
   if (!span) return [];
-  return textEls[span.paragraph].querySelectorAll(`mark[data-temp-id="${CSS.escape(key)}"]`);
+  return marksIn(textEls[span.paragraph], key);
 }
 
 function updateProgress() {
@@ -240,6 +247,22 @@ function setReadonly(message) {
     if (span) span.textContent = message;
   }
   editor.setReadonly(true);
+  if (questions) questions.setReadonly(true);
+}
+
+/** The server refused a submission (a required answer missing, say): editable again. */
+function setWritable() {
+  readonly = false;
+  root.classList.remove("is-readonly");
+  for (const b of document.querySelectorAll("button[data-label].label-button")) b.disabled = false;
+  if (els.reviewToggle) els.reviewToggle.disabled = false;
+  if (els.submit) {
+    els.submit.disabled = false;
+    els.submit.textContent = "Submit document";
+  }
+  els.banner.hidden = true;
+  editor.setReadonly(false);
+  if (questions) questions.setReadonly(false);
 }
 
 // --- messages -------------------------------------------------------------------------------
@@ -269,6 +292,9 @@ function announce(message) {
 
 // Every write says which layout of the paragraphs the page was drawn from (layout.py).
 const api = new Api(data.urls, { headers: { "X-Document-Layout": String(data.document.layout || 0) } });
+const ledgerRoot = $("ledger-panel");
+const ledgerPanel = ledgerRoot && data.urls.ledger
+  ? new LedgerPanel(ledgerRoot, { api, url: data.urls.ledger }) : null;
 let queue = null;
 
 function describe(op) {
@@ -281,6 +307,7 @@ function describe(op) {
     case "delete": return `The ${name} span was not deleted`;
     case "review": return `Paragraph ${op.paragraph + 1} was not marked ${op.reviewed ? "reviewed" : "not reviewed"}`;
     case "submit": return "The document was not submitted";
+    case "answers": return "Your answers about the article as a whole were not saved";
     default: return "A change was not saved";
   }
 }
@@ -321,7 +348,12 @@ async function onFailed(op, result) {
     updateSidebar();
   }
   // Whatever the server refused, the page shows what it holds (and its read-only state).
-  await resync();
+  const submitted = await resync();
+  if (op.kind === "submit" && submitted === false && !data.viewing_other) setWritable();
+  if (questions && (op.kind === "answers"
+      || (result.field && data.questions.some((q) => q.key === result.field)))) {
+    showQuestions();
+  }
 }
 
 /** Draw again after the spans changed wholesale: the paragraphs that had spans (``touched``)
@@ -339,11 +371,13 @@ function redraw(touched) {
 /** Reload the truth from the server and lay the still unsent changes over it. */
 async function resync() {
   try {
-    const [a, r] = await Promise.all([
+    const [a, r, q] = await Promise.all([
       api.call("GET", data.urls.annotations),
       api.call("GET", data.urls.review_state),
+      questions ? api.call("GET", data.urls.answers) : Promise.resolve(null),
     ]);
-    if (!a.ok || !r.ok || !Array.isArray(a.data)) return;
+    if (!a.ok || !r.ok || !Array.isArray(a.data)) return undefined;
+    if (q && q.ok && q.data) questions.refresh(q.data);
     const touched = new Set(byParagraph.keys());
     fromServer(a.data);
     reviewed.clear();
@@ -352,32 +386,23 @@ async function resync() {
     if (r.data.status === "submitted") readonly = true;
     for (const op of queue.ops) applyOp(op);
     redraw(touched);
+    updateQuestionsCount();
     if (readonly && !wasReadonly) setReadonly("This document has been submitted: it is read-only.");
+    return r.data.status === "submitted";
   } catch (err) {
     console.warn("Could not reload the spans:", err);
+    return undefined;
   }
 }
 
-const STATUS_TEXT = { saved: "saved", saving: "saving", offline: "offline — retrying" };
-// while retrying: a server that answers with an error is not the network (the remedy differs)
-const RETRY_TEXT = { server: "server error — retrying", busy: "server busy — retrying" };
+const showStatus = statusLine(root, () => queue);
 
-function onStatus({ state, unsent, message, cause }) {
-  els.status.textContent = (state === "offline" && RETRY_TEXT[cause]) || STATUS_TEXT[state];
-  els.status.dataset.state = state;
-  els.status.dataset.cause = state === "offline" ? (cause || "network") : "";
-  els.status.dataset.unsent = String(unsent);
-  root.dataset.saveState = state;
-  if (state === "offline") {
-    const changes = `${unsent} unsent change${unsent === 1 ? "" : "s"}`;
-    // the server's own failure is named (worth telling an admin); no answer speaks for itself
-    els.saveDetail.textContent = RETRY_TEXT[cause] && message ? `${changes} · ${message}` : changes;
-    els.saveDetail.title = message ? `Last attempt: ${message}` : "";
-  } else {
-    els.saveDetail.textContent = "";
-    els.saveDetail.title = "";
+function onStatus(status) {
+  // every change has reached the server: the reviewer's ledger is asked again
+  if (status.state === "saved" && ledgerPanel && root.dataset.ready === "true") {
+    ledgerPanel.schedule();
   }
-  els.retry.hidden = state !== "offline";
+  showStatus(status);
 }
 
 function onAuth() {
@@ -394,11 +419,9 @@ function onAuth() {
 // renumbers paragraphs and moves offsets): a queue of another layout is never sent.
 const QUEUE_DOC = `framing-annotator:queue:v1:${data.user.id}:${data.document.id}`;
 const QUEUE_BASE = data.document.layout ? `${QUEUE_DOC}:L${data.document.layout}` : QUEUE_DOC;
-const locks = navigator.locks && navigator.locks.request ? navigator.locks : null;
-
 if (!data.viewing_other) {
   queue = new SaveQueue({
-    storageKey: locks ? `${QUEUE_BASE}:tab:${newKey()}` : QUEUE_BASE,
+    storageKey: tabKey(QUEUE_BASE),
     send: (op, id) => sendOperation(api, op, id),
     onSent,
     onFailed,
@@ -410,8 +433,7 @@ if (!data.viewing_other) {
 
 /** The stored queues of this user and document but this page's own (the old shared one too). */
 function otherStoredQueues() {
-  return Object.keys(window.localStorage).filter((key) => key !== queue.storageKey
-    && (key === QUEUE_BASE || key.startsWith(`${QUEUE_BASE}:tab:`)));
+  return storedQueues(queue, QUEUE_BASE);
 }
 
 if (queue && locks) {
@@ -456,31 +478,7 @@ async function dropStaleQueues() {
 
 async function adoptLeftovers() {
   if (queue) await dropStaleQueues();
-  if (!queue || !locks) return [];
-  await new Promise((resolve) => {
-    locks.request(queue.storageKey, () => {
-      resolve();
-      return new Promise(() => {}); // held as long as the page lives
-    });
-  });
-  const state = await locks.query();
-  const live = new Set([...(state.held || []), ...(state.pending || [])].map((l) => l.name));
-  const keys = otherStoredQueues().filter((key) => !live.has(key));
-  const found = [];
-  for (const key of keys) {
-    // taken under its lock: two pages opening at once do not both take it
-    await locks.request(key, { ifAvailable: true }, (lock) => {
-      if (!lock) return;
-      const raw = window.localStorage.getItem(key);
-      window.localStorage.removeItem(key);
-      try {
-        if (raw) found.push(JSON.parse(raw));
-      } catch (err) {
-        console.warn("A stored queue could not be read:", err);
-      }
-    });
-  }
-  return found;
+  return takeLeftovers(queue, QUEUE_BASE);
 }
 
 /** Lay the taken-over operations on the page, as the page's own unsent ones are. */
@@ -492,12 +490,6 @@ function showAdopted(ops) {
 }
 
 // --- changes --------------------------------------------------------------------------------
-
-function newKey() {
-  const bytes = new Uint8Array(10);
-  crypto.getRandomValues(bytes);
-  return `c${Date.now().toString(36)}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
 
 function refuseIfReadonly() {
   if (!readonly) return false;
@@ -988,7 +980,6 @@ if (els.reviewToggle) {
   els.reviewToggle.addEventListener("click", () => setReviewed(current, !reviewed.has(current)));
 }
 
-els.retry.addEventListener("click", () => queue && queue.retryNow());
 els.undoButton.addEventListener("click", () => undoDelete());
 els.undoClose.addEventListener("click", () => { els.undo.hidden = true; });
 if (els.editAfterTag) {
@@ -1002,11 +993,43 @@ $("help-button").addEventListener("click", () => els.helpDialog.showModal());
 
 // --- submitting -----------------------------------------------------------------------------
 
+/** The required questions still open, listed in the submit dialog: submitting waits for
+ *  them (the server refuses it too). Returns how many there are. */
+function unansweredSummary(box) {
+  const open = questions ? questions.missingRequired() : [];
+  const confirm = $("submit-confirm");
+  confirm.disabled = open.length > 0;
+  if (!open.length) return 0;
+  const lead = document.createElement("p");
+  lead.className = "warning";
+  lead.textContent = open.length === 1
+    ? "Answer this required question about the article first:"
+    : `Answer these ${open.length} required questions about the article first:`;
+  const list = document.createElement("ul");
+  list.className = "unanswered";
+  for (const q of open) {
+    const li = document.createElement("li");
+    const go = document.createElement("button");
+    go.type = "button";
+    go.className = "link-button";
+    go.textContent = q.name;
+    go.addEventListener("click", () => {
+      els.submitDialog.close("cancel");
+      showQuestions(q.key);
+    });
+    li.append(go);
+    list.append(li);
+  }
+  box.append(lead, list);
+  return open.length;
+}
+
 function submitSummary() {
   const missing = [];
   for (let i = 0; i < paraEls.length; i += 1) if (!reviewed.has(i)) missing.push(i);
   const box = els.submitSummary;
   box.replaceChildren();
+  unansweredSummary(box);
   const lead = document.createElement("p");
   if (!missing.length) {
     lead.textContent = `All ${paraEls.length} paragraphs are marked reviewed.`;
@@ -1047,6 +1070,7 @@ if (els.submit) {
   });
   els.submitDialog.addEventListener("close", () => {
     if (els.submitDialog.returnValue !== "submit" || readonly) return;
+    if (questions && questions.missingRequired().length) return;
     queue.submit();
     for (let i = 0; i < paraEls.length; i += 1) reviewed.add(i);
     renderReviewed();
@@ -1055,6 +1079,35 @@ if (els.submit) {
     updateSidebar();
     announce("Document submitted.");
   });
+}
+
+// --- the article as a whole ----------------------------------------------------------------
+
+function updateQuestionsCount() {
+  if (!questions || !els.questionsCount) return;
+  const answered = Object.keys(questions.answers()).length;
+  els.questionsCount.textContent = `${answered} of ${data.questions.length} answered`;
+}
+
+/** Bring the questions into view with the focus on the first open required one (or ``key``). */
+function showQuestions(key = null) {
+  if (!questions) return;
+  els.questionsPanel.scrollIntoView({ block: "nearest" });
+  questions.focus(key);
+}
+
+if (data.questions && data.questions.length && $("questions")) {
+  questions = new QuestionsPanel($("questions"), {
+    questions: data.questions,
+    answers: data.answers || {},
+    readonly,
+    onChange: (answers, { delay }) => {
+      if (readonly || !queue) return;
+      queue.answers(answers, { delay });
+      updateQuestionsCount();
+    },
+  });
+  updateQuestionsCount();
 }
 
 // --- the keyboard ---------------------------------------------------------------------------
@@ -1190,6 +1243,11 @@ document.addEventListener("keydown", (event) => {
       event.preventDefault();
       moveWord(event.key === "ArrowRight" ? 1 : -1, event.shiftKey);
       break;
+    case "q":
+      if (!questions) return;
+      event.preventDefault();
+      showQuestions();
+      break;
     case "Escape":
       if (!window.getSelection().isCollapsed) window.getSelection().removeAllRanges();
       else if (editor.isOpen) editor.close();
@@ -1201,15 +1259,7 @@ document.addEventListener("keydown", (event) => {
 
 // --- leaving and coming back ----------------------------------------------------------------
 
-window.addEventListener("beforeunload", (event) => {
-  if (leaving || !queue || queue.size === 0) return;
-  event.preventDefault();
-  event.returnValue = "";
-});
-window.addEventListener("online", () => queue && queue.retryNow());
-document.addEventListener("visibilitychange", () => {
-  if (document.visibilityState === "visible" && queue && queue.failures > 0) queue.retryNow();
-});
+keepSending(() => queue, () => leaving);
 
 // --- start ----------------------------------------------------------------------------------
 
@@ -1251,6 +1301,7 @@ renderAll(() => {
       onStatus({ state: "saved", unsent: 0, message: "" });
     }
     root.dataset.ready = "true";
+    if (ledgerPanel) ledgerPanel.refresh();
     performance.mark("annotate-ready");
   });
 });

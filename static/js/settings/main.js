@@ -3,6 +3,7 @@
 // form's codebook is written into it on submit, with the keys renamed in a hidden field.
 
 import { CodebookForm, renamesOfCodebook } from "./codebook-form.js";
+import { QuestionsForm } from "./questions-form.js";
 
 const form = document.getElementById("settings-form");
 const config = JSON.parse(document.getElementById("codebook-editor-data").textContent);
@@ -21,6 +22,20 @@ function say(text, kind = "info") {
 }
 
 const editor = new CodebookForm(editorBox, config, (text) => say(text));
+const questionsBox = document.createElement("section");
+questionsBox.className = "qf";
+questionsBox.setAttribute("aria-labelledby", "qf-title");
+editorBox.append(questionsBox);
+const questions = new QuestionsForm(questionsBox, config.key_pattern, (text) => say(text));
+
+/** The codebook the form holds: the labels' form and the questions' form together. */
+function formCodebook() {
+  const codebook = editor.read();
+  const asked = questions.read();
+  if (asked.length) codebook.questions = asked;
+  else delete codebook.questions;
+  return codebook;
+}
 let pending = {};
 let formMode = false;
 
@@ -35,6 +50,7 @@ function parse(text) {
 
 function showForm(codebook) {
   editor.load(codebook, pending);
+  questions.load(codebook.questions || []);
   formMode = true;
   editorBox.hidden = false;
   rawBox.hidden = true;
@@ -44,7 +60,7 @@ function showForm(codebook) {
 
 function showJson() {
   if (formMode) {
-    textarea.value = JSON.stringify(editor.read(), null, 2);
+    textarea.value = JSON.stringify(formCodebook(), null, 2);
     pending = editor.renames();
   }
   formMode = false;
@@ -89,13 +105,16 @@ fileInput.addEventListener("change", async () => {
 form.addEventListener("submit", (event) => {
   if (formMode) {
     const bad = editor.validate();
-    if (bad.length) {
+    const badQuestions = questions.validate();
+    if (bad.length || badQuestions.length) {
       event.preventDefault();
-      say(`${bad.length} field${bad.length === 1 ? " needs" : "s need"} attention: see the messages in red.`, "error");
-      editor.focusFirst(bad);
+      const count = bad.length + badQuestions.length;
+      say(`${count} field${count === 1 ? " needs" : "s need"} attention: see the messages in red.`, "error");
+      if (bad.length) editor.focusFirst(bad);
+      else questions.focusFirst(badQuestions);
       return;
     }
-    textarea.value = JSON.stringify(editor.read(), null, 2);
+    textarea.value = JSON.stringify(formCodebook(), null, 2);
     const renames = editor.renames();
     renamesField.value = Object.keys(renames).length ? JSON.stringify(renames) : "";
     return;

@@ -1,8 +1,9 @@
 // "The article as a whole": the codebook's article-level questions, answered once per document
-// (a primary frame, a tone ...). Every change is handed to `onChange(answers, {delay})`, which
-// puts it in the page's save queue like any span change. An answer left empty is no answer.
+// (a primary frame, a tone ...). Every change is handed to `onChange(answers, {delay})`: the
+// annotate page puts it in its save queue like any span change, the adjudication page stores it
+// as a gold answer. An answer left empty is no answer.
 
-import { el } from "../shared/dom.js";
+import { el, humanize } from "./dom.js";
 
 const TYPED_DELAY = 600; // ms: a typed answer goes once the typing pauses
 
@@ -14,9 +15,11 @@ export class QuestionsPanel {
    * @param {object} o.answers  the stored answers {key: value}
    * @param {boolean} o.readonly
    * @param {(answers, {delay}) => void} o.onChange
+   * @param {(field: HTMLElement, question) => void} [o.decorate]  adds to each question's
+   *   field after it is drawn (the adjudication page: what each reviewer answered)
    */
-  constructor(root, { questions, answers, readonly, onChange }) {
-    Object.assign(this, { root, questions, onChange, readonly });
+  constructor(root, { questions, answers, readonly, onChange, decorate = null }) {
+    Object.assign(this, { root, questions, onChange, readonly, decorate });
     this.values = { ...answers };
     this.build();
   }
@@ -42,10 +45,11 @@ export class QuestionsPanel {
     if (!this.root.contains(document.activeElement)) this.build();
   }
 
-  /** Show the panel and put the focus on its first open required question (or the first). */
-  focus() {
+  /** Put the focus on the question ``wanted``, else on the first open required one, else on
+   *  the first. */
+  focus(wanted = null) {
     const missing = this.missingRequired()[0];
-    const key = missing ? missing.key : this.questions[0] && this.questions[0].key;
+    const key = wanted || (missing ? missing.key : this.questions[0] && this.questions[0].key);
     const field = key && this.root.querySelector(`[data-question="${CSS.escape(key)}"]`);
     if (!field) return;
     field.scrollIntoView({ block: "nearest" });
@@ -68,7 +72,11 @@ export class QuestionsPanel {
   }
 
   build() {
-    this.root.replaceChildren(...this.questions.map((q) => this.field(q)));
+    this.root.replaceChildren(...this.questions.map((q) => {
+      const field = this.field(q);
+      if (this.decorate) this.decorate(field, q);
+      return field;
+    }));
     this.markRequired();
   }
 
@@ -139,8 +147,4 @@ export class QuestionsPanel {
 function answered(value) {
   return value !== undefined && value !== null && value !== ""
     && !(Array.isArray(value) && value.length === 0);
-}
-
-function humanize(value) {
-  return String(value).replace(/_/g, " ");
 }

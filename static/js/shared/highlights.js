@@ -1,8 +1,13 @@
-// Highlights: a paragraph's text is cut at every span boundary; each piece is wrapped in the
-// marks of the spans that cover it, outermost first (earlier start, then longer span). Marks
-// stay open across pieces while the same spans continue, so a span nested in another is one
-// element inside the other's; only spans that cross each other are split in several marks
-// (all carrying the span's id). The text content of the paragraph never changes.
+// Highlights, for every page that draws spans over a paragraph (annotate, adjudicate): the
+// paragraph's text is cut at every span boundary; each piece is wrapped in the marks of the
+// spans that cover it, outermost first (earlier start, then longer span). Marks stay open
+// across pieces while the same spans continue, so a span nested in another is one element
+// inside the other's; only spans that cross each other are split in several marks (all
+// carrying the span's key). The text content of the paragraph never changes.
+//
+// A mark that holds other marks gets `lvl-N` (N: how many levels of marks it holds, at most
+// 4): static/css/shared.css makes it grow downwards by as many bands, so that the underline of
+// every label stays visible below the ones inside it, each in its own colour.
 
 const MAX_LEVEL = 4;
 
@@ -13,15 +18,20 @@ function order(a, b) {
 function makeMark(span) {
   const mark = document.createElement("mark");
   mark.className = "ann";
+  for (const c of span.classes || []) if (c) mark.classList.add(c);
   mark.dataset.label = span.label;
-  mark.dataset.tempId = span.key;
+  mark.dataset.key = span.key;
   if (span.id != null) mark.dataset.annotationId = String(span.id);
+  if (span.title) mark.title = span.title;
   return mark;
 }
 
 /**
- * Fill `textEl` with `text` and the highlights of `spans` ([{key, id, label, s16, e16}], UTF-16
- * offsets). Builds the whole paragraph in a fragment and swaps it in with one DOM operation.
+ * Fill `textEl` with `text` and the highlights of `spans` ([{key, label, s16, e16, id?,
+ * classes?, title?}], UTF-16 offsets; `id` becomes data-annotation-id, `classes` more classes
+ * of each of the span's marks, `title` their tooltip). The span whose key is `activeKey` is
+ * marked `is-active`. Builds the whole paragraph in a fragment and swaps it in with one DOM
+ * operation.
  */
 export function renderParagraph(textEl, text, spans, activeKey = null) {
   if (!spans.length) {
@@ -77,10 +87,15 @@ export function spansAt(node, textEl) {
   const keys = [];
   let el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
   while (el && el !== textEl) {
-    if (el.tagName === "MARK" && el.dataset.tempId && !keys.includes(el.dataset.tempId)) {
-      keys.push(el.dataset.tempId);
+    if (el.tagName === "MARK" && el.dataset.key && !keys.includes(el.dataset.key)) {
+      keys.push(el.dataset.key);
     }
     el = el.parentElement;
   }
   return keys;
+}
+
+/** The marks of the span `key` in `textEl`. */
+export function marksOf(textEl, key) {
+  return textEl.querySelectorAll(`mark[data-key="${CSS.escape(key)}"]`);
 }
