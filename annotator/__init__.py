@@ -76,6 +76,15 @@ def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -
 
         app.register_blueprint(api_bp)
         init_views(app)
+        # What a server's first requests would do otherwise: the agreement report's modules
+        # (numpy) loaded, the models' mappers configured. With gunicorn --preload that is done
+        # once in the master, its pages shared by the workers; else when a worker starts, not
+        # during a user's first request. The command line leaves it out.
+        from sqlalchemy.orm import configure_mappers
+
+        from .agreement import report  # noqa: F401
+
+        configure_mappers()
 
     from .cli import register_commands
 

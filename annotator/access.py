@@ -184,7 +184,17 @@ def require_others_visible(document: Document, user: User) -> None:
         raise Forbidden(BLIND_SPANS)
     own = db.session.scalar(select(DocumentReview.status).where(
         DocumentReview.document_id == document.id, DocumentReview.reviewer_id == user.id))
-    if own != "submitted":
+    require_others_visible_on(user, document.project.blind, own)
+
+
+def require_others_visible_on(user: User, blind: bool, own_status: str | None) -> None:
+    """``require_others_visible`` on facts already read: the project's ``blind`` flag and the
+    caller's review status on the document (None: no review)."""
+    if user.is_admin:
+        return
+    if not can_see_others_in(user, blind):
+        raise Forbidden(BLIND_SPANS)
+    if own_status != "submitted":
         raise Forbidden(SUBMIT_FIRST)
 
 

@@ -62,8 +62,12 @@ def require_user(username: str) -> User:
     """The user of that name (any case), or NotFound naming it."""
     user = find_user(username)
     if user is None:
-        raise NotFound(f"There is no reviewer '{username}'.")
+        raise no_reviewer(username)
     return user
+
+
+def no_reviewer(username: str) -> NotFound:
+    return NotFound(f"There is no reviewer '{username}'.")
 
 
 def validate_password(password: str) -> None:

@@ -41,12 +41,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .access import (
     can_see_others_in,
     can_see_project_id,
-    get_document,
     is_self,
     no_document,
     require_assigned,
+    require_others_visible_on,
     require_spans_access,
 )
+from .accounts import no_reviewer
 from .answers import missing_required
 from .codebook import Codebook, load_codebook
 from .database import dialect_name
@@ -133,6 +134,30 @@ _SPANS = (
         _documents.outerjoin(_annotations, and_(
             _annotations.c.document_id == _documents.c.id,
             _annotations.c.reviewer_id == bindparam("b_owner_id")))
+        .outerjoin(_paragraphs, and_(
+            _paragraphs.c.document_id == _annotations.c.document_id,
+            _paragraphs.c.position == _annotations.c.paragraph_index)))
+    .where(_documents.c.id == _DOCUMENT_ID)
+    .order_by(*_SPAN_ORDER)
+)
+_users = User.__table__
+# Another reviewer's spans (the named one, in any case) with what the access rule asks of
+# them, in one query: the document's project and whether it is blind, the caller's status on
+# the document. A row without a span when there is none (or no such reviewer), no row at all
+# when the document does not exist. The spans are only returned once the rule allows it.
+_OTHERS_SPANS = (
+    select(_documents.c.project_id, _projects.c.blind, _reviews.c.status.label("own_status"),
+           _users.c.id.label("owner_id"), _users.c.username.label("owner_name"),
+           *_SPAN_COLUMNS,
+           func.substr(_paragraphs.c.text, _annotations.c.start + 1,
+                       _annotations.c.end - _annotations.c.start).label("text"))
+    .select_from(
+        _documents.join(_projects, _projects.c.id == _documents.c.project_id)
+        .outerjoin(_reviews, _own_review)
+        .outerjoin(_users, func.lower(_users.c.username) == bindparam("b_owner_name"))
+        .outerjoin(_annotations, and_(
+            _annotations.c.document_id == _documents.c.id,
+            _annotations.c.reviewer_id == _users.c.id))
         .outerjoin(_paragraphs, and_(
             _paragraphs.c.document_id == _annotations.c.document_id,
             _paragraphs.c.position == _annotations.c.paragraph_index)))
@@ -307,9 +332,9 @@ def list_annotations(document: Document | int, user: User,
     if is_self(user, reviewer):
         document_id = document if isinstance(document, int) else document.id
         owner_id, owner_name = user.id, user.username
+    elif isinstance(document, int):
+        return _others_spans(document, user, reviewer)
     else:
-        if isinstance(document, int):
-            document = get_document(document, user)
         owner = require_spans_access(document, user, reviewer)
         document_id, owner_id, owner_name = document.id, owner.id, owner.username
     rows = db.session.execute(_SPANS, {"b_document_id": document_id,
@@ -321,6 +346,21 @@ def list_annotations(document: Document | int, user: User,
 
 
 _ORIGIN = ',"origin":'  # only on spans accepted from a suggestion
+
+
+def _others_spans(document_id: int, user: User, reviewer: str) -> list[dict]:
+    """``list_annotations`` of another reviewer, the access rule checked on the facts the
+    spans' query brings along (``require_spans_access`` in one query)."""
+    rows = db.session.execute(_OTHERS_SPANS, {"b_document_id": document_id,
+                                              "b_user_id": user.id,
+                                              "b_owner_name": reviewer.lower()}).all()
+    if not rows or not can_see_project_id(user, rows[0].project_id):
+        raise no_document(document_id)
+    first = rows[0]
+    require_others_visible_on(user, first.blind, first.own_status)
+    if first.owner_id is None:
+        raise no_reviewer(reviewer)
+    return [span_body(row, row.text, row.owner_name) for row in rows if row.id is not None]
 
 
 def page_spans_json(document_id: int, reviewer_id: int) -> str:

@@ -67,10 +67,18 @@ IMPORT_URL_ALLOW: list[str] = []
 # no limit: annotator import SLUG --urls FILE).
 IMPORT_URL_MAX_PER_UPLOAD = 20
 
+# Derived data kept in the database for every worker (annotator.cache: agreement reports, the
+# source ledger): at most so many entries, and so many bytes of compressed values, in all.
+CACHE_MAX_ENTRIES = 64
+CACHE_MAX_BYTES = 64 * 1024 * 1024
+
 # Largest number of spans accepted in one PUT of gold spans.
 MAX_GOLD_SPANS = 20000
 
-# PostgreSQL: every checkout of a pooled connection is tested first (one ";" round trip), so a
-# server restart costs no failed request; pool_recycle alone would not notice one. A request
-# checks out once, so this is one round trip per request (~0.1 ms measured on localhost).
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# PostgreSQL: psycopg prepares a statement on the server after it has run it this many times on
+# a connection (parsed and planned once, then only bound and run). The hot paths' statements
+# are built once with bound parameters, so they are prepared early and stay prepared (the
+# reads run without a transaction, whose ROLLBACK would make psycopg forget them).
+# A pooled connection is not pinged before each use (``pool_pre_ping``, a round trip per
+# request): ``database._dead_connection`` finds one the server has closed without asking it.
+SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"prepare_threshold": 2}}

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import gc
+import select
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from sqlalchemy import Column, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InvalidatePoolError, SQLAlchemyError
 
 from .extensions import db
 
@@ -30,7 +32,58 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 def init_app(app: Flask) -> None:
-    pass
+    """On PostgreSQL: a pooled connection is checked without a round trip when it is taken
+    from the pool (``_dead_connection``), and the requests of views marked ``reads_only`` run
+    without a transaction (``_read_without_transaction``)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql":
+        event.listen(engine.pool, "checkout", _dead_connection)
+        app.before_request(_read_without_transaction)
+
+
+def _dead_connection(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A pooled connection that the server has closed (a restart, a terminated backend, an
+    idle timeout) is thrown away before use, and the pool with it, as ``pool_pre_ping`` does,
+    but without its round trip on every checkout: an idle connection's socket has nothing to
+    read unless the server said goodbye (an error message, then end of file), so a poll of the
+    socket that returns at once tells the two apart."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return
+    try:
+        alive = not dbapi_connection.closed and not _readable(pgconn.socket)
+    except Exception:  # no socket any more
+        alive = False
+    if not alive:
+        raise InvalidatePoolError("the server closed the connection")
+
+
+def _readable(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def reads_only(view: Callable) -> Callable:
+    """Mark a view that only reads (a hot GET of the API): on PostgreSQL its request runs in
+    autocommit, each statement its own transaction, which saves the BEGIN and COMMIT round
+    trips and the ROLLBACK that would make psycopg forget its prepared statements. Under READ
+    COMMITTED, PostgreSQL's default, each statement sees its own snapshot in a transaction
+    too, so the answers are the same. A write such a request makes (a token's last use,
+    recorded at most once a minute) is committed by itself, as it is anyway."""
+    view.reads_only = True
+    return view
+
+
+def _read_without_transaction() -> None:
+    """Before everything else a request runs (the caller's look-up first): a request of a
+    ``reads_only`` view takes its connection in autocommit."""
+    if request.method not in ("GET", "HEAD"):
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    if view is not None and getattr(view, "reads_only", False):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def dialect_name() -> str:
@@ -83,9 +136,12 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
     allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
 
-    Each row gives the ``columns`` in order, as the driver takes them: nothing is processed
-    per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``). Columns left
-    out are NULL (or their server default); the models' Python-side defaults do not apply.
+    ``rows`` may be a stream (an iterator): on PostgreSQL one COPY takes it all as it comes, the
+    server writing rows while the caller makes the next ones; on SQLite it is inserted a batch
+    at a time. Each row gives the ``columns`` in order, as the driver takes them: nothing is
+    processed per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``).
+    Columns left out are NULL (or their server default); the models' Python-side defaults do
+    not apply.
     """
     connection = db.session.connection()
     quote = connection.dialect.identifier_preparer.quote
@@ -100,8 +156,16 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(f"INSERT INTO {target} ({names}) VALUES ({marks})",
-                               rows if isinstance(rows, list) else list(rows))
+    statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
+    if isinstance(rows, list):
+        connection.exec_driver_sql(statement, rows)
+        return
+    rows = iter(rows)  # a stream: a batch at a time, so that memory holds one batch
+    while batch := list(islice(rows, SQLITE_BATCH)):
+        connection.exec_driver_sql(statement, batch)
+
+
+SQLITE_BATCH = 5000  # rows per executemany of a stream
 
 
 # The tables a bulk write grows, and the columns their queries select rows by: the statistics

@@ -28,10 +28,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
 import os
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,45 +90,49 @@ def head_revision() -> str:
 
 # --- values ---------------------------------------------------------------------------------
 
-def _encoder(column) -> Callable[[Any], Any] | None:
-    """What a stored value becomes in the dump (None: itself)."""
-    kind = column.type
-    if isinstance(kind, DateTime):
-        def when(value):
-            if value is None:
-                return None
-            if value.tzinfo is None:  # SQLite hands back naive UTC
-                value = value.replace(tzinfo=dt.UTC)
-            return value.astimezone(dt.UTC).isoformat()
-        return when
-    if isinstance(kind, Date):
-        return lambda value: None if value is None else value.isoformat()
-    return None
-
-
-def _decoder(column) -> Callable[[Any], Any]:
-    """What a dump's value becomes for the driver (the inverse of ``_encoder``)."""
-    kind = column.type
-    if isinstance(kind, DateTime):
-        def when(value):
-            if value is None:
-                return None
-            moment = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
-            if dialect_name() == "sqlite":
-                moment = moment.replace(tzinfo=None)
-            return driver_value(column, moment)
-        return when
-    if isinstance(kind, Date):
-        return lambda value: None if value is None else driver_value(
-            column, dt.date.fromisoformat(value))
-    if isinstance(kind, JSON):
-        return lambda value: None if value is None else json.dumps(value, ensure_ascii=False)
-    return lambda value: value
+# A dump line: keys sorted, no spaces, non-ASCII as itself. One encoder for every line (json.dumps
+# would build one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+# A JSON value as the load writes it (SQLAlchemy's own serialiser but for non-ASCII).
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+# Values converted once and remembered, per column of a table: timestamps (an import stamps
+# every row with one), attribute sets (a codebook allows few). Bounded: cleared when full.
+MEMO_SIZE = 4096
+_MISSING = object()
 
 
 def _line(obj: dict) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            + "\n").encode("utf-8")
+    return (_ENCODE(obj) + "\n").encode("utf-8")
+
+
+def _utc_iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _dump_column(column, dialect):
+    """What to select for ``column``, and the function (or None) that turns what the driver
+    returns into the dump's value: a timestamp in UTC ISO 8601, a date in ISO form, JSON as
+    its value. The column's own processing is skipped (the raw value is selected) where the
+    dump does better: JSON text is decoded once per distinct text, not once per row."""
+    from sqlalchemy import Text, cast, type_coerce
+
+    kind = column.type
+    if isinstance(kind, JSON):
+        # the JSON text as stored (PostgreSQL's jsonb as text: equal values, equal texts)
+        raw = cast(column, Text) if dialect.name == "postgresql" else type_coerce(column, Text)
+        return raw, json.loads
+    if isinstance(kind, DateTime | Date):
+        process = kind.dialect_impl(dialect).result_processor(dialect, None)
+        encode = _utc_iso if isinstance(kind, DateTime) else (
+            lambda value: None if value is None else value.isoformat())
+        if process is None:
+            return column, encode
+        return type_coerce(column, Text), lambda value: encode(process(value))
+    return column, None
 
 
 # --- dumping ----------------------------------------------------------------------------------
@@ -138,7 +147,8 @@ def dump(out: IO[bytes]) -> dict[str, int]:
     except metadata.PackageNotFoundError:  # run from a bare checkout
         app_version = "0"
     counts: dict[str, int] = {}
-    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=6, mtime=0) as stream:
+    # level 1: a third of the time of level 6 for some 40 % more bytes; the same lines
+    with gzip.GzipFile(fileobj=out, mode="wb", compresslevel=1, mtime=0) as stream:
         stream.write(_line({
             "format": FORMAT, "version": VERSION, "schema": schema_revision(),
             "app": app_version, "engine": dialect_name(),
@@ -154,44 +164,102 @@ def dump(out: IO[bytes]) -> dict[str, int]:
 
 
 def _dump_table(stream, table: Table) -> int:
+    dialect = db.session.get_bind().dialect
     columns = list(table.columns)
     names = [c.name for c in columns]
-    encoders = [(i, enc) for i, enc in enumerate(map(_encoder, columns)) if enc is not None]
+    selected, converters = [], []
+    for i, column in enumerate(columns):
+        what, convert = _dump_column(column, dialect)
+        selected.append(what)
+        if convert is not None:
+            converters.append((i, convert, {}))
     order = list(table.primary_key.columns) or columns
     result = db.session.execute(
-        select(table).order_by(*order).execution_options(stream_results=True,
-                                                         yield_per=BATCH))
+        select(*selected).order_by(*order).execution_options(stream_results=True,
+                                                             yield_per=BATCH))
     count = 0
-    name = table.name
-    for rows in result.partitions(BATCH):
+    # '{"row":{...},"table":"NAME"}': the keys in order, the row encoded alone
+    tail = ',"table":' + _ENCODE(table.name) + "}\n"
+    encode, missing = _ENCODE, _MISSING
+    for rows in _prefetched(result.partitions(BATCH)):
         with gc_paused():
             chunk = []
             for row in rows:
                 values = list(row)
-                for i, enc in encoders:
-                    values[i] = enc(values[i])
-                chunk.append(_line({"table": name, "row": dict(zip(names, values,
-                                                                   strict=True))}))
-            stream.write(b"".join(chunk))
+                for i, convert, memo in converters:
+                    raw = values[i]
+                    value = memo.get(raw, missing)
+                    if value is missing:
+                        if len(memo) >= MEMO_SIZE:
+                            memo.clear()
+                        value = memo[raw] = convert(raw)
+                    values[i] = value
+                chunk.append('{"row":' + encode(dict(zip(names, values, strict=True))) + tail)
+            stream.write("".join(chunk).encode("utf-8"))
         count += len(rows)
     return count
+
+
+def _prefetched(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """The batches, the next ones fetched by a thread of their own while the caller encodes
+    this one: the database's work (and on PostgreSQL the round trip of each batch) overlaps
+    the encoding's instead of adding to it. Only that thread uses the connection until the
+    batches are done or the caller stops (then the thread is waited for)."""
+    handed: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                if not hand(batch):
+                    return
+            hand(done)
+        except BaseException as error:  # handed over, raised in the caller's thread
+            hand(error)
+
+    thread = threading.Thread(target=fetch, name="dump-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := handed.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 # --- loading ----------------------------------------------------------------------------------
 
 def read_lines(path: Path) -> Iterator[dict]:
     """The dump's objects, one per line; a damaged file raises ``DumpRefused``."""
+    decode = json.JSONDecoder().raw_decode
     try:
-        with gzip.open(path, "rb") as stream:
+        # a C reader's readline over the gzip stream (GzipFile's own is slow per line)
+        with gzip.open(path, "rb") as packed, io.BufferedReader(packed, 1 << 20) as stream:
             for number, raw in enumerate(stream, start=1):
                 if len(raw) > MAX_LINE:
                     raise DumpRefused(f"{path.name}, line {number}: a line longer than "
                                       f"{MAX_LINE // 2**20} MB: not a dump of this app.")
                 try:
-                    yield json.loads(raw)
+                    text = raw.decode("utf-8")
+                    obj, end = decode(text)
+                    if end < len(text) and text[end:].strip():
+                        raise ValueError("more after the value")
                 except (ValueError, RecursionError):
                     raise DumpRefused(f"{path.name}, line {number}: not a JSON line (the dump "
                                       f"is damaged).") from None
+                yield obj
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DumpRefused(f"{path.name}: not a readable gzip file, or cut short ({exc}).") \
             from None
@@ -239,49 +307,85 @@ def _require_empty() -> None:
 
 
 def _write(lines: Iterable[dict], name: str, progress) -> dict[str, int]:
+    """Write the rows, each table's as one stream (``bulk_insert``: one COPY on PostgreSQL,
+    the server writing while the next lines are read and converted)."""
     tables = {t.name: t for t in dumped_tables()}
     order = list(tables)
     counts: dict[str, int] = {}
-    current: Table | None = None
-    plan: tuple[list[str], list[Callable]] | None = None
-    batch: list[tuple[Any, ...]] = []
     footer = None
+    numbered = enumerate(lines, start=2)
+    pending = next(numbered, None)  # the next line not written yet
+    missing = _MISSING
 
-    def flush() -> None:
-        if batch:
-            bulk_insert(current, plan[0], batch)
-            counts[current.name] = counts.get(current.name, 0) + len(batch)
-            if progress:
-                progress(current.name, counts[current.name])
-            batch.clear()
+    def checked(number: int, obj: Any) -> dict | None:
+        """The line's object; None for the footer (kept); refused after it."""
+        nonlocal footer
+        if footer is not None:
+            raise DumpRefused(f"{name}, line {number}: more after the dump's last line.")
+        if not isinstance(obj, dict):
+            raise DumpRefused(f"{name}, line {number}: not an object of the dump: it is "
+                              f"damaged or from another app.")
+        if obj.get("end") is True:
+            footer = obj
+            return None
+        return obj
 
+    def rows(table: Table, plan: _Plan) -> Iterator[tuple]:
+        """The converted rows of ``table``, up to the first line of another table (left in
+        ``pending``)."""
+        nonlocal pending
+        count = 0
+        while pending is not None:
+            number, obj = pending
+            obj = checked(number, obj)
+            if obj is None:
+                pending = next(numbered, None)
+                continue
+            if obj.get("table") != table.name:
+                break
+            row = obj.get("row")
+            if not isinstance(row, dict) or row.keys() != plan.keys:
+                raise DumpRefused(f"{name}, line {number}: a row of {table.name} with other "
+                                  f"columns than the rows before it.")
+            values = list(plan.get(row))
+            for i, convert, memo in plan.converters:
+                raw = values[i]
+                if memo is None:
+                    values[i] = convert(raw)
+                    continue
+                value = memo.get(raw, missing)
+                if value is missing:
+                    if len(memo) >= MEMO_SIZE:
+                        memo.clear()
+                    value = memo[raw] = convert(raw)
+                values[i] = value
+            yield (*values, *plan.defaults)
+            count += 1
+            if progress and count % BATCH == 0:
+                progress(table.name, count)
+            pending = next(numbered, None)
+        counts[table.name] = count
+        if progress:
+            progress(table.name, count)
+
+    current: Table | None = None
     with gc_paused():
-        for number, obj in enumerate(lines, start=2):
-            if footer is not None:
-                raise DumpRefused(f"{name}, line {number}: more after the dump's last line.")
-            if obj.get("end") is True:
-                footer = obj
+        while pending is not None:
+            number, obj = pending
+            obj = checked(number, obj)
+            if obj is None:
+                pending = next(numbered, None)
                 continue
             table_name, row = obj.get("table"), obj.get("row")
             if table_name not in tables or not isinstance(row, dict):
                 raise DumpRefused(f"{name}, line {number}: a row of an unknown table "
                                   f"{table_name!r}: the dump is damaged or from another app.")
-            if current is None or table_name != current.name:
-                flush()
-                if current is not None and order.index(table_name) < order.index(current.name):
-                    raise DumpRefused(f"{name}, line {number}: table {table_name} comes after "
-                                      f"{current.name}: parents must come before children.")
-                current = tables[table_name]
-                plan = _plan(current, row, name, number)
-            keys = plan[0]
-            if row.keys() != set(plan[2]):
-                raise DumpRefused(f"{name}, line {number}: a row of {table_name} with other "
-                                  f"columns than the rows before it.")
-            batch.append(tuple([decode(row.get(key)) for key, decode in zip(keys, plan[1],
-                                                                             strict=True)]))
-            if len(batch) >= BATCH:
-                flush()
-        flush()
+            if current is not None and order.index(table_name) <= order.index(current.name):
+                raise DumpRefused(f"{name}, line {number}: table {table_name} comes after "
+                                  f"{current.name}: parents must come before children.")
+            current = tables[table_name]
+            plan = _plan(current, row, name, number)
+            bulk_insert(current, plan.columns, rows(current, plan))
     if footer is None:
         raise DumpRefused(f"{name}: the dump ends without its last line: it was cut short.")
     expected = footer.get("rows") or {}
@@ -291,8 +395,50 @@ def _write(lines: Iterable[dict], name: str, progress) -> dict[str, int]:
     return counts
 
 
-def _plan(table: Table, row: dict, name: str, number: int):
-    """The columns to write for the table's rows, their decoders, and the keys of a row."""
+@dataclass
+class _Plan:
+    """How the rows of one table of a dump are written: the columns (those of the dump's rows,
+    then the defaults of those it lacks), the row's keys, a getter of their values in order,
+    the conversions for the driver ((index, function, memo or None)) and the default values."""
+
+    columns: list[str]
+    keys: frozenset[str]
+    get: Callable[[dict], tuple]
+    converters: list[tuple[int, Callable[[Any], Any], dict | None]]
+    defaults: tuple
+
+
+def _load_converter(column, dialect) -> tuple[Callable[[Any], Any], bool] | None:
+    """What a dump's value becomes for the driver (the inverse of ``_dump_column``), and
+    whether to remember it per distinct value; None: the value itself."""
+    kind = column.type
+    process = kind._cached_bind_processor(dialect)
+    if isinstance(kind, DateTime):
+        naive = dialect.name == "sqlite"  # SQLite stores naive UTC
+
+        def when(value):
+            if value is None:
+                return None
+            moment = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            if naive:
+                moment = moment.replace(tzinfo=None)
+            return moment if process is None else process(moment)
+        return when, True
+    if isinstance(kind, Date):
+        def day(value):
+            if value is None:
+                return None
+            value = dt.date.fromisoformat(value)
+            return value if process is None else process(value)
+        return day, True
+    if isinstance(kind, JSON):  # bulk_insert takes JSON as text
+        return (lambda value: None if value is None else _JSON_TEXT(value)), False
+    return None
+
+
+def _plan(table: Table, row: dict, name: str, number: int) -> _Plan:
+    """How to write the table's rows, the first of which is ``row``."""
+    dialect = db.session.get_bind().dialect
     known = {c.name: c for c in table.columns}
     unknown = sorted(set(row) - set(known))
     if unknown:
@@ -300,8 +446,13 @@ def _plan(table: Table, row: dict, name: str, number: int):
                           f"{unknown[0]!r} in this version of the app: the dump needs an "
                           f"upgrade this version does not have.")
     keys = [c for c in known if c in row]
-    decoders = [_decoder(known[c]) for c in keys]
+    converters = []
+    for i, key in enumerate(keys):
+        found = _load_converter(known[key], dialect)
+        if found is not None:
+            converters.append((i, found[0], {} if found[1] else None))
     # a column the dump lacks (an older version's) takes its default
+    columns, defaults = list(keys), []
     for column in table.columns:
         if column.name in row or column.server_default is not None:
             continue
@@ -312,12 +463,10 @@ def _plan(table: Table, row: dict, name: str, number: int):
                                   f"{column.name}, which has no default.")
             continue
         value = default.arg
-        keys.append(column.name)
-        if callable(value):
-            decoders.append(lambda _, f=value, c=column: driver_value(c, f(None)))
-        else:
-            decoders.append(lambda _, v=value, c=column: driver_value(c, v))
-    return keys, decoders, [k for k in keys if k in row]
+        columns.append(column.name)
+        defaults.append(driver_value(column, value(None) if callable(value) else value))
+    get = itemgetter(*keys) if len(keys) > 1 else (lambda r, k=keys[0]: (r[k],))
+    return _Plan(columns, frozenset(keys), get, converters, tuple(defaults))
 
 
 def _set_sequences() -> None:

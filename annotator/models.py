@@ -22,6 +22,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -446,3 +447,24 @@ class LedgerAlias(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CachedValue(db.Model):
+    """A value derived from a project's data (the agreement report, the source ledger), kept so
+    that every worker and server finds it computed (``annotator.cache``): named by its
+    ``kind`` and the hash of the arguments it was computed with, valid while the data's
+    fingerprint is the one it was computed from. Derived data: not moved by a dump (it is
+    computed again), removed with its project."""
+
+    __tablename__ = "cached_values"
+    __table_args__ = {"info": {"dump": False}}
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the arguments
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))  # SHA-256 of the data's fingerprint
+    value: Mapped[bytes] = mapped_column(LargeBinary)  # the value's JSON, zlib-compressed
+    size: Mapped[int] = mapped_column(Integer)  # bytes of ``value``
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    used_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

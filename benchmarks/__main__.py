@@ -17,7 +17,19 @@ import time
 import traceback
 from pathlib import Path
 
-from . import agreement, annotate_page, api, exports, imports, ledger, memory, soak, suggestions
+from . import (
+    agreement,
+    annotate_page,
+    api,
+    exports,
+    imports,
+    instance,
+    ledger,
+    memory,
+    server,
+    soak,
+    suggestions,
+)
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
 # The benchmarks, in the order they run and appear in the table.
@@ -30,6 +42,8 @@ BENCHMARKS: list[Benchmark] = [
     ledger.BENCHMARK,
     exports.BENCHMARK,
     suggestions.BENCHMARK,
+    instance.BENCHMARK,
+    server.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak
 ]
 

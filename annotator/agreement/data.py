@@ -16,10 +16,24 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, String, Table, Text, case, cast, func, literal, select, true
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Table,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
 
 from ..codebook import load_codebook
 from ..extensions import db
@@ -80,40 +94,51 @@ def _table(model) -> Table:
 
 def fingerprint(project: Project, reads: Sequence[Read] = READS) -> tuple:
     """Changes whenever anything the report reads changes: per table of ``reads`` (the
-    report's ``READS``, or another loader's), one aggregate query over the project's rows
-    (count, newest stamp, sum of the place checksums)."""
-    labels = load_codebook(project.codebook).label_keys
+    report's ``READS``, or another loader's), aggregates over the project's rows (count, sum
+    of the place checksums, newest stamp), all in one query (one round trip), each table
+    scanned once."""
+    parts: list[Any] = [json.dumps(getattr(project, name), sort_keys=True)
+                        for read in reads for name in read.values]
+    statement = _fingerprint_statement(tuple(load_codebook(project.codebook).label_keys),
+                                       tuple(reads))
+    rows = db.session.execute(statement, {"b_project_id": project.id}).all()
+    for row in sorted(rows, key=lambda row: row.read):  # a union's rows come in any order
+        parts.extend((row.read, row.rows, str(row.sum), row.stamp))
+    return tuple(parts)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint_statement(labels: tuple[str, ...], reads: tuple[Read, ...]):
+    """The fingerprint's query of ``reads`` for a codebook's labels (a label counts by its
+    place in the codebook), built once: building it costs more than running it."""
     codes = {key: i for i, key in enumerate(labels, start=1)}
-    in_project = select(Document.id).where(Document.project_id == project.id)
-    parts: list[Any] = []
-    for read in reads:
-        if read.values:  # the project's own row, as the loader reads it: from the object
-            parts.extend(json.dumps(getattr(project, name), sort_keys=True)
-                         for name in read.values)
+    project_id = bindparam("b_project_id")
+    in_project = select(Document.id).where(Document.project_id == project_id)
+    branches = []
+    for number, read in enumerate(reads):
+        if read.values:  # the project's own row: read from the object
             continue
         table = read.model.__table__
         c = table.c
         if "project_id" in c:
-            where = c.project_id == project.id
+            where = c.project_id == project_id
         elif "document_id" in c:
             where = c.document_id.in_(in_project)
         else:  # users: every one (few rows)
             where = true()
-        aggregates = [func.count()]
-        if read.place:
-            checksum = literal(0, BigInteger)
-            for name in read.place:
-                value = c[name]
-                if isinstance(value.type, String):
-                    value = case(codes, value=value, else_=0) if codes else literal(0)
-                checksum = (checksum * _CHECKSUM_BASE + cast(value, BigInteger)) \
-                    % _CHECKSUM_MODULUS
-            aggregates.append(func.sum(checksum))
-        if read.stamp is not None:
-            aggregates.append(func.max(c[read.stamp]))
-        parts.extend(str(v) for v in db.session.execute(
-            select(*aggregates).select_from(table).where(where)).one())
-    return tuple(parts)
+        checksum = literal(0, BigInteger)
+        for name in read.place:
+            value = c[name]
+            if isinstance(value.type, String):
+                value = case(codes, value=value, else_=0) if codes else literal(0)
+            checksum = (checksum * _CHECKSUM_BASE + cast(value, BigInteger)) % _CHECKSUM_MODULUS
+        branches.append(
+            select(literal(number).label("read"), func.count().label("rows"),
+                   (func.sum(checksum) if read.place else literal(0, BigInteger)).label("sum"),
+                   (cast(func.max(c[read.stamp]), Text) if read.stamp is not None
+                    else literal(None, Text)).label("stamp"))
+            .select_from(table).where(where))
+    return union_all(*branches)
 
 
 @dataclass

@@ -593,10 +593,6 @@ def _add_intervals(report: dict, builder: ReportBuilder, n: int, seed: int | Non
 
 # --- caching ------------------------------------------------------------------------------
 
-_CACHE: dict[tuple, tuple[tuple, dict]] = {}
-_CACHE_SIZE = 32
-
-
 def cached_report(
     project: Project,
     bootstrap: int = 0,
@@ -605,19 +601,17 @@ def cached_report(
     reviewers: Sequence[str] | None = None,
     origin: str | None = None,
 ) -> dict:
-    """The report, computed again only when the project's data changed since the last call
-    with the same arguments (in this process)."""
+    """The report, computed again only when the project's data changed since it was last
+    computed with the same arguments, by any worker (``annotator.cache``: kept in the
+    database, found by the fingerprint of every table the report reads, ``data.READS``)."""
+    from .. import cache
+
     key = (project.id, bootstrap, seed,
-           tuple(sorted(document_ids)) if document_ids is not None else None,
-           tuple(sorted(r.lower() for r in reviewers)) if reviewers is not None else None,
+           sorted(document_ids) if document_ids is not None else None,
+           sorted(r.lower() for r in reviewers) if reviewers is not None else None,
            origin)
-    current = fingerprint(project)  # every table the report reads (data.READS)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] == current:
-        return hit[1]
-    report = build_report(project, bootstrap=bootstrap, seed=seed, document_ids=document_ids,
-                          reviewers=reviewers, origin=origin)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (current, report)
-    return report
+    return cache.cached(
+        "agreement", key, fingerprint(project),
+        lambda: build_report(project, bootstrap=bootstrap, seed=seed,
+                             document_ids=document_ids, reviewers=reviewers, origin=origin),
+        project_id=project.id)

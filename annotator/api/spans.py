@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from .. import annotations
 from ..access import get_document
+from ..database import reads_only
 from ..errors import BadRequest
 from ..layout import LAYOUT_HEADER
 from . import bp, ends_with_commit, json_body
@@ -22,12 +23,14 @@ def layout() -> str | None:
 
 
 @bp.get("/documents/<int:document_id>", endpoint="get_document")
+@reads_only
 @ends_with_commit
 def document(document_id: int):
     return annotations.document_body(document_id, current_user)
 
 
 @bp.get("/documents/<int:document_id>/annotations")
+@reads_only
 @ends_with_commit
 def list_annotations(document_id: int):
     return annotations.list_annotations(document_id, current_user, request.args.get("reviewer"))
@@ -67,6 +70,7 @@ def unmark_reviewed(document_id: int, index: int):
 
 
 @bp.get("/documents/<int:document_id>/review")
+@reads_only
 @ends_with_commit
 def get_review(document_id: int):
     return annotations.review_state(document_id, current_user)

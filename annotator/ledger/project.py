@@ -260,22 +260,15 @@ def build_project_ledger(
 
 # --- caching ------------------------------------------------------------------------------
 
-_CACHE: dict[tuple, tuple[tuple, dict]] = {}
-_CACHE_SIZE = 32
-
-
 def cached_project_ledger(project: Project, **options: Any) -> dict[str, Any]:
-    """The project ledger, computed again only when something it reads changed since the
-    last call with the same options (in this process): the key's fingerprint aggregates every
-    table the ledger reads (``data.READS``), the alias table included."""
-    key = (project.id, *sorted((name, tuple(sorted(v)) if isinstance(v, list | tuple) else v)
-                               for name, v in options.items()))
-    current = fingerprint(project)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] == current:
-        return hit[1]
-    result = build_project_ledger(project, **options)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[key] = (current, result)
-    return result
+    """The project ledger, computed again only when something it reads changed since it was
+    last computed with the same options, by any worker (``annotator.cache``: kept in the
+    database, found by the fingerprint of every table the ledger reads, ``data.READS``, the
+    alias table included)."""
+    from .. import cache
+
+    key = (project.id, sorted((name, sorted(v) if isinstance(v, list | tuple) else v)
+                              for name, v in options.items()))
+    return cache.cached("ledger", key, fingerprint(project),
+                        lambda: build_project_ledger(project, **options),
+                        project_id=project.id)
