@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import methodcaller
 from typing import Any
 
 import numpy as np
@@ -48,21 +47,34 @@ def _i64(values: Any) -> np.ndarray:
 
 @dataclass
 class SpanTable:
-    """The spans of many units, as flat arrays (one entry per span)."""
+    """The spans of many units, as flat arrays (one entry per span), and of their attributes
+    the values the ledger reads, one column per attribute key."""
 
     unit: np.ndarray  # which unit (ledger)
     paragraph: np.ndarray
     start: np.ndarray  # offsets into the paragraph
     end: np.ndarray
     offset: np.ndarray  # the paragraph's start on its document's axis (paragraphs end to end)
-    labels: list[str]
-    attributes: list[dict]
+    label: np.ndarray  # each span's label, an index into ``label_names``
+    label_names: Sequence[str]
+    values: Mapping[str, np.ndarray]  # attribute key -> (N,) object array, None where absent
     ids: np.ndarray  # span ids (-1: none)
     unit_chars: np.ndarray  # (U,) the code points of each unit's document
 
     @property
     def n_units(self) -> int:
         return len(self.unit_chars)
+
+    def column(self, key: str | None, idx: np.ndarray) -> list[Any]:
+        """The values of the attribute ``key`` of the spans ``idx`` (None where absent)."""
+        values = self.values.get(key) if key else None
+        return [None] * idx.size if values is None else values[idx].tolist()
+
+    def of_label(self, label: str | None) -> np.ndarray:
+        """The indices of the spans labelled ``label``."""
+        if label not in self.label_names:
+            return _i64([])
+        return np.flatnonzero(self.label == list(self.label_names).index(label))
 
     @classmethod
     def from_spans(cls, units: Sequence[Sequence[Mapping[str, Any]]],
@@ -81,8 +93,18 @@ class SpanTable:
                 labels.append(s["label"])
                 attrs.append(s.get("attributes") or {})
                 ids.append(s.get("id", -1))
-        return cls(_i64(unit), _i64(par), _i64(start), _i64(end), _i64(offset), labels, attrs,
-                   _i64(ids), _i64([sum(lengths) for lengths in paragraph_lengths]))
+        label_names = sorted(set(labels))
+        code = {name: i for i, name in enumerate(label_names)}
+        keys = sorted({key for a in attrs for key in a})
+        values = {key: object_array([a.get(key) for a in attrs]) for key in keys}
+        return cls(_i64(unit), _i64(par), _i64(start), _i64(end), _i64(offset),
+                   _i64([code[x] for x in labels]), label_names, values, _i64(ids),
+                   _i64([sum(lengths) for lengths in paragraph_lengths]))
+
+
+def object_array(values: Sequence[Any]) -> np.ndarray:
+    """A 1-d object array of the values as they are (a list stays one element)."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 class _Codes:
@@ -243,10 +265,35 @@ class Ledgers:
         return result
 
 
-def _attribute(attributes: list[dict], key: str | None) -> list[Any]:
-    if not key:
-        return [None] * len(attributes)
-    return list(map(methodcaller("get", key), attributes))
+def attributes_read(config: LedgerConfig) -> dict[str, tuple[str, ...]]:
+    """Per label, the attribute keys ``compute`` reads (what a loader must give the
+    ``SpanTable``): an attribution's name, type, named, form and channel, an expert opinion's
+    name, type and stance, a disclaimer's kind."""
+    reads: dict[str, list[str]] = {}
+
+    def add(label: str, *keys: str | None) -> None:
+        found = reads.setdefault(label, [])
+        found.extend(k for k in keys if k and k not in found)
+
+    for kind in config.mention_kinds:
+        add(kind.label, kind.name, None if kind.type_value else kind.type)
+        if kind is config.attribution:
+            add(kind.label, kind.named, kind.form, kind.channel)
+        else:
+            add(kind.label, kind.stance)
+    if config.disclaimer_label:
+        add(config.disclaimer_label, config.disclaimer_kind)
+    return {label: tuple(keys) for label, keys in reads.items()}
+
+
+def _trimmed(values: list[Any]) -> list[str]:
+    """Names as counted: text trimmed of surrounding white space; anything else is ""."""
+    try:
+        distinct = set(values)  # names repeat: each distinct one trimmed once
+    except TypeError:  # a list or an object where a name should be
+        return [v.strip() if isinstance(v, str) else "" for v in values]
+    trimmed = {v: v.strip() if isinstance(v, str) else "" for v in distinct}
+    return list(map(trimmed.__getitem__, values))
 
 
 def compute(table: SpanTable, config: LedgerConfig,
@@ -254,8 +301,6 @@ def compute(table: SpanTable, config: LedgerConfig,
     """Every unit's ledger (see the module's docstring)."""
     aliases = aliases or {}
     n_units = table.n_units
-    labels = np.array(table.labels, dtype=object) if table.labels else np.zeros(0, object)
-    attrs = table.attributes
     types = _Codes(config.type_order)
     forms, channels = _Codes(config.form_choices), _Codes(config.channel_choices)
     stances, kinds = _Codes(config.stance_choices), _Codes(config.kind_choices)
@@ -264,17 +309,17 @@ def compute(table: SpanTable, config: LedgerConfig,
     parts: dict[str, list] = {k: [] for k in ("index", "name", "type", "named", "form",
                                               "channel", "stance", "is_attr")}
     for kind in config.mention_kinds:
-        idx = np.flatnonzero(labels == kind.label) if labels.size else _i64([])
-        a = [attrs[i] for i in idx.tolist()]
-        names = [n.strip() if isinstance(n, str) else "" for n in _attribute(a, kind.name)]
-        type_values = [kind.type_value] * len(a) if kind.type_value \
-            else _attribute(a, kind.type)
+        idx = table.of_label(kind.label)
+        n = idx.size
+        names = _trimmed(table.column(kind.name, idx))
+        type_values = [kind.type_value] * n if kind.type_value \
+            else table.column(kind.type, idx)
         type_code = types.code(type_values)
-        has_name = np.array([bool(n) for n in names], dtype=bool)
+        has_name = np.fromiter(map(bool, names), dtype=bool, count=n)
         is_attr = kind is config.attribution
         if is_attr:
             # "named" as stored; where it is empty, a name of a type other than anonymous
-            named_code = _Codes((config.named_value,)).code(_attribute(a, kind.named))
+            named_code = _Codes((config.named_value,)).code(table.column(kind.named, idx))
             anonymous = types.index.get(config.anonymous, -2)
             named = np.where(named_code >= 0, named_code == 0,
                              has_name & (type_code != anonymous))
@@ -284,13 +329,13 @@ def compute(table: SpanTable, config: LedgerConfig,
         parts["name"].extend(names)
         parts["type"].append(type_code)
         parts["named"].append(named)
-        parts["form"].append(forms.code(_attribute(a, kind.form)) if is_attr
-                             else np.full(len(a), -1, np.int64))
-        parts["channel"].append(channels.code(_attribute(a, kind.channel)) if is_attr
-                                else np.full(len(a), -1, np.int64))
-        parts["stance"].append(stances.code(_attribute(a, kind.stance)) if not is_attr
-                               else np.full(len(a), -1, np.int64))
-        parts["is_attr"].append(np.full(len(a), is_attr, dtype=bool))
+        parts["form"].append(forms.code(table.column(kind.form, idx)) if is_attr
+                             else np.full(n, -1, np.int64))
+        parts["channel"].append(channels.code(table.column(kind.channel, idx)) if is_attr
+                                else np.full(n, -1, np.int64))
+        parts["stance"].append(stances.code(table.column(kind.stance, idx)) if not is_attr
+                               else np.full(n, -1, np.int64))
+        parts["is_attr"].append(np.full(n, is_attr, dtype=bool))
 
     def joined(name: str, dtype) -> np.ndarray:
         return np.concatenate(parts[name]).astype(dtype) if parts[name] else np.zeros(0, dtype)
@@ -402,10 +447,9 @@ def compute(table: SpanTable, config: LedgerConfig,
                                                  np.nan)
     # the stance of expert mentions; disclaimers by kind
     stance_counts = _count_matrix(m_unit, m_stance, n_units, len(stances))
-    if config.disclaimer_label and labels.size:
-        d_idx = np.flatnonzero(labels == config.disclaimer_label)
-        d_kind = kinds.code(_attribute([attrs[i] for i in d_idx.tolist()],
-                                       config.disclaimer_kind))
+    if config.disclaimer_label:
+        d_idx = table.of_label(config.disclaimer_label)
+        d_kind = kinds.code(table.column(config.disclaimer_kind, d_idx))
         kind_counts = _count_matrix(table.unit[d_idx], d_kind, n_units, len(kinds))
     else:
         kind_counts = np.zeros((n_units, len(kinds)), np.int64)
