@@ -414,3 +414,74 @@ def test_a_documents_ledger_from_gold_and_from_a_reviewer(app, document, engine_
     spans = alice["rows"][0]["spans"]
     assert [(s["paragraph"], s["start"], s["end"]) for s in spans] == [(0, 0, 38), (1, 0, 9)]
     assert all(isinstance(s["id"], int) for s in spans)
+
+
+# Values a codebook change or an old import can leave where a name or a choice should be:
+# the database takes them out of the JSON (annotator/ledger/data.py), and a list, a number,
+# true or an object must count as no value there as in ``compute`` over the plain spans.
+ODD = [attribution(0, 0, 10, ["Mustafa al-Kazimi"], source_type="official", form="indirect"),
+       attribution(0, 5, 20, 42, source_type=["official"], named=True),
+       attribution(0, 21, 30, "[Al-Kazimi]", source_type="zzz", form=7),
+       attribution(1, 0, 9, "  Al-Kazimi ", source_type=None, named="named",
+                   form="direct_quote"),
+       attribution(1, 10, 30, {"name": "x"}, source_type="official", channel=["statement"]),
+       attribution(1, 31, 40, "Straße", source_type="aaa", named="", channel="statement"),
+       expert(2, 0, 18, "Konstantin Blokhin", stance=["neutral"]),
+       expert(2, 19, 30, False, stance="neutral"),
+       {"paragraph": 2, "start": 40, "end": 42, "label": "disclaimer",
+        "attributes": {"kind": 3}},
+       {"paragraph": 2, "start": 43, "end": 45, "label": "disclaimer",
+        "attributes": {"kind": "other"}},
+       {"paragraph": 0, "start": 1, "end": 3, "label": "framing",
+        "attributes": {"source": "Not a source"}}]
+
+
+@pytest.mark.both_engines
+def test_the_database_reads_the_attributes_as_compute_counts_them(
+        app, make_project, make_document, make_user, engine_name):
+    from annotator.extensions import db
+    from annotator.ledger import project as project_ledger
+    from annotator.ledger.report import document_ledger
+    from annotator.models import Annotation, Document, GoldSpan, Project
+
+    make_project("odd")
+    doc_id = make_document("odd", PARAGRAPHS, reviews=[
+        {"reviewer": "dave", "status": "submitted", "reviewed_paragraphs": [0, 1, 2],
+         "annotations": []}])
+    lengths = [len(p) for p in PARAGRAPHS]
+    with app.app_context():
+        from annotator.accounts import find_user
+
+        dave = find_user("dave")
+        for span in ODD:
+            place = dict(document_id=doc_id, paragraph_index=span["paragraph"],
+                         start=span["start"], end=span["end"], label=span["label"],
+                         attributes=span["attributes"])
+            db.session.add(GoldSpan(**place, provenance="majority"))
+            db.session.add(Annotation(**place, reviewer_id=dave.id))
+        db.session.commit()
+        doc = db.session.get(Document, doc_id)
+        gold = document_ledger(doc, "gold")
+        own = document_ledger(doc, dave)
+        ids = [s.id for s in db.session.scalars(
+            db.select(GoldSpan).where(GoldSpan.document_id == doc_id).order_by(GoldSpan.id))]
+        project = db.session.scalar(db.select(Project).where(Project.slug == "odd"))
+        rows = project_ledger.build_project_ledger(
+            project, spans="dave", spans_user_id=dave.id)["document_rows"]
+    expected = compute(SpanTable.from_spans([[dict(s, id=i) for s, i in zip(ODD, ids,
+                                                                            strict=True)]],
+                                            [lengths]), CONFIG).document(0)
+    assert {k: v for k, v in gold.items() if k not in ("document", "spans")} == expected
+    without_ids = {k: v for k, v in own.items() if k not in ("document", "spans", "rows")}
+    assert without_ids == {k: v for k, v in expected.items() if k != "rows"}
+    assert [{k: v for k, v in r.items() if k != "spans"} for r in own["rows"]] \
+        == [{k: v for k, v in r.items() if k != "spans"} for r in expected["rows"]]
+    assert len(rows) == 1
+    assert {k: rows[0][k] for k in expected if k in rows[0]} \
+        == {k: v for k, v in expected.items() if k in rows[0]}
+    # by hand: four sources without a name (a list, a number, an object, false), four named
+    assert (expected["sources"], expected["named_sources"], expected["untyped_sources"]) \
+        == (8, 4, 2)
+    assert expected["type_counts"] == {"official": 2, "expert": 2, "aaa": 1, "zzz": 1}
+    assert expected["direct_quote_share"] == 0.5 and expected["stance"]["neutral"] == 1
+    assert expected["disclaimers"] == {"other": 1}

@@ -199,13 +199,16 @@ def load_ledger_data(
     gold: bool = False,
     reviewer_ids: Sequence[int] | None = (),
     finished_only: bool = True,
+    config: LedgerConfig | None = None,
 ) -> LedgerData:
     """The units of the project's documents (all, or ``document_ids``): gold (``gold``) and
     reviewers' (``reviewer_ids``; None: every reviewer who submitted a document), and the
     spans of the ledger's labels in them. ``finished_only``: gold units only for documents
     with gold, reviewers' only for the documents they submitted; else a unit for every
-    document (a ledger of what is tagged so far)."""
-    config = ledger_config(load_codebook(project.codebook).data)
+    document (a ledger of what is tagged so far). ``config``: what to read (default: the
+    project's codebook's, ``ledger_config``), e.g. less than a document's ledger shows."""
+    if config is None:
+        config = ledger_config(load_codebook(project.codebook).data)
     d_, p_, dr_, a_, g_, u_ = map(_table, (Document, Paragraph, DocumentReview, Annotation,
                                            GoldSpan, User))
     d, p, dr, a, g, u = (t.c for t in (d_, p_, dr_, a_, g_, u_))

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..codebook import load_codebook
 from ..models import Project
 from .compute import COUNTS, FLAGS, SHARES, Ledgers, compute
+from .config import LedgerConfig, ledger_config
 from .data import GOLD, LedgerData, fingerprint, load_answers, load_ledger_data
 
 MEANS = ("sources", "mentions", *SHARES)
@@ -180,6 +183,17 @@ def _document_rows(data: LedgerData, sel: _Selection) -> list[dict]:
     return rows
 
 
+def figures_read(config: LedgerConfig) -> LedgerConfig:
+    """``config`` without what only a document's ledger shows: channels, experts' stances
+    and disclaimers. No project figure counts them, so the project ledger does not read
+    them."""
+    attribution, expert = config.attribution, config.expert
+    return replace(config,
+                   attribution=replace(attribution, channel=None) if attribution else None,
+                   expert=replace(expert, stance=None) if expert else None,
+                   disclaimer_label=None, disclaimer_kind=None)
+
+
 def build_project_ledger(
     project: Project,
     spans: str = GOLD,
@@ -199,8 +213,9 @@ def build_project_ledger(
     wanted_reviewers: Sequence[int] | None = reviewer_ids if reliability else ()
     if spans != GOLD and spans_user_id is not None and wanted_reviewers is not None:
         wanted_reviewers = sorted({*wanted_reviewers, spans_user_id})
+    config = figures_read(ledger_config(load_codebook(project.codebook).data))
     data = load_ledger_data(project, document_ids, gold=spans == GOLD,
-                            reviewer_ids=wanted_reviewers, finished_only=True)
+                            reviewer_ids=wanted_reviewers, finished_only=True, config=config)
     ledgers = compute(data.table, data.config, data.aliases)
     is_main = data.unit_reviewer == (0 if spans == GOLD else spans_user_id)
     main = _Selection(ledgers, np.flatnonzero(is_main))
