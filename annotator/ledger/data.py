@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -119,77 +120,84 @@ def load_answers(data: LedgerData, units: Sequence[int]) -> list[dict[str, Any]]
     return out
 
 
-def raw_rows(query) -> list[tuple]:
-    """The rows of a Core query as the driver returns them (tuples), without SQLAlchemy's
-    per-row work: for the large reads of plain numbers and text (the spans), where building
-    row objects costs more than the query."""
-    connection = db.session.connection()
-    compiled = query.compile(dialect=connection.dialect,
-                             compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    args = tuple(params[name] for name in compiled.positiontup) if compiled.positional \
-        else params
-    result = connection.exec_driver_sql(compiled.string, args)  # (events still see it)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
-
-
 def load_aliases(project_id: int) -> dict[str, str]:
     a = _table(LedgerAlias).c
     return dict(db.session.execute(
         select(a.alias, a.canonical).where(a.project_id == project_id)).all())
 
 
-def read_columns(query, numbers: Sequence, values: Sequence = ()
+def aggregated(numbers: Sequence, values: Sequence = (), postgresql: bool = False) -> tuple:
+    """The aggregates ``read_columns`` reads: each of ``numbers`` (whole numbers, not NULL)
+    as one text of the numbers joined, each of ``values`` (JSON values, NULL as null) as one
+    JSON array."""
+    if postgresql:
+        return (*(func.string_agg(cast(c, Text), ",") for c in numbers),
+                *(cast(func.json_agg(v), Text) for v in values))
+    return (*(func.group_concat(c) for c in numbers),
+            *(func.json_group_array(v) for v in values))
+
+
+def read_columns(query, aggregates: Sequence, numbers: int
                  ) -> tuple[list[np.ndarray], list[list[Any]]]:
     """The rows of ``query`` (a select of no columns yet, with its FROM and WHERE) read column
-    by column, in one row of aggregates: each of ``numbers`` (whole numbers, not NULL) as one
-    text of the numbers joined, parsed by numpy, each of ``values`` (JSON values, NULL as
-    null) as one JSON array, decoded in one call. The aggregates of one query see the rows
-    in the same order, so the columns line up; reading a hundred thousand rows this way
-    costs a fraction of fetching them as rows and taking them apart in Python."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        aggregates = [func.string_agg(cast(c, Text), ",") for c in numbers] + \
-                     [cast(func.json_agg(v), Text) for v in values]
-    else:
-        aggregates = [func.group_concat(c) for c in numbers] + \
-                     [func.json_group_array(v) for v in values]
-    row = raw_rows(query.with_only_columns(*aggregates, maintain_column_froms=True))[0]
-    n = len(numbers)
-    return ([np.fromstring(text or "", dtype=np.int64, sep=",") for text in row[:n]],
-            [json.loads(text) if text else [] for text in row[n:]])
+    by column, in one row of ``aggregates`` (``aggregated``; the first ``numbers`` of them
+    numbers, parsed by numpy, then JSON arrays, each decoded in one call). The aggregates of
+    one query see the rows in the same order, so the columns line up; reading a hundred
+    thousand rows this way costs a fraction of fetching them as rows and taking them apart
+    in Python."""
+    row = db.session.execute(query.with_only_columns(*aggregates,
+                                                     maintain_column_froms=True)).one()
+    return ([np.fromstring(text or "", dtype=np.int64, sep=",") for text in row[:numbers]],
+            [json.loads(text) if text else [] for text in row[numbers:]])
 
 
-def json_value(table: Table, key: str):
+def _json_value(table: Table, key: str, postgresql: bool):
     """The attribute ``key`` of a span as a JSON value (NULL where absent)."""
-    if db.session.get_bind().dialect.name == "postgresql":  # JSONB
+    if postgresql:  # JSONB
         return table.c.attributes.op("->")(key)
     return func.json_extract(table.c.attributes, f'$."{key}"')  # keys are [a-z0-9_-]
 
 
-def _read_spans(table: Table, query, set_column, config: LedgerConfig
-                ) -> tuple[list[np.ndarray], dict[str, list[Any]]]:
-    """The spans of ``query`` (over ``table``, of the ledger's labels): document, set, id,
-    paragraph, start, end, label (its index in ``config.labels``) as arrays, and per
-    attribute key ``compute`` reads (``attributes_read``) its values, None on the spans of
-    labels that do not read it."""
+SPAN_NUMBERS = 7  # document, set, id, paragraph, start, end, label
+
+
+@lru_cache(maxsize=64)
+def _span_aggregates(table: Table, config: LedgerConfig, gold: bool, postgresql: bool
+                     ) -> tuple[tuple[str, ...], tuple]:
+    """What ``read_columns`` reads of the spans of ``table`` (gold's: set 0; else the
+    reviewer's id), built once per codebook: document, set, id, paragraph, start, end, label
+    (its index in ``config.labels``), then per attribute key ``compute`` reads
+    (``attributes_read``) its values, NULL on the spans of labels that do not read it.
+    Returns the keys and the aggregates."""
     c = table.c
     labels = list(config.labels)
     reading: dict[str, list[str]] = {}
     for label, keys in attributes_read(config).items():
         for key in keys:
             reading.setdefault(key, []).append(label)
-    keys = sorted(reading)
-    values = [json_value(table, key) if set(reading[key]) == set(labels)
-              else case((c.label.in_(reading[key]), json_value(table, key)))
+    keys = tuple(sorted(reading))
+    values = [_json_value(table, key, postgresql) if set(reading[key]) == set(labels)
+              else case((c.label.in_(reading[key]), _json_value(table, key, postgresql)))
               for key in keys]
-    numbers, columns = read_columns(
-        query, [c.document_id, set_column, c.id, c.paragraph_index, c.start, c.end,
-                case({label: i for i, label in enumerate(labels)}, value=c.label, else_=-1)],
-        values)
+    numbers = [c.document_id, literal(0) if gold else c.reviewer_id, c.id, c.paragraph_index,
+               c.start, c.end,
+               case({label: i for i, label in enumerate(labels)}, value=c.label, else_=-1)]
+    return keys, aggregated(numbers, values, postgresql)
+
+
+@lru_cache(maxsize=4)
+def _paragraph_aggregates(postgresql: bool) -> tuple:
+    p = _table(Paragraph).c
+    return aggregated([p.document_id, p.position, func.length(p.text)], (), postgresql)
+
+
+def _read_spans(table: Table, query, config: LedgerConfig
+                ) -> tuple[list[np.ndarray], dict[str, list[Any]]]:
+    """The spans of ``query`` (over ``table``, of the ledger's labels), as ``_span_aggregates``
+    says: the numbers as arrays, and the values per attribute key."""
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    keys, aggregates = _span_aggregates(table, config, table is _table(GoldSpan), postgresql)
+    numbers, columns = read_columns(query, aggregates, SPAN_NUMBERS)
     return numbers, dict(zip(keys, columns, strict=True))
 
 
@@ -226,7 +234,8 @@ def load_ledger_data(
 
     # paragraph lengths in code points: each paragraph's place on its document's axis
     (par_docs, positions, par_len), _ = read_columns(
-        rows_of(p_), [p.document_id, p.position, func.length(p.text)])
+        rows_of(p_), _paragraph_aggregates(db.session.get_bind().dialect.name == "postgresql"),
+        3)
     order = np.lexsort((positions, par_docs))
     par_doc, par_len = np.searchsorted(doc_ids, par_docs[order]), par_len[order]
     ends = np.cumsum(par_len)
@@ -245,8 +254,7 @@ def load_ledger_data(
         else:
             unit_keys += [(i, 0) for i in range(len(doc_ids))]
         if labels:
-            reads.append(_read_spans(g_, rows_of(g_, where=g.label.in_(labels)), literal(0),
-                                     config))
+            reads.append(_read_spans(g_, rows_of(g_, where=g.label.in_(labels)), config))
     names: dict[int, str] = {}
     if reviewer_ids is None or reviewer_ids:
         chosen = True if reviewer_ids is None else dr.reviewer_id.in_(list(reviewer_ids))
@@ -265,7 +273,7 @@ def load_ledger_data(
             unit_keys += [(i, rid) for i in range(len(doc_ids)) for rid in wanted]
             query = rows_of(a_, where=a.reviewer_id.in_(wanted) & a.label.in_(labels))
         if labels:
-            reads.append(_read_spans(a_, query, a.reviewer_id, config))
+            reads.append(_read_spans(a_, query, config))
         ids = {rid for _, rid in unit_keys if rid}
         if ids:
             names = dict(execute(select(u.id, u.username).where(u.id.in_(ids))).all())
