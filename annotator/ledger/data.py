@@ -1,5 +1,11 @@
-"""The spans a ledger is computed from, read in a few bulk queries (SQLAlchemy Core: plain
-rows, no per-row ORM work) and laid out as a ``compute.SpanTable``.
+"""The spans a ledger is computed from, read in a few bulk queries and laid out as a
+``compute.SpanTable``.
+
+The spans (and the paragraph lengths) are read column by column, each in one aggregate
+(``read_columns``): the numbers as one text that numpy parses, and of the attributes only
+the keys ``compute`` reads (``compute.attributes_read``), taken out of the JSON by the
+database and sent as one JSON array per key, decoded in one call. No row is ever a Python
+object: a project's 200,000 spans cost a few aggregates, not a tuple and a dict each.
 
 A *unit* is one ledger: a document's gold, or one reviewer's spans of a document. Which units:
 
