@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import os
 import select
 import sqlite3
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -37,9 +39,20 @@ def init_app(app: Flask) -> None:
     without a transaction (``_read_without_transaction``)."""
     with app.app_context():
         engine = db.engine
+    # gunicorn --preload builds the app once and forks the workers from it: nothing here
+    # connects before, but should a connection have been opened, a worker must not share it
+    # with its parent; its pool starts empty (the parent's connections stay the parent's).
+    alive = weakref.ref(engine)
+    os.register_at_fork(after_in_child=lambda: _forget_connections(alive))
     if engine.dialect.name == "postgresql":
         event.listen(engine.pool, "checkout", _dead_connection)
         app.before_request(_read_without_transaction)
+
+
+def _forget_connections(alive: weakref.ref) -> None:
+    engine = alive()
+    if engine is not None:
+        engine.dispose(close=False)
 
 
 def _dead_connection(dbapi_connection, connection_record, connection_proxy) -> None:

@@ -42,7 +42,7 @@ from .soak import Server, send
 SERVER_WORKERS = 4
 # The README's deploy command ("Deploying on PostgreSQL behind gunicorn"), but the bind.
 SERVER_COMMAND = ["--workers", str(SERVER_WORKERS), "--worker-class", "gthread",
-                  "--threads", "8", "--timeout", "60"]
+                  "--threads", "8", "--timeout", "60", "--preload"]
 DOCUMENTS = 300
 PARAGRAPHS = 8
 SPANS = 9_000
