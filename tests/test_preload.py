@@ -45,3 +45,16 @@ def test_a_forked_worker_starts_with_no_connection_of_its_parent(app, client, au
     assert os.waitstatus_to_exitcode(status) == 0
     # the parent's connection was left alone: it still works
     assert client.get(f"/api/documents/{doc}", headers=alice).status_code == 200
+
+
+def test_a_forked_worker_leaves_its_parents_objects_out_of_its_collections(app):
+    """The objects built before the fork are frozen in the worker (its collections would copy
+    the pages it shares with the master), and only there."""
+    import gc
+
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0 if gc.get_freeze_count() > 0 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert gc.get_freeze_count() == 0  # the parent's own objects are collected as before
