@@ -16,6 +16,7 @@ that take ``document: Document | int`` accept the id as well: then they also ans
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from json.encoder import encode_basestring
 from typing import Any
@@ -61,6 +62,7 @@ from .models import (
     ParagraphReview,
     Project,
     SpanTombstone,
+    SuggestionDecision,
     User,
     utcnow,
 )
@@ -96,6 +98,7 @@ _SPAN_COLUMNS = (
     _annotations.c.reviewer_id, _annotations.c.start, _annotations.c.end,
     _annotations.c.label, _annotations.c.attributes, _annotations.c.note,
     _annotations.c.client_id, _annotations.c.created_at, _annotations.c.updated_at,
+    _annotations.c.origin,
 )
 _SPAN_ORDER = (_annotations.c.paragraph_index, _annotations.c.start, _annotations.c.end,
                _annotations.c.id)
@@ -165,7 +168,7 @@ _PAGE_SPANS = (
     select(_annotations.c.id, _annotations.c.paragraph_index, _annotations.c.start,
            _annotations.c.end, _annotations.c.label,
            cast(_annotations.c.attributes, Text).label("attributes"), _annotations.c.note,
-           _annotations.c.client_id)
+           _annotations.c.client_id, _annotations.c.origin)
     .where(_annotations.c.document_id == _DOCUMENT_ID,
            _annotations.c.reviewer_id == bindparam("b_owner_id"))
     .order_by(*_SPAN_ORDER)
@@ -248,6 +251,10 @@ _UPDATE_SPAN = (
     .returning(*_SPAN_COLUMNS)
 )
 _DELETE_SPAN = delete(_annotations).where(_annotations.c.id == bindparam("b_span_id"))
+_decisions = SuggestionDecision.__table__
+_EDITED = (update(_decisions).where(_decisions.c.annotation_id == bindparam("b_span_id"),
+                                    _decisions.c.decision == "accepted")
+           .values(decision="edited"))
 _UNMARK = delete(_marks).where(
     _marks.c.document_id == _DOCUMENT_ID,
     _marks.c.paragraph_index == bindparam("b_index"),
@@ -338,6 +345,9 @@ def list_annotations(document: Document | int, user: User,
     return [span_body(row, row.text, owner_name) for row in rows if row.id is not None]
 
 
+_ORIGIN = ',"origin":'  # only on spans accepted from a suggestion
+
+
 def _others_spans(document_id: int, user: User, reviewer: str) -> list[dict]:
     """``list_annotations`` of another reviewer, the access rule checked on the facts the
     spans' query brings along (``require_spans_access`` in one query)."""
@@ -366,8 +376,9 @@ def page_spans_json(document_id: int, reviewer_id: int) -> str:
     items = [
         f'{{"id":{id_},"paragraph":{paragraph},"start":{start},"end":{end},'
         f'"label":{quote(label)},"attributes":{attributes if attributes else "{}"},'
-        f'"note":{quote(note or "")},"client_id":{quote(client_id) if client_id else "null"}}}'
-        for id_, paragraph, start, end, label, attributes, note, client_id in rows
+        f'"note":{quote(note or "")},"client_id":{quote(client_id) if client_id else "null"}'
+        f'{_ORIGIN + quote(origin) if origin else ""}}}'
+        for id_, paragraph, start, end, label, attributes, note, client_id, origin in rows
     ]
     return "[" + ",".join(items) + "]"
 
@@ -460,8 +471,14 @@ def _ensure_review(document_id: int, user_id: int) -> None:
 # --- spans ----------------------------------------------------------------------------------
 
 def create_annotation(document: Document | int, user: User, payload: Any,
-                      layout: str | None = None) -> tuple[dict, bool]:
+                      layout: str | None = None, origin: str | None = None,
+                      on_created: Callable[[Row], None] | None = None) -> tuple[dict, bool]:
     """Store a span of the caller. Returns (span, created).
+
+    ``origin`` is stored with a new span (``suggestion:RULE`` for an accepted suggestion:
+    ``suggestions.store.accept`` writes through here); ``on_created`` is called with the new
+    row before the commit, so that what goes with the span (a decision) is written in the
+    same transaction.
 
     With a ``client_id`` the call is idempotent: the same id from the same reviewer returns
     the span stored the first time (created is False), whatever else the request says.
@@ -492,6 +509,7 @@ def create_annotation(document: Document | int, user: User, payload: Any,
                    f"again.", "client_id")
     try:
         values, text = _new_span(document_id, context, user, payload)
+        values["origin"] = origin
     except DomainError:
         stored = _by_client_id(user.id, client_id) if client_id is not None else None
         if stored is None:
@@ -515,6 +533,8 @@ def create_annotation(document: Document | int, user: User, payload: Any,
         row = db.session.execute(insert_span, values).first()
     if context.status in (None, "not_started"):
         _ensure_review(document_id, user.id)
+    if on_created is not None:
+        on_created(row)
     body = annotation_dict(row, text, user.username)
     db.session.commit()
     return body, True
@@ -609,6 +629,9 @@ def update_annotation(span_id: int, user: User, payload: Any, layout: str | None
     row = db.session.execute(_UPDATE_SPAN, {**values, "b_span_id": span_id}).first()
     if row is None:  # deleted meanwhile
         raise NotFound(f"There is no span {span_id}.")
+    if span.origin and values.keys() & {"start", "end", "label", "attributes"}:
+        # an accepted suggestion the reviewer changed: its decision says so
+        db.session.execute(_EDITED, {"b_span_id": span_id})
     body = annotation_dict(row, text, user.username)
     db.session.commit()
     return body

@@ -301,17 +301,90 @@ def demo_command(if_empty: bool, host: str, port: int) -> None:
 @click.option("--bootstrap", type=click.IntRange(min=0, max=100000), default=0,
               help="Resamples of documents for 95% intervals (e.g. 1000).")
 @click.option("--seed", type=int, help="Seed of the resampling: the same seed, the same intervals.")
+@click.option("--origin", type=click.Choice(["suggestion", "hand"]),
+              help="Only the spans accepted from suggestions, or only those made by hand.")
 @with_appcontext
-def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None) -> None:
+def agreement_command(slug: str, fmt: str, bootstrap: int, seed: int | None,
+                      origin: str | None) -> None:
     """Inter-annotator agreement of a project (INTERFACE.md, "Agreement report")."""
     from .agreement.formats import report_text
     from .agreement.report import build_report
 
-    report = build_report(_project(slug), bootstrap=bootstrap, seed=seed)
+    report = build_report(_project(slug), bootstrap=bootstrap, seed=seed, origin=origin)
     if fmt == "json":
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(report_text(report), nl=False)
+
+
+@click.command("suggest")
+@click.argument("slug")
+@click.option("--documents", metavar="1,2", help="Only these documents: ids separated by commas.")
+@click.option("--format", "fmt", type=click.Choice(["text", "jsonl", "json"]), default="text",
+              show_default=True, help="The suggestions: a line each (text) or one JSON object "
+                                      "a line (jsonl); the evaluation: a table or JSON.")
+@click.option("--evaluate", is_flag=True,
+              help="Measure the suggestions instead: precision and recall per label and rule "
+                   "at 30 % and 80 % token coverage.")
+@click.option("--against", default="gold", show_default=True, metavar="gold|NAME",
+              help="With --evaluate: the gold spans, or a reviewer's spans.")
+@with_appcontext
+def suggest_command(slug: str, documents: str | None, fmt: str, evaluate: bool,
+                    against: str) -> None:
+    """The rules' suggestions for a project's documents, or their evaluation (INTERFACE.md,
+    "Suggestions")."""
+    from .projects import project_documents
+    from .suggestions import store
+    from .suggestions.evaluate import format_table
+
+    project = _project(slug)
+    ids = None
+    if documents:
+        try:
+            ids = [int(x) for x in documents.split(",") if x.strip()]
+        except ValueError:
+            fail("--documents takes document ids separated by commas, e.g. 1,2,3.")
+    chosen = project_documents(project, ids)
+    if ids is not None:
+        missing = sorted(set(ids) - {d.id for d in chosen})
+        if missing:
+            fail(f"project '{slug}' has no document {missing[0]}.")
+    try:
+        if evaluate:
+            result = store.evaluate_project(project, against, ids)
+            if fmt == "text":
+                title = (f"Suggestions of project '{slug}' against "
+                         f"{'gold' if against == 'gold' else 'reviewer ' + against}")
+                click.echo(format_table(result, title))
+                rates = store.decision_rates(project)
+                if rates:
+                    click.echo("")
+                    click.echo("decisions by rule: accepted / edited / rejected")
+                    for rule, counts in rates.items():
+                        click.echo(f"  {rule:24} {counts['accepted']:>5} {counts['edited']:>5} "
+                                   f"{counts['rejected']:>5}")
+            else:
+                click.echo(json.dumps({"against": against, **result.as_dict(),
+                                       "decisions": store.decision_rates(project)},
+                                      ensure_ascii=False, indent=2))
+            return
+        for document in chosen:
+            texts = None
+            for suggestion in store.document_suggestions(document):
+                item = {"document_id": document.id, **suggestion.as_dict()}
+                if fmt == "text":
+                    if texts is None:
+                        from .annotations import paragraph_texts
+
+                        texts = paragraph_texts(document.id)
+                    passage = texts[suggestion.paragraph][suggestion.start:suggestion.end]
+                    click.echo(f"{document.id}\t{suggestion.paragraph}\t{suggestion.start}-"
+                               f"{suggestion.end}\t{suggestion.label}\t{suggestion.rule}\t"
+                               f"{' '.join(passage.split())}")
+                else:
+                    click.echo(json.dumps(item, ensure_ascii=False))
+    except DomainError as exc:
+        fail(str(exc))
 
 
 @click.command("ledger")
@@ -462,7 +535,7 @@ def register_commands(app: Flask) -> None:
     for command in (init_db_command, create_user_command, create_token_command,
                     tokens_command, revoke_token_command, create_project_command,
                     import_command, demo_command, agreement_command, ledger_command,
-                    export_command,
+                    export_command, suggest_command,
                     dump_command, load_command, backup_command, MigrationCommands(app)):
         app.cli.add_command(command)
 

@@ -38,6 +38,8 @@ def load_demo() -> Project:
         name="Demo: RT on the US withdrawal from Iraq",
         blind=False,
     )
+    project.suggestion_settings = {"enabled": True}  # the rules' suggestions, to try them
+    db.session.commit()
     document = parse_text_file(sample_bytes(), SAMPLE)
     document.title = SAMPLE_TITLE
     document.source = "RT"

@@ -148,6 +148,10 @@ class Project(db.Model):
     codebook: Mapped[dict[str, Any]] = mapped_column(JSONType)
     blind: Mapped[bool] = mapped_column(default=True)
     reviewers_per_document: Mapped[int | None] = mapped_column(Integer)
+    # Suggestions (annotator/suggestions/store.py): on or off, off for each reviewer's first
+    # documents, rules turned off. Keys left out take their defaults.
+    suggestion_settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict,
+                                                                server_default="{}")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     documents: Mapped[list[Document]] = relationship(
@@ -261,6 +265,9 @@ class Annotation(_SpanPlace, db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Where the span came from: None when the reviewer made it, "suggestion:RULE" when they
+    # accepted a rule's suggestion (the agreement report can split figures by it).
+    origin: Mapped[str | None] = mapped_column(String(100))
 
     reviewer: Mapped[User] = relationship()
 
@@ -376,6 +383,35 @@ class GoldRejection(_SpanPlace, db.Model):
     rejected_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionDecision(db.Model):
+    """What a reviewer did with a suggestion (annotator/suggestions/store.py): accepted it as
+    it was, accepted it changed (edited), or rejected it; one row per reviewer, document and
+    suggestion, the latest decision. A rejected suggestion is not offered to them again."""
+
+    __tablename__ = "suggestion_decisions"
+    __table_args__ = (
+        UniqueConstraint("document_id", "reviewer_id", "suggestion_id"),
+        CheckConstraint("decision IN ('accepted', 'edited', 'rejected')", name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    reviewer_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(64))
+    # Where the suggestion lay when decided (a suggestion's id names its text and place).
+    paragraph_index: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16))
+    # The span an acceptance made (None for a rejection, or once the span is deleted).
+    annotation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("annotations.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -131,7 +131,8 @@ def clean_provenance(provenance: Any, where: str | None = None) -> str:
 def span_body(span: Any, span_text: str, reviewer: str | None = None) -> dict:
     """A span as the API answers it. ``span`` is an ``Annotation`` or ``GoldSpan`` or a row of
     their columns, ``span_text`` its text. A reviewer's span (``reviewer`` given) carries its
-    reviewer, ``client_id`` and times; a gold span its ``provenance``."""
+    reviewer, ``client_id``, ``origin`` (None, or ``suggestion:RULE``) and times; a gold span
+    its ``provenance``."""
     body = {
         "id": span.id,
         "document_id": span.document_id,
@@ -148,6 +149,7 @@ def span_body(span: Any, span_text: str, reviewer: str | None = None) -> dict:
     else:
         body["reviewer"] = reviewer
         body["client_id"] = span.client_id
+        body["origin"] = span.origin
         body["created_at"] = iso(span.created_at)
         body["updated_at"] = iso(span.updated_at)
     return body

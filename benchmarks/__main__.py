@@ -28,6 +28,7 @@ from . import (
     memory,
     server,
     soak,
+    suggestions,
 )
 from .common import Benchmark, Context, Result, engine_of, format_table, log
 
@@ -40,6 +41,7 @@ BENCHMARKS: list[Benchmark] = [
     agreement.BENCHMARK,
     ledger.BENCHMARK,
     exports.BENCHMARK,
+    suggestions.BENCHMARK,
     instance.BENCHMARK,
     server.BENCHMARK,
     soak.BENCHMARK,  # only with --only soak

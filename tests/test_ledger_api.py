@@ -271,6 +271,9 @@ def test_interval_alpha_equals_the_krippendorff_package(units):
         assert ours is None
         return
     expected = krippendorff.alpha(reliability_data=data, level_of_measurement="interval")
+    if np.isnan(expected):  # undefined there too (squares that underflow to 0)
+        assert ours is None
+        return
     assert ours == pytest.approx(expected, abs=1e-9)
 
 

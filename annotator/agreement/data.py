@@ -187,8 +187,10 @@ def load_project_data(
     project: Project,
     document_ids: Sequence[int] | None = None,
     reviewers: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> ProjectData:
-    """Read what the report needs in a few bulk queries."""
+    """Read what the report needs in a few bulk queries. ``origin``: only the spans that
+    came from suggestions (``suggestion``) or only those made by hand (``hand``)."""
     codebook = load_codebook(project.codebook)
     labels = codebook.label_keys
     attributes = {
@@ -270,8 +272,14 @@ def load_project_data(
         answers=answers,
     )
     # Attributes as their stored JSON text, decoded below in one call for all kept spans.
+    from_origin = None
+    if origin == "suggestion":
+        from_origin = a.origin.like("suggestion:%")
+    elif origin == "hand":
+        from_origin = a.origin.is_(None)
     span_rows = execute(rows_of(a_, a.document_id, a.paragraph_index, a.reviewer_id, a.start,
-                                a.end, a.label, cast(a.attributes, Text))).all()
+                                a.end, a.label, cast(a.attributes, Text),
+                                where=from_origin)).all()
     label_index = {key: i for i, key in enumerate(labels)}
     data.spans_stored = np.bincount([rev_index[r[2]] for r in span_rows if r[2] in rev_index],
                                     minlength=n_rev).astype(np.int64)

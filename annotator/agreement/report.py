@@ -292,10 +292,13 @@ def build_report(
     seed: int | None = None,
     document_ids: Sequence[int] | None = None,
     reviewers: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> dict:
     """The agreement report of INTERFACE.md for a project (optionally a subset of documents
-    and reviewers), with bootstrap intervals when ``bootstrap`` > 0."""
-    data = load_project_data(project, document_ids, reviewers)
+    and reviewers), with bootstrap intervals when ``bootstrap`` > 0. ``origin``
+    (``suggestion`` or ``hand``): only the spans accepted from suggestions, or only those
+    made by hand (docs/additions.md, "Suggestions")."""
+    data = load_project_data(project, document_ids, reviewers, origin)
     builder = ReportBuilder(data)
     builder.compute()
     sums, pairs = builder.sums, builder.pairs
@@ -339,6 +342,8 @@ def build_report(
         "questions": {key: questions.question_agreement(units, kind, choices)
                       for key, (kind, choices, units) in _question_units(project, data).items()},
     }
+    if origin is not None:
+        report["origin"] = origin
     if bootstrap and bootstrap > 0 and data.n_docs > 0:
         _add_intervals(report, builder, bootstrap, seed, project)
     return report
@@ -594,6 +599,7 @@ def cached_report(
     seed: int | None = None,
     document_ids: Sequence[int] | None = None,
     reviewers: Sequence[str] | None = None,
+    origin: str | None = None,
 ) -> dict:
     """The report, computed again only when the project's data changed since it was last
     computed with the same arguments, by any worker (``annotator.cache``: kept in the
@@ -602,9 +608,10 @@ def cached_report(
 
     key = (project.id, bootstrap, seed,
            sorted(document_ids) if document_ids is not None else None,
-           sorted(r.lower() for r in reviewers) if reviewers is not None else None)
+           sorted(r.lower() for r in reviewers) if reviewers is not None else None,
+           origin)
     return cache.cached(
         "agreement", key, fingerprint(project),
         lambda: build_report(project, bootstrap=bootstrap, seed=seed,
-                             document_ids=document_ids, reviewers=reviewers),
+                             document_ids=document_ids, reviewers=reviewers, origin=origin),
         project_id=project.id)

@@ -115,4 +115,5 @@ from . import (  # noqa: E402, F401
     openapi,
     projects,
     spans,
+    suggestions,
 )

@@ -6,14 +6,13 @@ from flask import request
 from flask_login import current_user
 
 from ..access import (
-    BLIND_SPANS,
     get_document,
     get_project,
     may_see_agreement,
     require_admin,
     require_spans_access,
 )
-from ..errors import BadRequest, Forbidden
+from ..errors import BadRequest
 from . import bp, ends_with_commit, int_arg, json_body, selection_args
 
 GOLD = "gold"
@@ -49,25 +48,14 @@ def project_ledger(slug: str):
     ``reliability`` likewise (null for others)."""
     from ..accounts import find_user
     from ..ledger.project import BY, cached_project_ledger
-    from ..ledger.report import project_has_gold
+    from ..ledger.report import project_spans
 
     project = get_project(slug, current_user)
     documents, reviewers = selection_args()
     by = request.args.get("by") or None
     if by is not None and by not in BY:
         raise BadRequest("by must be source or month.", "by")
-    spans = spans_arg()
-    if spans is None:
-        spans = GOLD if project_has_gold(project, documents) else current_user.username
-    user_id = None
-    if spans != GOLD:
-        if spans.lower() != current_user.username.lower() \
-                and not may_see_agreement(current_user, project):
-            raise Forbidden(BLIND_SPANS)
-        user = find_user(spans)
-        if user is None:
-            raise BadRequest(f"There is no reviewer '{spans}'.", "spans")
-        spans, user_id = user.username, user.id
+    spans, user_id = project_spans(project, current_user, spans_arg(), documents)
     reviewer_ids = None
     if reviewers is not None:
         found = [find_user(name) for name in reviewers]

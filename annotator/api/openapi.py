@@ -97,6 +97,9 @@ SCHEMAS: dict[str, dict] = {
     "Span": obj({**SPAN_BASE,
                  "reviewer": TEXT,
                  "client_id": nullable({"type": "string"}),
+                 "origin": nullable({"type": "string", "description": "suggestion:RULE for "
+                                     "a span accepted from a suggestion; null when made by "
+                                     "hand."}),
                  "created_at": nullable({"type": "string", "format": "date-time"}),
                  "updated_at": nullable({"type": "string", "format": "date-time"})},
                 description="A reviewer's span."),
@@ -111,6 +114,28 @@ SCHEMAS: dict[str, dict] = {
                        "attributes": ATTRIBUTES, "note": NOTE}, required=[],
                       description="Any of the fields; a new label without attributes clears "
                                   "them."),
+    "Suggestion": obj({"id": {"type": "string", "description": "Stable for the same text and "
+                                                       "rule set."},
+                       **PLACE, "attributes": ATTRIBUTES,
+                       "rule": {"type": "string", "description": "The rule that found it."}},
+                      required=["id", "paragraph", "start", "end", "label", "attributes",
+                                "rule"]),
+    "SuggestionAccept": obj({"start": OFFSET, "end": OFFSET, "label": PLACE["label"],
+                             "attributes": ATTRIBUTES, "note": NOTE,
+                             "client_id": {"type": "string", "minLength": 1,
+                                           "maxLength": MAX_CLIENT_ID}}, required=[],
+                            description="Any of the fields, to accept the suggestion changed "
+                                        "(logged as edited); client_id makes it idempotent."),
+    "SuggestionSettings": obj({"enabled": {"type": "boolean"},
+                               "unprimed_documents": {"type": "integer", "minimum": 0,
+                                                      "maximum": 10000},
+                               "rules_off": array(TEXT)}, required=[]),
+    "SuggestionSettingsState": obj({"enabled": {"type": "boolean"},
+                                    "unprimed_documents": COUNT, "rules_off": array(TEXT),
+                                    "rules": array(TEXT)}),
+    "SuggestionEvaluation": obj({"against": TEXT, "documents": COUNT, "paragraphs": COUNT,
+                                 "thresholds": array({"type": "object"}),
+                                 "decisions": {"type": "object"}}),
     "GoldSpan": obj({**SPAN_BASE, "provenance": {
         "type": "string", "description": "unanimous, majority, adjudicated:NAME, imported, "
                                          "or what an import gave."}}),
@@ -206,6 +231,8 @@ SCHEMAS: dict[str, dict] = {
         "gold": obj({"documents": COUNT, "spans": COUNT}),
         "confusion": obj({"labels": array(TEXT), "tokens": array(array({"type": "number"}))}),
         "bootstrap": obj({"resamples": COUNT, "seed": nullable(INTEGER)}),
+        "origin": {"enum": ["suggestion", "hand"], "description": "The spans the report "
+                   "was restricted to, when it was (the origin query parameter)."},
         "questions": {"type": "object", "additionalProperties": obj({
             "alpha": NUMBER_OR_NULL, "metric": {"enum": ["nominal", "ordinal", "interval",
                                                          "masi"]},
@@ -280,6 +307,8 @@ SLUG = {"name": "slug", "in": "path", "required": True, "description": "The proj
 DOCUMENT_ID = path_id("document_id", "document")
 SPAN_ID = path_id("span_id", "span")
 GOLD_ID = path_id("gold_id", "gold span")
+SUGGESTION_ID = {"name": "suggestion_id", "in": "path", "required": True,
+                 "description": "The suggestion's id.", "schema": {"type": "string"}}
 LAYOUT = {"name": "X-Document-Layout", "in": "header", "required": False,
           "description": "The layout version of the document's paragraphs the calling page was "
                          "drawn from; a different one answers 409 (they were merged or split).",
@@ -355,6 +384,8 @@ def operation(endpoint: str, summary: str, responses: dict, *, params: list | No
 def endpoint_tag(endpoint: str) -> str:
     if "gold" in endpoint:
         return "gold"
+    if "suggestion" in endpoint:
+        return "suggestions"
     if endpoint in ("list_projects", "get_project", "get_codebook", "list_documents",
                     "next_document", "agreement", "export", "project_ledger",
                     "ledger_aliases", "put_ledger_aliases"):
@@ -399,6 +430,10 @@ PATHS: dict[str, dict[str, dict]] = {
                 {"name": "bootstrap", "in": "query", "required": False,
                  "description": "Resamples for 95 % intervals.",
                  "schema": {"type": "integer", "minimum": 0, "maximum": 10000}},
+                {"name": "origin", "in": "query", "required": False,
+                 "description": "Only the spans accepted from suggestions (suggestion) or only "
+                                "those made by hand (hand).",
+                 "schema": {"enum": ["suggestion", "hand"]}},
                 {"name": "seed", "in": "query", "required": False,
                  "description": "The resampling's seed.",
                  "schema": {"type": "integer", "minimum": -(2**31), "maximum": 2**31 - 1}},
@@ -511,10 +546,41 @@ PATHS: dict[str, dict[str, dict]] = {
         "accept_gold_answer_proposals", "Store every proposed gold answer where there is none "
         "(admins).", {"200": ok({"type": "object"})}, params=[DOCUMENT_ID], errors=(403,))},
     "/api/documents/{document_id}/submit": {"post": operation(
-        "submit", "Submit the caller's work on the document (every paragraph reviewed); "
-        "422 names a required article-level question left unanswered.",
+        "submit", "Submit the caller's work on the document (every paragraph reviewed; "
+        "every required article-level question answered, else 422 naming it).",
         {"200": ok(ref("ReviewState")), "409": LAYOUT_CONFLICT}, params=[DOCUMENT_ID, LAYOUT],
         errors=(403, 409, 422))},
+    "/api/documents/{document_id}/suggestions": {"get": operation(
+        "list_suggestions", "The caller's suggestions: those the caller rejected and those "
+        "equal to a span of theirs left out; empty where the project has them off for the "
+        "caller.", {"200": ok(array(ref("Suggestion")))}, params=[DOCUMENT_ID],
+        errors=(403,))},
+    "/api/documents/{document_id}/suggestions/{suggestion_id}/accept": {"post": operation(
+        "accept_suggestion", "The suggestion becomes the caller's span (origin "
+        "suggestion:RULE); a body changes it first.",
+        {"201": ok(ref("Span"), "Stored."),
+         "200": ok(ref("Span"), "A retry with the same client_id: the span stored then."),
+         "409": {"description": WHY[409], "content": {JSON: {"schema": {"anyOf": [
+             ref("DuplicateSpan"), ref("LayoutChanged"), ref("Error")]}}}}},
+        params=[DOCUMENT_ID, SUGGESTION_ID, LAYOUT], body=ref("SuggestionAccept"),
+        body_required=False, errors=(403, 409, 410))},
+    "/api/documents/{document_id}/suggestions/{suggestion_id}/reject": {"post": operation(
+        "reject_suggestion", "Reject the suggestion: it is not offered to the caller again.",
+        {"204": NO_CONTENT}, params=[DOCUMENT_ID, SUGGESTION_ID], errors=(403, 409))},
+    "/api/projects/{slug}/suggestions/settings": {
+        "get": operation("suggestion_settings", "The project's suggestion settings and the "
+                         "rules there are.", {"200": ok(ref("SuggestionSettingsState"))},
+                         params=[SLUG]),
+        "put": operation("put_suggestion_settings", "Change the settings (admins): any of "
+                         "the fields.", {"200": ok(ref("SuggestionSettingsState"))},
+                         params=[SLUG], body=ref("SuggestionSettings"), errors=(403,))},
+    "/api/projects/{slug}/suggestions/evaluation": {"get": operation(
+        "suggestion_evaluation", "Precision and recall of the suggestions per label and rule "
+        "at 30 % and 80 % token coverage, against gold or a reviewer, and the decisions per "
+        "rule (admins).", {"200": ok(ref("SuggestionEvaluation"))},
+        params=[SLUG, {"name": "against", "in": "query", "required": False,
+                       "description": "gold (default) or a reviewer's name.",
+                       "schema": {"type": "string"}}, DOCUMENTS], errors=(403,))},
     "/api/documents/{document_id}/gold": {
         "get": operation("get_gold", "The document's gold spans (admins).",
                          {"200": ok(array(ref("GoldSpan")))}, params=[DOCUMENT_ID],
@@ -614,7 +680,7 @@ def document() -> dict:
                 "Unicode code points. See INTERFACE.md and docs/additions.md."),
         },
         "tags": [{"name": "projects"}, {"name": "documents"}, {"name": "gold"},
-                 {"name": "api"}],
+                 {"name": "suggestions"}, {"name": "api"}],
         "security": [{"bearer": []}, {"cookie": []}],
         "paths": PATHS,
         "components": {

@@ -23,7 +23,6 @@ Definitions, in the interface's words (and docs/ledger.md):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import methodcaller
@@ -174,7 +173,6 @@ class Ledgers:
     # mentions, by source (src) and where they lie
     mention_src: np.ndarray = field(default_factory=lambda: _i64([]))
     mention_places: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.int64))
-    mention_type: np.ndarray = field(default_factory=lambda: _i64([]))
 
     def value(self, name: str, u: int) -> float | int | None:
         x = self.figures[name][u]
@@ -361,7 +359,7 @@ def compute(table: SpanTable, config: LedgerConfig,
     src_channels = _count_matrix(m_src, m_channel, n_src, len(channels))
     # the name: the longest surface form, the first in the text on a tie
     name_len = np.fromiter(map(len, m_names), dtype=np.int64, count=n_m)
-    order = np.lexsort((m_end, m_pos, -name_len, m_src))
+    order = np.lexsort((m_idx, m_end, m_pos, -name_len, m_src))
     first = np.ones(n_m, dtype=bool)
     first[1:] = m_src[order][1:] != m_src[order][:-1]
     src_name = [m_names[i] for i in order[first].tolist()]
@@ -446,10 +444,4 @@ def compute(table: SpanTable, config: LedgerConfig,
         channel_names=channels.values, src_channels=src_channels[order],
         unit_attributed=unit_attributed, unit_first_source=first_source,
         mention_src=rank[m_src] if n_m else _i64([]), mention_places=places,
-        mention_type=m_type,
     )
-
-
-def mean_defined(values: np.ndarray) -> float | None:
-    finite = values[np.isfinite(values)]
-    return float(math.fsum(finite.tolist()) / finite.size) if finite.size else None

@@ -6,8 +6,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ..access import BLIND_SPANS, may_see_agreement
+from ..errors import Forbidden, NotFound
 from ..extensions import db
-from ..models import Document, GoldSpan, User
+from ..models import Document, GoldSpan, Project, User
 from .compute import compute
 from .data import GOLD, load_ledger_data
 
@@ -39,3 +41,22 @@ def document_ledger(document: Document, spans: str | User) -> dict[str, Any]:
         name = spans.username
     ledgers = compute(data.table, data.config, data.aliases)
     return {"document": document.id, "spans": name, **ledgers.document(0)}
+
+
+def project_spans(project: Project, user: User, spans: str | None,
+                  document_ids=None) -> tuple[str, int | None]:
+    """Whose spans a project ledger asked by ``user`` counts: ``("gold", None)`` or a
+    reviewer's ``(name, id)``. Default: gold when a document has gold, else the caller's own.
+    Another reviewer's: admins, and reviewers of open projects (as agreement)."""
+    from ..accounts import find_user
+
+    if not spans:
+        spans = GOLD if project_has_gold(project, document_ids) else user.username
+    if spans == GOLD:
+        return GOLD, None
+    if spans.lower() != user.username.lower() and not may_see_agreement(user, project):
+        raise Forbidden(BLIND_SPANS)
+    reviewer = find_user(spans)
+    if reviewer is None:
+        raise NotFound(f"There is no reviewer '{spans}'.")
+    return reviewer.username, reviewer.id

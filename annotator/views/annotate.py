@@ -24,6 +24,7 @@ from ..codebook import load_codebook
 from ..colours import codebook_stylesheet, codebook_version
 from ..ledger.config import ledger_config
 from ..models import Document, Project, User
+from ..suggestions import store as suggestion_store
 
 bp = Blueprint("annotate", __name__)
 
@@ -47,6 +48,11 @@ def annotate(document_id: int):
     reviewed_set = set(reviewed)
     current = next((i for i in range(len(texts)) if i not in reviewed_set), 0)
     submitted = state["status"] == "submitted"
+    # Suggestions for the caller's own work, where the project has them on for the caller.
+    primed = not viewing_other and not submitted and suggestion_store.is_primed(
+        project, document.id, owner)
+    suggestions = ([s.as_dict() for s in suggestion_store.open_suggestions(document, owner)]
+                   if primed else [])
     data = {
         "document": {"id": document.id, "title": document.title, "project": project.slug,
                      "paragraphs": len(texts), "layout": document.layout_version},
@@ -58,6 +64,8 @@ def annotate(document_id: int):
         "reviewed": reviewed,
         "current": current,
         "labels": codebook["labels"],
+        "suggestions": suggestions,
+        "suggestions_on": primed,
         # the article-level questions and the owner's answers ("The article as a whole")
         "questions": codebook.get("questions", []),
         "answers": answers.get_answers(document.id, current_user, owner.username)
@@ -71,6 +79,11 @@ def annotate(document_id: int):
                                     document_id=document.id),
             "review_state": url_for("api.get_review", document_id=document.id),
             "submit": url_for("api.submit", document_id=document.id),
+            "suggestions": url_for("api.list_suggestions", document_id=document.id),
+            "suggestion_accept": _url_template("api.accept_suggestion", "suggestion_id", "{sid}",
+                                               document_id=document.id),
+            "suggestion_reject": _url_template("api.reject_suggestion", "suggestion_id", "{sid}",
+                                               document_id=document.id),
             "answers": url_for("api.get_answers", document_id=document.id,
                                **({"reviewer": owner.username} if viewing_other else {})),
             "login": url_for("auth.login"),
@@ -89,6 +102,7 @@ def annotate(document_id: int):
         reviewed=reviewed_set, current=current, data=data, owner=owner,
         data_json=page_json(data, annotations.page_spans_json(document.id, owner.id)),
         viewing_other=viewing_other, submitted=submitted, labels=codebook["labels"],
+        suggestions_on=primed,
         questions=data["questions"],
         css_version=codebook_version(project.codebook),
     )

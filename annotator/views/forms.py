@@ -10,6 +10,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -216,6 +217,22 @@ class ProjectSettingsForm(FlaskForm):
         """The codebook file chosen (it replaces the codebook), or None."""
         upload = self.codebook_file.data
         return upload if upload is not None and getattr(upload, "filename", "") else None
+
+
+class SuggestionSettingsForm(FlaskForm):
+    """A project's suggestion settings (annotator/suggestions/store.py), on the project page."""
+
+    enabled = BooleanField("Offer the rules' suggestions on the annotate page")
+    unprimed_documents = StringField("Off for each reviewer's first documents")
+    rules_off = SelectMultipleField("Rules turned off")
+
+    unprimed = 0
+
+    def validate_unprimed_documents(self, field):
+        text = (field.data or "").strip() or "0"
+        if not (text.isascii() and text.isdigit() and int(text) <= 10000):
+            raise ValidationError("Enter a whole number of documents from 0 to 10000.")
+        self.unprimed = int(text)
 
 
 # --- admin: imports --------------------------------------------------------------------------

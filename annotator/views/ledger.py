@@ -21,7 +21,7 @@ from ..access import (
 from ..agreement.filters import Filters, document_count, project_reviewers, project_sources
 from ..annotations import paragraph_texts
 from ..codebook import load_codebook
-from ..errors import DomainError, Forbidden, NotFound
+from ..errors import DomainError, NotFound
 from ..models import Project
 from .annotate import label_stylesheet
 from .forms import ActionForm
@@ -47,8 +47,7 @@ def _segments(text: str, spans: list[dict]) -> list[dict]:
     for a, b in zip(cuts, cuts[1:], strict=False):
         covering = [s for s in spans if s["start"] < b and s["end"] > a]
         pieces.append({"text": text[a:b], "sources": sorted({s["source"] for s in covering}),
-                       "anchors": [s["id"] for s in spans if s["start"] == a],
-                       "label": covering[0]["label"] if covering else None})
+                       "anchors": [s["id"] for s in spans if s["start"] == a]})
     return pieces
 
 
@@ -76,12 +75,10 @@ def document_page(document_id: int):
             place["text"] = texts[place["paragraph"]][place["start"]:place["end"]]
             marks.setdefault(place["paragraph"], []).append(
                 {"start": place["start"], "end": place["end"], "id": place["anchor"],
-                 "source": number, "label": None})
+                 "source": number})
     paragraphs = [_segments(text, marks.get(i, [])) for i, text in enumerate(texts)]
-    choices = [GOLD] if gold else []
-    if not current_user.is_admin or spans.lower() == current_user.username.lower():
-        choices.append(current_user.username)
-    if spans not in choices:
+    choices = ([GOLD] if gold else []) + [current_user.username]
+    if ledger["spans"] not in choices:
         choices.append(ledger["spans"])
     return render_template(
         "ledger_document.html", document=document, project=project, ledger=ledger,
@@ -97,23 +94,13 @@ def _project_ledger(slug: str, by: str | None = None
     outlet) and the grouping."""
     from ..accounts import find_user
     from ..ledger.project import cached_project_ledger
-    from ..ledger.report import project_has_gold
+    from ..ledger.report import project_spans
 
     project = get_project(slug, current_user)
     filters = Filters.from_args(request.args, project_reviewers(project))
     document_ids = filters.document_ids(project)
-    spans = request.args.get("spans", "").strip()
-    if not spans:
-        spans = GOLD if project_has_gold(project, document_ids) else current_user.username
-    user_id = None
-    if spans != GOLD:
-        if spans.lower() != current_user.username.lower() \
-                and not may_see_agreement(current_user, project):
-            raise Forbidden("This project is blind: you can see only your own spans.")
-        user = find_user(spans)
-        if user is None:
-            raise NotFound(f"There is no reviewer '{spans}'.")
-        spans, user_id = user.username, user.id
+    spans, user_id = project_spans(project, current_user,
+                                   request.args.get("spans", "").strip(), document_ids)
     reviewer_ids = None
     if filters.reviewers is not None:
         reviewer_ids = [u.id for u in map(find_user, filters.reviewers) if u is not None]

@@ -11,7 +11,9 @@ from ..errors import DomainError, Invalid
 from ..layout import merge_paragraphs as merge_paragraphs_of
 from ..layout import split_paragraph as split_paragraph_of
 from ..progress import project_document_progress, projects_overview
-from .forms import ActionForm
+from ..suggestions import RULES
+from ..suggestions import store as suggestion_store
+from .forms import ActionForm, SelectChoice, SuggestionSettingsForm
 
 bp = Blueprint("main", __name__)
 
@@ -35,7 +37,47 @@ def project(slug: str):
     next_doc = bool(project.reviewers_per_document) or any(
         d.status != "submitted" for d in documents)
     return render_template("project.html", project=project, documents=documents,
-                           next_doc=next_doc)
+                           next_doc=next_doc, suggestions=_suggestions_panel(project))
+
+
+def _suggestions_panel(project, form: SuggestionSettingsForm | None = None) -> dict | None:
+    """What the project page shows admins of suggestions: the settings form, the evaluation
+    against gold (once there is gold) and the decisions per rule."""
+    if not current_user.is_admin:
+        return None
+    current = suggestion_store.settings(project)
+    if form is None:
+        form = SuggestionSettingsForm(data={
+            "enabled": current["enabled"],
+            "unprimed_documents": str(current["unprimed_documents"]),
+            "rules_off": current["rules_off"]})
+    form.rules_off.choices = [SelectChoice(rule.name, f"{rule.name} ({rule.label})")
+                              for rule in RULES]
+    evaluation = (suggestion_store.evaluate_project(project)
+                  if suggestion_store.has_gold(project) else None)
+    return {"form": form, "settings": current, "evaluation": evaluation,
+            "decisions": suggestion_store.decision_rates(project),
+            "rule_labels": {rule.name: rule.label for rule in RULES}}
+
+
+@bp.post("/projects/<slug>/suggestions")
+@login_required
+def suggestion_settings(slug: str):
+    """The settings form of the project page's suggestions section (admins)."""
+    project = get_project(slug, current_user)
+    if not current_user.is_admin:
+        abort(403)
+    form = SuggestionSettingsForm()
+    form.rules_off.choices = [SelectChoice(rule.name, rule.name) for rule in RULES]
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors)
+              or "The settings were not saved.", "error")
+        return redirect(url_for("main.project", slug=slug) + "#suggestions")
+    suggestion_store.update_settings(project, {
+        "enabled": bool(form.enabled.data), "unprimed_documents": form.unprimed,
+        "rules_off": list(form.rules_off.data or [])})
+    flash("Suggestion settings saved.", "success")
+    return redirect(url_for("main.project", slug=slug) + "#suggestions")
 
 
 @bp.get("/documents/<int:document_id>")

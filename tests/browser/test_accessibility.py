@@ -51,7 +51,8 @@ def test_every_page_as_a_reviewer(page, login, site):
     login(page, "alice")
     for path in ("/", "/projects/news", f"/documents/{doc}", f"/documents/{doc}/annotate",
                  "/projects/news/agreement", f"/documents/{doc}/compare?only=all",
-                 "/projects/news/export", "/account/", "/logout", "/projects/news/next"):
+                 "/projects/news/export", "/account/", "/logout", "/projects/news/next",
+                 "/projects/news/ledger?ci=1&spans=alice", f"/documents/{doc}/ledger"):
         found += _audit(page, base + path)
     assert not found, "\n".join(found)
 
@@ -64,7 +65,9 @@ def test_every_page_as_an_admin(page, login, site):
              f"/documents/{doc}/adjudicate", "/projects/news/adjudication",
              "/projects/news/export", "/projects/news/team",
              "/admin/", "/admin/users", "/admin/projects/news/settings",
-             "/admin/projects/news/import", "/admin/projects/new", "/account/"]
+             "/admin/projects/news/import", "/admin/projects/new", "/account/",
+             "/projects/news/ledger?by=month", f"/documents/{doc}/ledger?spans=alice",
+             "/projects/news/ledger/aliases"]
     found = []
     for path in paths:
         found += _audit(page, base + path)

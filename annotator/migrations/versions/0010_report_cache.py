@@ -1,13 +1,13 @@
 """Derived data kept for every worker: the cached_values table (agreement reports, the ledger)
 
 Revision ID: 0010_report_cache
-Revises: 0007_ledger_aliases
+Revises: 0008_suggestions
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_report_cache'
-down_revision = '0007_ledger_aliases'
+down_revision = '0008_suggestions'
 branch_labels = None
 depends_on = None
 

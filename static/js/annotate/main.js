@@ -17,6 +17,7 @@ import {
 import { LedgerPanel } from "./ledger.js";
 import { SaveQueue, sendOperation } from "./queue.js";
 import { marksOf as marksIn, renderParagraph, spansAt } from "../shared/highlights.js";
+import { renderSuggestionList, Suggestions } from "./suggestions.js";
 
 const data = JSON.parse(document.getElementById("annotate-data").textContent);
 const $ = (id) => document.getElementById(id);
@@ -55,6 +56,9 @@ const els = {
   undoButton: $("undo-button"),
   undoClose: $("undo-close"),
   editAfterTag: $("edit-after-tag"),
+  suggestionList: $("suggestion-list"),
+  suggestionListEmpty: $("suggestion-list-empty"),
+  suggestionCount: $("suggestion-count"),
   questionsPanel: $("questions-panel"),
   questionsCount: $("questions-count"),
 };
@@ -70,6 +74,11 @@ let current = Math.min(Math.max(0, data.current || 0), paraEls.length - 1);
 let activeKey = null;
 let selectionWithAlt = false;
 let leaving = false;
+const suggestions = new Suggestions(data.suggestions_on ? data.suggestions : []);
+// Keys of the suggestions (a, x, n) that no label of the codebook takes as its hotkey.
+const SUGGESTION_KEYS = data.suggestions_on
+  ? new Set(["a", "x", "n"].filter((k) => ![...hotkeys.keys()].some((h) => h.toLowerCase() === k)))
+  : new Set();
 let questions = null; // the panel of article-level questions, when the codebook asks any
 
 const keyOf = (s) => s.client_id || `srv-${s.id}`;
@@ -106,7 +115,8 @@ function fromServer(list) {
   for (const s of list) {
     const key = keyOf(s);
     addSpan({ key, id: s.id, paragraph: s.paragraph, start: s.start, end: s.end,
-      label: s.label, attributes: s.attributes || {}, note: s.note || "" });
+      label: s.label, attributes: s.attributes || {}, note: s.note || "",
+      origin: s.origin || null });
     if (queue) queue.rememberId(key, s.id);
   }
 }
@@ -114,10 +124,13 @@ function fromServer(list) {
 /** Apply a queued (not yet sent) operation to the page's state. */
 function applyOp(op) {
   if (op.kind === "create") {
+    if (op.suggestion) suggestions.remove(op.suggestion); // an accepted suggestion
     if (spans.has(op.key)) return; // it reached the server; the answer was lost
     const { client_id: _ignored, ...body } = op.body;
     addSpan({ key: op.key, id: queue.idOf(op.key) ?? null, attributes: {}, note: "",
       ...copy(body) });
+  } else if (op.kind === "reject") {
+    suggestions.remove(op.sid);
   } else if (op.kind === "patch") {
     const span = spans.get(op.key);
     if (span) Object.assign(span, copy(op.body));
@@ -141,7 +154,17 @@ function render(p) {
   const list = paragraphSpans(p).map((s) => ({
     key: s.key, id: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
   }));
+  for (const s of suggestions.inParagraph(p)) {
+    list.push({ key: s.id, label: s.label, s16: t.toU16(s.start), e16: t.toU16(s.end),
+      suggestion: true, classes: ["suggestion"] });
+  }
+  const chosen = suggestions.currentId;
   renderParagraph(textEls[p], texts[p], list, activeKey);
+  if (chosen) {
+    for (const mark of textEls[p].querySelectorAll(`mark[data-suggestion-id="${CSS.escape(chosen)}"]`)) {
+      mark.classList.add("is-active");
+    }
+  }
 }
 
 function renderReviewed() {
@@ -207,6 +230,13 @@ function updateSidebar() {
     const attrs = document.createElement("span");
     attrs.className = "span-attrs";
     attrs.textContent = spanSummary(span);
+    if (span.origin) {
+      // accepted from a rule's suggestion (annotator/suggestions/)
+      const origin = document.createElement("span");
+      origin.className = "span-origin";
+      origin.textContent = `suggested: ${span.origin.replace(/^suggestion:/, "")}`;
+      attrs.append(" · ", origin);
+    }
     button.append(swatch, name, text, attrs);
     const li = document.createElement("li");
     li.append(button);
@@ -214,6 +244,12 @@ function updateSidebar() {
   });
   els.spanList.replaceChildren(...items);
   els.spanListEmpty.hidden = items.length > 0;
+  renderSuggestionList(els.suggestionList, els.suggestionListEmpty, els.suggestionCount,
+    suggestions, current, labels, texts[current], {
+      onAccept: (id) => acceptSuggestion(id),
+      onReject: (id) => rejectSuggestion(id),
+      onChoose: (id) => chooseSuggestion(id),
+    });
 }
 
 function setCurrent(p, { focus = false, scroll = false } = {}) {
@@ -307,6 +343,7 @@ function describe(op) {
     case "delete": return `The ${name} span was not deleted`;
     case "review": return `Paragraph ${op.paragraph + 1} was not marked ${op.reviewed ? "reviewed" : "not reviewed"}`;
     case "submit": return "The document was not submitted";
+    case "reject": return "A suggestion was not rejected";
     case "answers": return "Your answers about the article as a whole were not saved";
     default: return "A change was not saved";
   }
@@ -321,7 +358,7 @@ function onSent(op, result) {
     updateSidebar();
     return;
   }
-  if (op.kind !== "create" || !result) return;
+  if (!op.kind === "create" || !result) return;
   const span = spans.get(op.key);
   if (!span) return;
   span.id = result.id;
@@ -371,14 +408,18 @@ function redraw(touched) {
 /** Reload the truth from the server and lay the still unsent changes over it. */
 async function resync() {
   try {
-    const [a, r, q] = await Promise.all([
+    const [a, r, q, g] = await Promise.all([
       api.call("GET", data.urls.annotations),
       api.call("GET", data.urls.review_state),
       questions ? api.call("GET", data.urls.answers) : Promise.resolve(null),
+      data.suggestions_on ? api.call("GET", data.urls.suggestions) : Promise.resolve(null),
     ]);
     if (!a.ok || !r.ok || !Array.isArray(a.data)) return undefined;
     if (q && q.ok && q.data) questions.refresh(q.data);
     const touched = new Set(byParagraph.keys());
+    for (const s of suggestions.items.values()) touched.add(s.paragraph);
+    if (g && g.ok && Array.isArray(g.data)) suggestions.replace(g.data);
+    for (const s of suggestions.items.values()) touched.add(s.paragraph);
     fromServer(a.data);
     reviewed.clear();
     for (const i of r.data.reviewed_paragraphs || []) reviewed.add(i);
@@ -596,6 +637,81 @@ function tagSelection(labelKey, { exact = false } = {}) {
   if (els.editAfterTag && els.editAfterTag.checked) {
     // its attributes and note next: Tab walks through them, Enter closes
     openEditor(key, paraEls[a.p], { focus: "panel" });
+  }
+}
+
+// --- suggestions --------------------------------------------------------------------------
+
+/** Make a suggestion the current one: its paragraph becomes the current paragraph. */
+function chooseSuggestion(id, { scroll = true } = {}) {
+  const s = suggestions.get(id);
+  if (!s) return;
+  const previous = suggestions.currentId && suggestions.get(suggestions.currentId);
+  suggestions.currentId = id;
+  if (previous && previous.paragraph !== s.paragraph) render(previous.paragraph);
+  render(s.paragraph);
+  setCurrent(s.paragraph, { focus: true, scroll });
+  const label = labels.get(s.label);
+  announce(`Suggestion: ${label ? label.name : s.label}, “${textSlice(texts[s.paragraph], s.start, s.end).slice(0, 80)}”, by the rule ${s.rule}. a accepts, x rejects, n goes on.`);
+}
+
+function nextSuggestion() {
+  const before = suggestions.currentId;
+  const s = suggestions.next(current);
+  if (!s) {
+    notice("No suggestions are left in this document.", "info");
+    return;
+  }
+  suggestions.currentId = before;
+  chooseSuggestion(s.id);
+}
+
+/** The suggestion `a` and `x` act on: the chosen one, else the first of the paragraph. */
+function currentSuggestion() {
+  const s = suggestions.current(current);
+  if (!s) notice("There is no suggestion in this paragraph: press n for the next one.", "info");
+  return s;
+}
+
+function acceptSuggestion(id = null) {
+  if (refuseIfReadonly()) return;
+  const s = id ? suggestions.get(id) : currentSuggestion();
+  if (!s) return;
+  const label = labels.get(s.label);
+  const key = newKey();
+  const span = { paragraph: s.paragraph, start: s.start, end: s.end, label: s.label,
+    attributes: copy(s.attributes) || {} };
+  const wasCurrent = suggestions.currentId === s.id || !suggestions.currentId;
+  suggestions.remove(s.id);
+  addSpan({ key, id: null, note: "", origin: `suggestion:${s.rule}`, ...span });
+  render(s.paragraph);
+  updateSidebar();
+  queue.accept(key, s.id, span);
+  announce(`Accepted: the ${label ? label.name : s.label} suggestion is your span now.`);
+  if (wasCurrent) goOnAfter(s);
+}
+
+function rejectSuggestion(id = null) {
+  if (refuseIfReadonly()) return;
+  const s = id ? suggestions.get(id) : currentSuggestion();
+  if (!s) return;
+  const wasCurrent = suggestions.currentId === s.id || !suggestions.currentId;
+  suggestions.remove(s.id);
+  render(s.paragraph);
+  updateSidebar();
+  queue.reject(s.id);
+  announce("Suggestion rejected.");
+  if (wasCurrent) goOnAfter(s);
+}
+
+/** After a decision: the next suggestion of the same paragraph becomes current, if any. */
+function goOnAfter(decided) {
+  const next = suggestions.inParagraph(decided.paragraph).find((s) => s.start >= decided.start)
+    || suggestions.inParagraph(decided.paragraph)[0];
+  if (next) {
+    suggestions.currentId = next.id;
+    render(next.paragraph);
+    updateSidebar();
   }
 }
 
@@ -951,6 +1067,10 @@ article.addEventListener("click", (event) => {
   const keys = spansAt(event.target, textEls[p]);
   if (keys.length === 1) openEditor(keys[0], para);
   else if (keys.length > 1) openMenu(keys, event.clientX, event.clientY, para);
+  else {
+    const mark = event.target.closest("mark.suggestion[data-suggestion-id]");
+    if (mark) chooseSuggestion(mark.dataset.suggestionId, { scroll: false });
+  }
 });
 
 for (const button of document.querySelectorAll("button.label-button[data-label]")) {
@@ -1212,6 +1332,13 @@ document.addEventListener("keydown", (event) => {
     tagSelection(label, { exact: event.altKey });
     return;
   }
+  if (SUGGESTION_KEYS.has(event.key) && !event.altKey) {
+    event.preventDefault();
+    if (event.key === "n") nextSuggestion();
+    else if (event.key === "a") acceptSuggestion();
+    else rejectSuggestion();
+    return;
+  }
   if (onControl && (event.key === "Enter" || event.key === " ")) return;
   switch (event.key) {
     case "j":
@@ -1266,7 +1393,9 @@ keepSending(() => queue, () => leaving);
 /** Draw the highlights: the paragraphs around the current one at once, the rest in slices
  *  between frames, so that even 5,000 spans never hold up the page for long. */
 function renderAll(done) {
-  const order = [...byParagraph.keys()].sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
+  const drawn = new Set(byParagraph.keys());
+  for (const s of suggestions.items.values()) drawn.add(s.paragraph);
+  const order = [...drawn].sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
   let i = 0;
   const slice = (budget) => {
     const until = performance.now() + budget;

@@ -20,6 +20,12 @@ function makeMark(span) {
   mark.className = "ann";
   for (const c of span.classes || []) if (c) mark.classList.add(c);
   mark.dataset.label = span.label;
+  if (span.suggestion) {
+    // a rule's suggestion (the annotate page): nobody's span, so no key that `spansAt`
+    // finds and no annotation id
+    mark.dataset.suggestionId = span.key;
+    return mark;
+  }
   mark.dataset.key = span.key;
   if (span.id != null) mark.dataset.annotationId = String(span.id);
   if (span.title) mark.title = span.title;
@@ -28,8 +34,9 @@ function makeMark(span) {
 
 /**
  * Fill `textEl` with `text` and the highlights of `spans` ([{key, label, s16, e16, id?,
- * classes?, title?}], UTF-16 offsets; `id` becomes data-annotation-id, `classes` more classes
- * of each of the span's marks, `title` their tooltip). The span whose key is `activeKey` is
+ * classes?, title?, suggestion?}], UTF-16 offsets; `id` becomes data-annotation-id, `classes`
+ * more classes of each of the span's marks, `title` their tooltip; a `suggestion`'s key
+ * becomes data-suggestion-id instead of data-key). The span whose key is `activeKey` is
  * marked `is-active`. Builds the whole paragraph in a fragment and swaps it in with one DOM
  * operation.
  */
