@@ -1,6 +1,7 @@
 """The framing annotator: annotate source bias and framing in news, measure agreement."""
 
 import contextlib
+import gc
 import os
 import secrets
 import time
@@ -85,11 +86,26 @@ def create_app(test_config: dict[str, Any] | None = None, *, web: bool = True) -
         from .agreement import report  # noqa: F401
 
         configure_mappers()
+        _share_with_forked_workers()
 
     from .cli import register_commands
 
     register_commands(app)
     return app
+
+
+_SHARING = False
+
+
+def _share_with_forked_workers() -> None:
+    """When gunicorn forks its workers from the preloaded app (``--preload``), the objects the
+    master built are frozen first: a worker's garbage collections leave them alone, where
+    their bookkeeping would write to every page the worker shares with the master, and so
+    copy it (Python's advice for fork without exec). The master unfreezes its own at once."""
+    global _SHARING
+    if not _SHARING:
+        os.register_at_fork(before=gc.freeze, after_in_parent=gc.unfreeze)
+        _SHARING = True
 
 
 def _private_directory(path: Path) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
+import queue
 import select
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
@@ -37,9 +41,20 @@ def init_app(app: Flask) -> None:
     without a transaction (``_read_without_transaction``)."""
     with app.app_context():
         engine = db.engine
+    # gunicorn --preload builds the app once and forks the workers from it: nothing here
+    # connects before, but should a connection have been opened, a worker must not share it
+    # with its parent; its pool starts empty (the parent's connections stay the parent's).
+    alive = weakref.ref(engine)
+    os.register_at_fork(after_in_child=lambda: _forget_connections(alive))
     if engine.dialect.name == "postgresql":
         event.listen(engine.pool, "checkout", _dead_connection)
         app.before_request(_read_without_transaction)
+
+
+def _forget_connections(alive: weakref.ref) -> None:
+    engine = alive()
+    if engine is not None:
+        engine.dispose(close=False)
 
 
 def _dead_connection(dbapi_connection, connection_record, connection_proxy) -> None:
@@ -118,6 +133,47 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def prefetched(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """The batches, the next ``depth`` made by a thread of their own while the caller works on
+    this one: a dump's reads overlap its encoding, an import's parsing overlaps the server's
+    writing (the GIL is free while either waits on the database). Whatever makes the batches
+    runs in that thread only (a dump's connection is used there alone until the batches are
+    done); when the caller stops early, the thread is waited for. An error making a batch is
+    raised in the caller's thread."""
+    handed: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():
+            try:
+                handed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for batch in batches:
+                if not hand(batch):
+                    return
+            hand(done)
+        except BaseException as error:  # handed over, raised in the caller's thread
+            hand(error)
+
+    thread = threading.Thread(target=fetch, name="prefetch", daemon=True)
+    thread.start()
+    try:
+        while (item := handed.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def begin_snapshot() -> None:

@@ -31,10 +31,9 @@ import gzip
 import io
 import json
 import os
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
@@ -44,7 +43,14 @@ from flask import current_app
 from sqlalchemy import JSON, Date, DateTime, Table, func, select, text
 from sqlalchemy.engine import make_url
 
-from .database import bulk_insert, dialect_name, driver_value, gc_paused, upgrade_schema
+from .database import (
+    bulk_insert,
+    dialect_name,
+    driver_value,
+    gc_paused,
+    prefetched,
+    upgrade_schema,
+)
 from .errors import DomainError
 from .extensions import db
 
@@ -181,62 +187,25 @@ def _dump_table(stream, table: Table) -> int:
     # '{"row":{...},"table":"NAME"}': the keys in order, the row encoded alone
     tail = ',"table":' + _ENCODE(table.name) + "}\n"
     encode, missing = _ENCODE, _MISSING
-    for rows in _prefetched(result.partitions(BATCH)):
-        with gc_paused():
-            chunk = []
-            for row in rows:
-                values = list(row)
-                for i, convert, memo in converters:
-                    raw = values[i]
-                    value = memo.get(raw, missing)
-                    if value is missing:
-                        if len(memo) >= MEMO_SIZE:
-                            memo.clear()
-                        value = memo[raw] = convert(raw)
-                    values[i] = value
-                chunk.append('{"row":' + encode(dict(zip(names, values, strict=True))) + tail)
-            stream.write("".join(chunk).encode("utf-8"))
-        count += len(rows)
+    batches = prefetched(result.partitions(BATCH))
+    with closing(batches):  # an error here stops the reading thread first
+        for rows in batches:
+            with gc_paused():
+                chunk = []
+                for row in rows:
+                    values = list(row)
+                    for i, convert, memo in converters:
+                        raw = values[i]
+                        value = memo.get(raw, missing)
+                        if value is missing:
+                            if len(memo) >= MEMO_SIZE:
+                                memo.clear()
+                            value = memo[raw] = convert(raw)
+                        values[i] = value
+                    chunk.append('{"row":' + encode(dict(zip(names, values, strict=True))) + tail)
+                stream.write("".join(chunk).encode("utf-8"))
+            count += len(rows)
     return count
-
-
-def _prefetched(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
-    """The batches, the next ones fetched by a thread of their own while the caller encodes
-    this one: the database's work (and on PostgreSQL the round trip of each batch) overlaps
-    the encoding's instead of adding to it. Only that thread uses the connection until the
-    batches are done or the caller stops (then the thread is waited for)."""
-    handed: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def hand(item) -> bool:
-        while not stop.is_set():
-            try:
-                handed.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def fetch() -> None:
-        try:
-            for batch in batches:
-                if not hand(batch):
-                    return
-            hand(done)
-        except BaseException as error:  # handed over, raised in the caller's thread
-            hand(error)
-
-    thread = threading.Thread(target=fetch, name="dump-reader", daemon=True)
-    thread.start()
-    try:
-        while (item := handed.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
 
 
 # --- loading ----------------------------------------------------------------------------------

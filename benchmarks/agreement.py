@@ -158,7 +158,7 @@ def run(ctx: Context) -> list[Result]:
         builder = agreement.ReportBuilder(load_project_data(project))
         builder.compute()
         scratch = copy.deepcopy(plain[-1].value)  # _add_intervals writes into it
-        step = [timed(agreement._add_intervals, scratch, builder, 1000, 1)
+        step = [timed(agreement._add_intervals, scratch, builder, 1000, 1, project)
                 for _ in range(REPEATS)]
         log("  cached report")
         from annotator import cache

@@ -42,7 +42,7 @@ from .soak import Server, send
 SERVER_WORKERS = 4
 # The README's deploy command ("Deploying on PostgreSQL behind gunicorn"), but the bind.
 SERVER_COMMAND = ["--workers", str(SERVER_WORKERS), "--worker-class", "gthread",
-                  "--threads", "8", "--timeout", "60"]
+                  "--threads", "8", "--timeout", "60", "--preload"]
 DOCUMENTS = 300
 PARAGRAPHS = 8
 SPANS = 9_000
@@ -162,7 +162,15 @@ def report_across_workers(server: Gunicorn, access: AccessLog, token: str,
     first_ms, status, body = _timed_get(server.port, path, token)
     if status != 200:
         raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-    computing = access.wait_lines(1)[0][0]
+    # the computing request's line (a line of an earlier request may come later than its
+    # answer: gunicorn logs after answering)
+    lines: list = []
+    while not any(line[3] == path for line in lines):
+        fresh = access.wait_lines(1)
+        if not fresh:
+            raise RuntimeError(f"no line of GET {path} in gunicorn's access log")
+        lines += fresh
+    computing = next(line[0] for line in lines if line[3] == path)
     workers = set(server.workers())
     answers: dict[int, list[float]] = {pid: [] for pid in workers}
     sent = 0
@@ -176,8 +184,9 @@ def report_across_workers(server: Gunicorn, access: AccessLog, token: str,
         while sent < MAX_REPORT_REQUESTS and min(map(len, answers.values())) < per_worker:
             list(pool.map(one, range(clients)))
             sent += clients
-            for pid, _, ms, _ in access.wait_lines(clients):
-                answers.setdefault(pid, []).append(ms)
+            for pid, _, ms, logged in access.wait_lines(clients):
+                if logged == path:
+                    answers.setdefault(pid, []).append(ms)
     missing = [pid for pid, times in answers.items() if not times]
     if missing:
         raise RuntimeError(f"workers {missing} never answered in {sent} requests")

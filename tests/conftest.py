@@ -42,7 +42,9 @@ GROWN_TABLE_BYTES = 512 * 1024
 
 def pytest_generate_tests(metafunc):
     if "engine_name" in metafunc.fixturenames:
-        if metafunc.definition.get_closest_marker("both_engines"):
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            metafunc.parametrize("engine_name", ["postgresql"], indirect=True)
+        elif metafunc.definition.get_closest_marker("both_engines"):
             metafunc.parametrize("engine_name", ["sqlite", "postgresql"], indirect=True)
         else:
             metafunc.parametrize("engine_name", ["sqlite"], indirect=True)

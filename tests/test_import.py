@@ -374,3 +374,30 @@ def test_bulk_import_of_many_documents(app, make_project):
         # ids come back in input order
         titles = dict(db.session.execute(select(Document.id, Document.title)).all())
         assert [titles[i] for i in result.documents] == [f"Doc {i}" for i in range(300)]
+
+
+def test_a_stream_is_parsed_ahead_and_an_error_either_side_stops_it(app, make_project,
+                                                                   write_file, monkeypatch):
+    """import_paths parses the next chunk in a thread while it writes this one: an error in
+    the parsing (a bad line after the first chunk) or in the writing (the same article twice,
+    in different chunks) refuses the whole import, and the parsing thread is gone."""
+    import threading
+
+    from annotator.imports import writer
+
+    monkeypatch.setattr(writer, "CHUNK_DOCUMENTS", 2)
+    make_project()
+    lines = [json.dumps({"title": f"t{i}", "paragraphs": [f"Text number {i}."]})
+             for i in range(7)]
+    bad_line = write_file("bad.jsonl", "\n".join(lines[:5] + ['{"title": ']) + "\n")
+    twice = write_file("twice.jsonl", "\n".join(lines[:5] + [lines[0], *lines[5:]]) + "\n")
+    good = write_file("good.jsonl", "\n".join(lines) + "\n")
+    with app.app_context():
+        with pytest.raises(ImportFailed, match=r"bad.jsonl, line 6: not valid JSON"):
+            import_paths(_project(), [bad_line])
+        assert _nothing_written()
+        with pytest.raises(ImportFailed, match="the same article appears earlier"):
+            import_paths(_project(), [twice])
+        assert _nothing_written()
+        assert not [t for t in threading.enumerate() if t.name == "prefetch"]
+        assert len(import_paths(_project(), [good]).documents) == 7

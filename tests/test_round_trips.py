@@ -106,10 +106,9 @@ def test_another_reviewers_spans_follow_the_access_rule(app, client, auth, make_
     assert get(hidden, "nobody", boss).status_code == 404
 
 
+@pytest.mark.postgresql_only  # a PostgreSQL server closing a pooled connection
 def test_a_connection_the_server_closed_is_replaced_without_a_failed_request(
         app, client, auth, make_project, make_document, engine_name):
-    if engine_name != "postgresql":
-        pytest.skip("a PostgreSQL server closing a pooled connection")
     make_project("news")
     doc = make_document("news", PARAGRAPHS)
     alice = auth("alice")

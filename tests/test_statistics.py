@@ -49,3 +49,24 @@ def test_a_failing_analyze_is_logged_not_raised(app, engine_name, caplog):
         failed = "ANALYZE after a bulk write failed" in caplog.text
         assert failed == (engine_name == "postgresql")  # SQLite: nothing to refresh
         assert db.session.execute(text("SELECT 1")).scalar() == 1  # the session still works
+
+
+def test_migrating_keeps_the_apps_logger(tmp_path, caplog):
+    """Alembic's logging set-up must not disable the loggers that exist (the app's): after
+    `init-db` in a process, the app's warnings still reach the log (a failing ANALYZE, say)."""
+    from annotator import create_app
+    from tests.conftest import FAST_HASH
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.sqlite3'}",
+                      "SECRET_KEY": "x", "PASSWORD_HASH_METHOD": FAST_HASH})
+    assert app.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+    assert not app.logger.disabled
+    # (Alembic's logging set-up replaced the root logger's handlers, caplog's among them)
+    app.logger.addHandler(caplog.handler)
+    try:
+        with app.app_context():
+            app.logger.warning("still heard")
+            db.engine.dispose()
+    finally:
+        app.logger.removeHandler(caplog.handler)
+    assert "still heard" in caplog.text

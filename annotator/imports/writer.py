@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
 
-from ..database import bulk_insert, driver_value, gc_paused, refresh_statistics
+from ..database import bulk_insert, driver_value, gc_paused, prefetched, refresh_statistics
 from ..errors import ImportFailed
 from ..extensions import db
 from ..models import (
@@ -126,11 +127,17 @@ def import_stream(
         with gc_paused():
             batch = _Import(project, skip_existing)
             done = 0
-            for chunk in _chunks(documents):
-                batch.add(chunk)
-                done += len(chunk)
-                if progress:
-                    progress(done)
+            chunks = _chunks(documents)
+            if not isinstance(documents, list | tuple):
+                # a stream (files parsed as they are read): the next chunk is parsed in a
+                # thread while this one is written (on PostgreSQL, while the server works)
+                chunks = prefetched(chunks, depth=1)
+            with closing(chunks):  # an error stops the parsing at once
+                for chunk in chunks:
+                    batch.add(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done)
             result = batch.finish()
         db.session.commit()
     except BaseException:
