@@ -141,7 +141,11 @@ def prefetched(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
     writing (the GIL is free while either waits on the database). Whatever makes the batches
     runs in that thread only (a dump's connection is used there alone until the batches are
     done); when the caller stops early, the thread is waited for. An error making a batch is
-    raised in the caller's thread."""
+    raised in the caller's thread. The thread runs in the caller's app context (its
+    configuration: an import's archive limits, say), when there is one."""
+    from flask import current_app, has_app_context
+
+    app = current_app._get_current_object() if has_app_context() else None
     handed: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
     done = object()
@@ -157,12 +161,19 @@ def prefetched(batches: Iterator[Any], depth: int = 2) -> Iterator[Any]:
 
     def fetch() -> None:
         try:
-            for batch in batches:
-                if not hand(batch):
-                    return
-            hand(done)
+            if app is None:
+                make()
+            else:
+                with app.app_context():
+                    make()
         except BaseException as error:  # handed over, raised in the caller's thread
             hand(error)
+
+    def make() -> None:
+        for batch in batches:
+            if not hand(batch):
+                return
+        hand(done)
 
     thread = threading.Thread(target=fetch, name="prefetch", daemon=True)
     thread.start()
