@@ -281,9 +281,13 @@ def _fetch(url: str, policy: FetchPolicy) -> FetchedPage:
     raise _Refused(f"the page redirects more than {policy.max_redirects} times")
 
 
-def _remaining(deadline: float, policy: FetchPolicy) -> float:
+def _remaining(deadline: float, policy: FetchPolicy, answered: bool = True) -> float:
+    """The time left before ``deadline``; past it, the refusal says what did not come in time
+    (the answer itself, or the page after the answer began)."""
     left = deadline - time.monotonic()
     if left <= 0:
+        if not answered:
+            raise _Refused(f"the server did not answer within {policy.timeout:g} seconds")
         raise _Refused(f"the server did not send the page within {policy.timeout:g} seconds")
     return left
 
@@ -293,14 +297,15 @@ def _request(target: _Target, policy: FetchPolicy, deadline: float):
     kind = _TLSConnection if target.scheme == "https" else _Connection
     last: Exception | None = None
     for address in addresses:
-        connection = kind(target.host, target.port, address, _remaining(deadline, policy))
+        connection = kind(target.host, target.port, address,
+                          _remaining(deadline, policy, answered=False))
         try:
             connection.request("GET", target.path, headers={
                 "User-Agent": policy.user_agent,
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
                 "Accept-Encoding": "gzip",
             })
-            connection.sock.settimeout(_remaining(deadline, policy))
+            connection.sock.settimeout(_remaining(deadline, policy, answered=False))
             return connection.getresponse(), connection
         except TimeoutError:
             connection.close()
