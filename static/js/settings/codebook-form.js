@@ -106,6 +106,40 @@ export function renamesOfCodebook(codebook, saved, pending) {
   })));
 }
 
+/** A labelled field of the form: the input, its hint and the place of its error message. */
+export function fieldBox(label, input, { hint, wide } = {}) {
+  const id = input.id || (input.id = nextId("cb"));
+  const box = el("div", { class: `cb-field${wide ? " wide" : ""}` },
+    el("label", { for: id }, label));
+  if (hint) {
+    const hintEl = el("p", { class: "hint", id: `${id}-hint` }, hint);
+    input.setAttribute("aria-describedby", hintEl.id);
+    box.append(hintEl);
+  }
+  box.append(input, el("p", { class: "field-error", id: `${id}-error`, hidden: true }));
+  return box;
+}
+
+/** Show (or, without a message, clear) the error of a field made by ``fieldBox`` (or of a
+ *  choice row), with its ARIA: the error describes the input while it stands. */
+export function showFieldError(input, message) {
+  const box = input.closest(".cb-field, .cb-choice");
+  const error = box && box.querySelector(".field-error");
+  if (!error) return;
+  if (!error.id) error.id = nextId("cb-error");
+  const hint = box.querySelector(".hint");
+  error.textContent = message || "";
+  error.hidden = !message;
+  if (message) {
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", error.id);
+  } else {
+    input.removeAttribute("aria-invalid");
+    if (hint) input.setAttribute("aria-describedby", hint.id);
+    else input.removeAttribute("aria-describedby");
+  }
+}
+
 export class CodebookForm {
   /**
    * `root`: the element to draw into; `config`: the server's editor data (saved codebook,
@@ -151,17 +185,8 @@ export class CodebookForm {
     return `“${name || key || "new label"}”`;
   }
 
-  field(label, input, { hint, wide } = {}) {
-    const id = input.id || (input.id = nextId("cb"));
-    const box = el("div", { class: `cb-field${wide ? " wide" : ""}` },
-      el("label", { for: id }, label));
-    if (hint) {
-      const hintEl = el("p", { class: "hint", id: `${id}-hint` }, hint);
-      input.setAttribute("aria-describedby", hintEl.id);
-      box.append(hintEl);
-    }
-    box.append(input, el("p", { class: "field-error", id: `${id}-error`, hidden: true }));
-    return box;
+  field(label, input, options) {
+    return fieldBox(label, input, options);
   }
 
   labelRow(label, origin = { origin: null, attributes: {} }) {
@@ -440,21 +465,7 @@ export class CodebookForm {
   // --- checking -----------------------------------------------------------------------------
 
   setError(input, message) {
-    const box = input.closest(".cb-field, .cb-choice");
-    const error = box && box.querySelector(".field-error");
-    if (!error) return;
-    if (!error.id) error.id = nextId("cb-error");
-    const hint = box.querySelector(".hint");
-    error.textContent = message || "";
-    error.hidden = !message;
-    if (message) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", error.id);
-    } else {
-      input.removeAttribute("aria-invalid");
-      if (hint) input.setAttribute("aria-describedby", hint.id);
-      else input.removeAttribute("aria-describedby");
-    }
+    showFieldError(input, message);
   }
 
   /** Check every field as the server will; mark the faults; returns the fields at fault. */

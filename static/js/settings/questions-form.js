@@ -4,7 +4,7 @@
 // choice that stored answers use cannot go: the server refuses the save and names the counts.
 
 import { el } from "../shared/dom.js";
-import { keyFromName } from "./codebook-form.js";
+import { fieldBox, keyFromName, showFieldError } from "./codebook-form.js";
 import { sortable } from "./sortable.js";
 
 const TYPES = [
@@ -16,8 +16,6 @@ const TYPES = [
   ["text", "Text"],
 ];
 const WITH_CHOICES = new Set(["choice", "ordinal", "multi"]);
-let serial = 0;
-const nextId = () => `qf-${++serial}`;
 
 export class QuestionsForm {
   /** `root`: the element to draw into; `keyPattern`: the codebook's key rule;
@@ -59,15 +57,7 @@ export class QuestionsForm {
   }
 
   field(label, input, hint = "") {
-    const id = input.id || (input.id = nextId());
-    const box = el("div", { class: "cb-field" }, el("label", { for: id }, label));
-    if (hint) {
-      const hintEl = el("p", { class: "hint", id: `${id}-hint` }, hint);
-      input.setAttribute("aria-describedby", hintEl.id);
-      box.append(hintEl);
-    }
-    box.append(input, el("p", { class: "field-error", id: `${id}-error`, hidden: true }));
-    return box;
+    return fieldBox(label, input, { hint });
   }
 
   row(q, saved = false) {
@@ -123,20 +113,7 @@ export class QuestionsForm {
   }
 
   setError(input, message) {
-    const box = input.closest(".cb-field");
-    const error = box && box.querySelector(".field-error");
-    if (!error) return;
-    error.textContent = message || "";
-    error.hidden = !message;
-    if (message) {
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", error.id);
-    } else {
-      input.removeAttribute("aria-invalid");
-      const hint = box.querySelector(".hint");
-      if (hint) input.setAttribute("aria-describedby", hint.id);
-      else input.removeAttribute("aria-describedby");
-    }
+    showFieldError(input, message);
   }
 
   /** Check every question as the server will; mark the faults; returns the fields at fault. */
