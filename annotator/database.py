@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -199,7 +200,8 @@ def begin_snapshot() -> None:
         db.session.connection().exec_driver_sql("BEGIN")
 
 
-def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                batch_checks: bool = False) -> None:
     """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
     allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
 
@@ -209,18 +211,21 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     processed per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``).
     Columns left out are NULL (or their server default); the models' Python-side defaults do
     not apply.
+
+    ``batch_checks``, for a batch of bounded size (an import's chunk): on PostgreSQL the
+    table's foreign keys are checked once for the whole batch (``_copy_checked``) instead of
+    row by row, when the database role may (see there); the same checks, the same error.
     """
     connection = db.session.connection()
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     target = connection.dialect.identifier_preparer.format_table(table)
     if connection.dialect.name == "postgresql":
-        # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
-        # NULL, datetimes and dates in ISO form.
-        with connection.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {target} ({names}) FROM STDIN"
+        if batch_checks:
+            _copy_checked(connection, table, columns, statement, rows)
+        else:
+            _copy(connection, statement, rows)
         return
     marks = ", ".join("?" * len(columns))
     statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
@@ -230,6 +235,121 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     rows = iter(rows)  # a stream: a batch at a time, so that memory holds one batch
     while batch := list(islice(rows, SQLITE_BATCH)):
         connection.exec_driver_sql(statement, batch)
+
+
+def _copy(connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+    # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
+    # NULL, datetimes and dates in ISO form.
+    with connection.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+# Row triggers off for this transaction, when the role may (a superuser; on PostgreSQL 15
+# and later, a role granted SET on the parameter): one round trip that cannot fail; the
+# setting it replaces comes back to be restored.
+_TRIGGERS_OFF = (
+    "SELECT current_setting('session_replication_role'), "
+    "set_config('session_replication_role', 'replica', true) "
+    "FROM pg_roles WHERE rolname = current_user AND ({})"
+)
+
+
+def _copy_checked(connection, table: Table, columns: Sequence[str], statement: str,
+                  rows: Iterable[Sequence[Any]]) -> None:
+    """COPY with the foreign keys checked set-based: the server's per-row checks (a trigger
+    per row and key, a query each: most of a bulk write's time on the server) are off for the
+    COPY (``session_replication_role = replica``, back to what it was right after), and each
+    foreign key is checked once for the batch instead: the distinct keys the rows hold, looked
+    up in the table they refer to and locked there (FOR KEY SHARE, as the per-row checks
+    lock them, so that no one deletes them before this transaction ends). A key not there
+    raises the error the per-row check raises (psycopg's ForeignKeyViolation, as from the
+    COPY); the caller rolls back.
+
+    Where the role may not turn triggers off, the COPY checks row by row, as without
+    ``batch_checks``. Tables with triggers of their own (none in this schema) would lose
+    them: this is for the tables of ``models``."""
+    checks = _foreign_keys(table, columns)
+    if not checks:
+        _copy(connection, statement, rows)
+        return
+    privileged = "rolsuper"
+    if connection.dialect.server_version_info >= (15,):
+        privileged += " OR has_parameter_privilege('session_replication_role', 'SET')"
+    was = connection.exec_driver_sql(_TRIGGERS_OFF.format(privileged)).first()
+    if was is None:  # not allowed: the server checks each row
+        _copy(connection, statement, rows)
+        return
+    keys: list[set] = [set() for _ in checks]
+    # per foreign key: where its key goes, and how a row gives it (a value, or a tuple of
+    # values for a key of several columns)
+    takes = [(found.add, itemgetter(*at)) for found, (_, at) in zip(keys, checks, strict=True)]
+
+    def noted(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        for row in rows:
+            for add, get in takes:
+                add(get(row))
+            yield row
+
+    _copy(connection, statement, noted(rows))
+    connection.exec_driver_sql("SELECT set_config('session_replication_role', %(was)s, true)",
+                               {"was": was[0]})
+    for (constraint, at), found in zip(checks, keys, strict=True):
+        # MATCH SIMPLE: a key with a NULL in it is not checked
+        found = {key for key in found if key is not None} if len(at) == 1 else \
+            {key for key in found if None not in key}
+        if found:
+            _check_keys(connection, table, constraint,
+                        {(key,) for key in found} if len(at) == 1 else found)
+
+
+def _foreign_keys(table: Table, columns: Sequence[str]) -> list[tuple[Any, list[int]]]:
+    """The foreign keys of ``table`` the rows fill (constraint, the positions of its columns
+    in a row); a key whose columns are all left out is NULL, not checked."""
+    at = {name: i for i, name in enumerate(columns)}
+    checks = []
+    for constraint in table.foreign_key_constraints:
+        names = [c.name for c in constraint.columns]
+        if not any(name in at for name in names):
+            continue
+        if not all(name in at for name in names):
+            raise ValueError(f"bulk_insert into {table.name}: the foreign key "
+                             f"{constraint.name} needs all of {names}")
+        checks.append((constraint, [at[name] for name in names]))
+    return checks
+
+
+def _check_keys(connection, table: Table, constraint, keys: set[tuple]) -> None:
+    """Lock the rows the keys refer to (FOR KEY SHARE); the first key without one raises."""
+    quote = connection.dialect.identifier_preparer.quote
+    parent = constraint.referred_table
+    pairs = [(element.parent, element.column) for element in constraint.elements]
+    arrays = ", ".join(
+        f"CAST(%(k{i})s AS {parent_column.type.compile(connection.dialect)}[])"
+        for i, (_, parent_column) in enumerate(pairs))
+    names = ", ".join(f"k{i}" for i in range(len(pairs)))
+    match = " AND ".join(f"p.{quote(parent_column.name)} = k.k{i}"
+                         for i, (_, parent_column) in enumerate(pairs))
+    params = {f"k{i}": list(values) for i, values in enumerate(zip(*keys, strict=True))}
+    source = f"unnest({arrays}) AS k({names})"
+    parent_name = connection.dialect.identifier_preparer.format_table(parent)
+    locked = connection.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM {parent_name} p JOIN {source} ON {match} "
+        f"FOR KEY SHARE OF p) AS locked", params).scalar()
+    if locked == len(keys):
+        return
+    missing = connection.exec_driver_sql(
+        f"SELECT {names} FROM {source} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {parent_name} p WHERE {match}) LIMIT 1", params).first()
+    from psycopg.errors import ForeignKeyViolation
+
+    child = ", ".join(child_column.name for child_column, _ in pairs)
+    message = (f'insert or update on table "{table.name}" violates foreign key constraint '
+               f'"{constraint.name}"\nDETAIL:  Key ({child})=('
+               f'{", ".join(map(str, missing or ()))}) is not present in table '
+               f'"{parent.name}".')
+    raise ForeignKeyViolation(message)
 
 
 SQLITE_BATCH = 5000  # rows per executemany of a stream

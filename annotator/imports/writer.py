@@ -464,7 +464,7 @@ class _Import:
               for key, (value, provenance) in doc.gold_answers.items())),
         ):
             if counts[model]:
-                bulk_insert(model.__table__, columns, rows)
+                bulk_insert(model.__table__, columns, rows, batch_checks=True)
         result.paragraphs += counts[Paragraph]
         result.spans += counts[Annotation]
         result.gold += counts[GoldSpan]

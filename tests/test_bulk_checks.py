@@ -1,0 +1,171 @@
+"""Bulk writes with their foreign keys checked once per batch (``bulk_insert(...,
+batch_checks=True)``, an import's chunks on PostgreSQL): the server's per-row checks are off for
+the COPY, and each key the rows hold is looked up and locked in one query instead. These tests
+hold it to what the per-row checks give: the same refusal, nothing left behind, the referenced
+rows locked against a concurrent delete, the checks back on right after, and the per-row checks
+where the database role may not turn them off."""
+
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from psycopg.errors import ForeignKeyViolation
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from annotator import database
+from annotator.database import bulk_insert
+from annotator.extensions import db
+from annotator.imports.writer import SPAN_COLUMNS
+from annotator.models import Annotation, ParagraphReview
+from tests.helpers import row_count
+
+pytestmark = pytest.mark.postgresql_only
+
+STAMP = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+
+
+def _span(document_id, paragraph, reviewer_id, start=0, end=4):
+    return (document_id, paragraph, reviewer_id, start, end, "framing",
+            json.dumps({}), "", STAMP, STAMP)
+
+
+@pytest.fixture
+def place(app, make_project, make_document, make_user):
+    """(document id, reviewer id): a document of two paragraphs and a reviewer."""
+    make_project()
+    document_id = make_document()
+    return document_id, make_user("alice")
+
+
+@pytest.fixture
+def checked_tables(monkeypatch):
+    """The tables whose keys ``_check_keys`` looked up, in order."""
+    seen = []
+    real = database._check_keys
+
+    def spy(connection, table, constraint, keys):
+        seen.append((table.name, constraint.referred_table.name, sorted(keys)))
+        return real(connection, table, constraint, keys)
+
+    monkeypatch.setattr(database, "_check_keys", spy)
+    return seen
+
+
+def test_good_rows_are_written_and_their_keys_checked_once_per_batch(ctx, place,
+                                                                   checked_tables):
+    document_id, alice = place
+    rows = [_span(document_id, p, alice, 0, 3 + i) for i in range(50) for p in (0, 1)]
+    bulk_insert(Annotation.__table__, SPAN_COLUMNS, iter(rows), batch_checks=True)
+    assert db.session.execute(text("SHOW session_replication_role")).scalar() == "origin"
+    db.session.commit()
+    assert row_count(Annotation) == 100
+    # one look-up per foreign key, of the distinct keys: 2 paragraphs, 1 reviewer
+    assert sorted(checked_tables) == [
+        ("annotations", "paragraphs", [(document_id, 0), (document_id, 1)]),
+        ("annotations", "users", [(alice,)]),
+    ]
+
+
+@pytest.mark.parametrize("bad, message", [
+    ("paragraph", 'violates foreign key constraint '
+                  '"fk_annotations_document_id_paragraph_index_paragraphs"'),
+    ("reviewer", 'violates foreign key constraint "fk_annotations_reviewer_id_users"'),
+])
+def test_a_key_not_there_is_refused_and_nothing_is_left(ctx, place, bad, message):
+    document_id, alice = place
+    rows = [_span(document_id, 0, alice), _span(document_id, 1, alice)]
+    if bad == "paragraph":
+        rows.append(_span(document_id, 7, alice))  # the document has 2 paragraphs
+        detail = f"Key (document_id, paragraph_index)=({document_id}, 7) is not present in " \
+                 f'table "paragraphs"'
+    else:
+        rows.append(_span(document_id, 0, alice + 40))
+        detail = f'Key (reviewer_id)=({alice + 40}) is not present in table "users"'
+    with pytest.raises(ForeignKeyViolation) as info:  # what the server's per-row check raises
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, iter(rows), batch_checks=True)
+    assert message in str(info.value) and detail in str(info.value)
+    db.session.rollback()
+    assert row_count(Annotation) == 0
+
+
+def test_the_checks_are_back_on_for_what_follows(ctx, place):
+    document_id, alice = place
+    bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
+                batch_checks=True)
+    with pytest.raises(IntegrityError, match="fk_annotations_document_id_paragraph_index"):
+        db.session.execute(text(
+            "INSERT INTO annotations (document_id, paragraph_index, reviewer_id, start, "
+            '"end", label, attributes, note, created_at, updated_at) VALUES '
+            "(:d, 9, :r, 0, 1, 'framing', '{}', '', now(), now())"),
+            {"d": document_id, "r": alice})
+    db.session.rollback()
+
+
+def test_the_rows_referred_to_are_locked_until_the_transaction_ends(app, ctx, place,
+                                                                   database_url):
+    """A delete of the reviewer (or of the document) from another connection waits for the
+    import, as it waits for the per-row checks' locks: it cannot orphan the new rows."""
+    document_id, alice = place
+    bulk_insert(ParagraphReview.__table__, ("document_id", "paragraph_index", "reviewer_id",
+                                            "created_at"),
+                [(document_id, 0, alice, STAMP), (document_id, 1, alice, STAMP)],
+                batch_checks=True)
+    other = create_engine(database_url)
+    try:
+        for statement in ("DELETE FROM users WHERE id = :i", "DELETE FROM documents WHERE "
+                          "id = :i"):
+            with other.connect() as conn:
+                conn.execute(text("SET lock_timeout = '300ms'"))
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    conn.execute(text(statement),
+                                 {"i": alice if "users" in statement else document_id})
+        db.session.commit()
+        assert row_count(ParagraphReview) == 2
+    finally:
+        other.dispose()
+
+
+@pytest.fixture
+def plain_role(app, ctx):
+    """A role that may write the tables but not turn triggers off (no superuser)."""
+    name = f"plain_{uuid.uuid4().hex[:8]}"
+    with db.engine.begin() as conn:
+        conn.execute(text(f'CREATE ROLE "{name}" NOSUPERUSER NOLOGIN'))
+        conn.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{name}"'))
+        conn.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{name}"'))
+    yield name
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        conn.execute(text(f'DROP OWNED BY "{name}"'))
+        conn.execute(text(f'DROP ROLE "{name}"'))
+
+
+def test_a_role_that_may_not_turn_triggers_off_gets_the_per_row_checks(ctx, place, plain_role,
+                                                                      checked_tables):
+    document_id, alice = place
+    db.session.execute(text(f'SET LOCAL ROLE "{plain_role}"'))
+    bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
+                batch_checks=True)
+    assert checked_tables == []  # the server checked each row
+    assert db.session.execute(text("SHOW session_replication_role")).scalar() == "origin"
+    with pytest.raises(ForeignKeyViolation, match="fk_annotations_document_id_paragraph_in"):
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 5, alice)],
+                    batch_checks=True)
+    db.session.rollback()
+    assert row_count(Annotation) == 0
+
+
+def test_keys_with_a_null_are_not_checked(ctx, place, checked_tables):
+    """MATCH SIMPLE, as the server's check: gold spans made by no one (created_by_id NULL)."""
+    from annotator.imports.writer import GOLD_COLUMNS
+    from annotator.models import GoldSpan
+
+    document_id, _ = place
+    columns = (*GOLD_COLUMNS, "created_by_id")
+    rows = [(document_id, 0, 0, 4, "framing", "{}", "", "imported", STAMP, None)]
+    bulk_insert(GoldSpan.__table__, columns, rows, batch_checks=True)
+    db.session.commit()
+    assert row_count(GoldSpan) == 1
+    assert [referred for _, referred, _ in checked_tables] == ["paragraphs"]
