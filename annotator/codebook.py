@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import Invalid
-from .inputs import text_fault
+from .inputs import text_fault, unstorable_search
 from .names import has_control
 
 ATTRIBUTE_TYPES = ("choice", "multi", "text", "boolean")
@@ -36,46 +36,53 @@ class Attribute:
     name: str
     type: str
     choices: tuple[str, ...] = ()
+    # the choices as a set, for the look-up of every span's value
+    choice_set: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "choice_set", frozenset(self.choices))
 
     def clean(self, value: Any, where: str) -> Any:
         """Return the value as stored, or raise Invalid naming the attribute."""
-        field_name = f"attributes.{self.key}"
-        if self.type == "choice":
-            if not isinstance(value, str) or value not in self.choices:
+        kind = self.type
+        if kind == "choice":
+            if isinstance(value, str) and value in self.choice_set:
+                return value
+            raise Invalid(
+                f"{where}: attribute '{self.key}' must be one of "
+                f"{', '.join(self.choices)}; got {json.dumps(value, ensure_ascii=False)}.",
+                f"attributes.{self.key}",
+            )
+        if kind == "text":
+            if not isinstance(value, str):
+                raise Invalid(f"{where}: attribute '{self.key}' must be text.",
+                              f"attributes.{self.key}")
+            if fault := text_fault(value):
+                raise Invalid(f"{where}: attribute '{self.key}' {fault}.",
+                              f"attributes.{self.key}")
+            if len(value) > MAX_TEXT_VALUE:
                 raise Invalid(
-                    f"{where}: attribute '{self.key}' must be one of "
-                    f"{', '.join(self.choices)}; got {json.dumps(value, ensure_ascii=False)}.",
-                    field_name,
+                    f"{where}: attribute '{self.key}' is longer than {MAX_TEXT_VALUE} characters.",
+                    f"attributes.{self.key}",
                 )
             return value
-        if self.type == "multi":
+        if kind == "multi":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise Invalid(
-                    f"{where}: attribute '{self.key}' must be a list of choices.", field_name
-                )
-            unknown = [v for v in value if v not in self.choices]
+                raise Invalid(f"{where}: attribute '{self.key}' must be a list of choices.",
+                              f"attributes.{self.key}")
+            unknown = [v for v in value if v not in self.choice_set]
             if unknown:
                 raise Invalid(
                     f"{where}: attribute '{self.key}' has unknown choice "
                     f"{json.dumps(unknown[0], ensure_ascii=False)}; allowed: "
                     f"{', '.join(self.choices)}.",
-                    field_name,
+                    f"attributes.{self.key}",
                 )
             # Stored in codebook order, each once.
             return [c for c in self.choices if c in value]
-        if self.type == "text":
-            if not isinstance(value, str):
-                raise Invalid(f"{where}: attribute '{self.key}' must be text.", field_name)
-            if fault := text_fault(value):
-                raise Invalid(f"{where}: attribute '{self.key}' {fault}.", field_name)
-            if len(value) > MAX_TEXT_VALUE:
-                raise Invalid(
-                    f"{where}: attribute '{self.key}' is longer than {MAX_TEXT_VALUE} characters.",
-                    field_name,
-                )
-            return value
         if not isinstance(value, bool):
-            raise Invalid(f"{where}: attribute '{self.key}' must be true or false.", field_name)
+            raise Invalid(f"{where}: attribute '{self.key}' must be true or false.",
+                          f"attributes.{self.key}")
         return value
 
 
@@ -210,8 +217,20 @@ class Codebook:
         if not isinstance(attributes, dict):
             raise Invalid(f"{where}: attributes must be an object.", "attributes")
         cleaned = {}
+        known = label.attributes
         for key, value in attributes.items():
-            attribute = label.attributes.get(key)
+            attribute = known.get(key)
+            if attribute is not None and value.__class__ is str and value:
+                # the common cases inline (a call per value costs as much as the check)
+                kind = attribute.type
+                if kind == "choice":
+                    if value in attribute.choice_set:
+                        cleaned[key] = value
+                        continue
+                elif kind == "text" and len(value) <= MAX_TEXT_VALUE \
+                        and not unstorable_search(value):
+                    cleaned[key] = value
+                    continue
             if attribute is None:
                 raise Invalid(
                     f"{where}: label '{label.key}' has no attribute "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
+import json
 import os
 import queue
 import select
@@ -113,11 +115,37 @@ def insert_ignoring_conflicts(model):
 
 
 def driver_value(column: Column, value: Any) -> Any:
-    """``value`` as the driver takes it for ``column`` on the engine in use (a timestamp as
-    SQLite stores it, say): for a value that many rows of ``bulk_insert`` share, processed
-    once. Not for JSON: ``bulk_insert`` takes JSON as text."""
-    process = column.type._cached_bind_processor(db.session.get_bind().dialect)
+    """``value`` as ``bulk_insert`` takes it for ``column`` on the engine in use, for a value
+    that many rows share, processed once: a timestamp as SQLite stores it; on PostgreSQL a
+    timestamp or date as ISO text, which the COPY reads as the server would read the value
+    (the driver would format the same datetime again for every row, a third of a span row's
+    formatting). Not for JSON: ``bulk_insert`` takes JSON as text."""
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "postgresql" and isinstance(value, dt.date):
+        return value.isoformat()
+    process = column.type._cached_bind_processor(dialect)
     return value if process is None else process(value)
+
+
+def json_text_encoder(ensure_ascii: bool = True) -> Callable[[Any], str]:
+    """A function that writes a JSON value as ``json.dumps(value, ensure_ascii=...)`` does,
+    for the many small values of a bulk write (a span's attributes): ``json.dumps`` builds
+    its C encoder anew for every call, half of the time of such a value; this one is built
+    once. Values without cycles (the check is off), as JSON columns hold."""
+    base = json.JSONEncoder(ensure_ascii=ensure_ascii)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # a Python without the C accelerator
+        return base.encode
+    encoder = make(None, base.default,
+                   json.encoder.encode_basestring_ascii if ensure_ascii
+                   else json.encoder.encode_basestring,
+                   None, base.key_separator, base.item_separator, False, False, True)
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(encoder(value, 0))
+
+    return encode
 
 
 @contextmanager

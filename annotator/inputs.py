@@ -29,6 +29,9 @@ MAX_INT = 2**31 - 1
 MAX_DEPTH = 64
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Whether a text holds a character that cannot be stored (``text_fault`` says which).
+unstorable_search = _UNSTORABLE.search
 # How JSON text spells a NUL or a surrogate (also one of a pair, which is fine: then the
 # strings are looked at, and pass).
 _UNSTORABLE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
@@ -51,18 +54,21 @@ def _at(where: str | None, message: str) -> str:
 
 
 def loads(data: str | bytes, where: str | None = None,
-          error: type[DomainError] | None = None) -> Any:
+          error: type[DomainError] | None = None, decoded: bool = False) -> Any:
     """``json.loads`` for JSON from outside: nested at most ``MAX_DEPTH`` levels, every string
     and field name storable (``text_fault``). Invalid JSON raises what ``json.loads`` raises
     (a ValueError); the rest ``BadRequest`` (too deep) or ``Invalid`` (naming the value), or
     ``error`` for both, with ``where`` ("file.jsonl, line 3") before the sentence.
 
     Most input is not walked for text: a string can only hold a NUL or a lone surrogate
-    through a ``\\u0000`` or ``\\ud800``-``\\udfff`` escape (or raw, which no UTF-8 decoder
-    lets through); nor for depth when it has at most ``MAX_DEPTH`` brackets.
+    through a ``\\u0000`` or ``\\ud800``-``\\udfff`` escape, or raw: a raw NUL the decoder
+    refuses (a control character), a raw lone surrogate no strict decoder of bytes lets
+    through, so that only text that did not come from such a decode is searched for them:
+    ``decoded`` says it did (a JSONL line read as UTF-8). Nor is it walked for depth when it
+    has at most ``MAX_DEPTH`` brackets.
     """
     if isinstance(data, bytes):
-        data = data.decode(json.detect_encoding(data))
+        data, decoded = data.decode(json.detect_encoding(data)), True
     try:
         value = json.loads(data)
     except RecursionError:
@@ -72,7 +78,7 @@ def loads(data: str | bytes, where: str | None = None,
     if deep:
         raise (error or BadRequest)(
             _at(where, f"The JSON is nested more than {MAX_DEPTH} levels deep."))
-    if (_UNSTORABLE_ESCAPE.search(data) or _UNSTORABLE.search(data)) \
+    if (_UNSTORABLE_ESCAPE.search(data) or (not decoded and _SURROGATE.search(data))) \
             and (fault := _text_fault(value)):
         keys, (is_key, why) = fault
         path = _path(keys)

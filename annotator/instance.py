@@ -48,6 +48,7 @@ from .database import (
     dialect_name,
     driver_value,
     gc_paused,
+    json_text_encoder,
     prefetched,
     upgrade_schema,
 )
@@ -100,7 +101,7 @@ def head_revision() -> str:
 # would build one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 # A JSON value as the load writes it (SQLAlchemy's own serialiser but for non-ASCII).
-_JSON_TEXT = json.JSONEncoder(ensure_ascii=False).encode
+_JSON_TEXT = json_text_encoder(ensure_ascii=False)
 # Values converted once and remembered, per column of a table: timestamps (an import stamps
 # every row with one), attribute sets (a codebook allows few). Bounded: cleared when full.
 MEMO_SIZE = 4096

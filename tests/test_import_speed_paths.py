@@ -7,9 +7,12 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from annotator.codebook import load_codebook
+from annotator.database import json_text_encoder
 from annotator.errors import ImportFailed
 from annotator.extensions import db
 from annotator.imports import (
@@ -423,3 +426,19 @@ def test_cli_streams_a_file_over_many_chunks(app, runner, make_project, write_fi
     assert "Nothing was imported" in r.output
     with app.app_context():
         assert _count(Document) == 7
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, ascii_only=st.booleans())
+def test_json_text_is_what_json_dumps_writes(value, ascii_only):
+    """The bulk writes' JSON text (an encoder built once) is json.dumps's, byte for byte."""
+    assert json_text_encoder(ascii_only)(value) == json.dumps(value, ensure_ascii=ascii_only)

@@ -202,8 +202,9 @@ def iter_jsonl(
             continue
         where = f"{name}, line {number}"
         try:
-            # At most inputs.MAX_DEPTH levels deep, no NUL or lone surrogate in any string.
-            obj = inputs.loads(line, where=where, error=ImportFailed)
+            # At most inputs.MAX_DEPTH levels deep, no NUL or lone surrogate in any string
+            # (text_lines decoded the line strictly as UTF-8).
+            obj = inputs.loads(line, where=where, error=ImportFailed, decoded=True)
         except json.JSONDecodeError as exc:
             raise ImportFailed(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."

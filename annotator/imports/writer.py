@@ -11,14 +11,20 @@ together. Any fault rolls back the whole import; nothing is written.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, insert, select, update
 
-from ..database import bulk_insert, driver_value, gc_paused, prefetched, refresh_statistics
+from ..database import (
+    bulk_insert,
+    driver_value,
+    gc_paused,
+    json_text_encoder,
+    prefetched,
+    refresh_statistics,
+)
 from ..errors import ImportFailed
 from ..extensions import db
 from ..models import (
@@ -228,6 +234,9 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
     return None
 
 
+# The JSON columns' text, as SQLAlchemy writes it (json.dumps).
+JSON_TEXT = json_text_encoder()
+
 # Columns written by the bulk inserts, in the order of the rows built for them.
 PARAGRAPH_COLUMNS = ("document_id", "position", "text")
 REVIEW_COLUMNS = ("document_id", "reviewer_id", "status", "submitted_at", "updated_at",
@@ -428,12 +437,12 @@ class _Import:
                 else:
                     review_rows.append((doc_id, reviewer_id, review.status,
                                         stamp if submitted else None, stamp,
-                                        json.dumps(review.answers)))
+                                        JSON_TEXT(review.answers)))
         # The other rows are made as they are written (on PostgreSQL the server inserts them
         # meanwhile); paragraphs first: the rest refers to them.
         reviews = [(doc_id, self.reviewer_ids[review.reviewer.lower()], review)
                    for doc_id, doc, _, _ in placements for review in doc.reviews]
-        dumps = json.dumps  # the JSON columns' text, as SQLAlchemy writes it
+        dumps = JSON_TEXT  # the JSON columns' text, as SQLAlchemy writes it
         counts = {
             Paragraph: sum(len(doc.paragraphs) for _, doc, new, _ in placements if new),
             DocumentReview: len(review_rows),
