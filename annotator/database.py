@@ -229,31 +229,33 @@ def begin_snapshot() -> None:
 
 
 def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]],
-                batch_checks: bool = False) -> None:
+                checks: KeyChecks | None = None) -> None:
     """Insert many rows into ``table`` inside the session's transaction, as fast as the engine
     allows: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` on SQLite.
 
     ``rows`` may be a stream (an iterator): on PostgreSQL one COPY takes it all as it comes, the
     server writing rows while the caller makes the next ones; on SQLite it is inserted a batch
     at a time. Each row gives the ``columns`` in order, as the driver takes them: nothing is
-    processed per row (timestamps through ``driver_value``, JSON as text: ``json.dumps``).
+    processed per row (timestamps through ``driver_value``, JSON as text: ``json_text``).
     Columns left out are NULL (or their server default); the models' Python-side defaults do
     not apply.
 
-    ``batch_checks``, for a batch of bounded size (an import's chunk): on PostgreSQL the
-    table's foreign keys are checked once for the whole batch (``_copy_checked``) instead of
-    row by row, when the database role may (see there); the same checks, the same error.
+    ``checks`` (from ``foreign_keys_checked_together``): the foreign keys of the rows are not
+    checked row by row by the server but noted, and checked together when the block ends.
     """
     connection = db.session.connection()
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     target = connection.dialect.identifier_preparer.format_table(table)
     if connection.dialect.name == "postgresql":
-        statement = f"COPY {target} ({names}) FROM STDIN"
-        if batch_checks:
-            _copy_checked(connection, table, columns, statement, rows)
-        else:
-            _copy(connection, statement, rows)
+        if checks is not None:
+            rows = checks.noted(table, columns, rows)
+        # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
+        # NULL, datetimes and dates in ISO form.
+        with connection.connection.dbapi_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
     statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
@@ -265,18 +267,9 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
         connection.exec_driver_sql(statement, batch)
 
 
-def _copy(connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-    # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
-    # NULL, datetimes and dates in ISO form.
-    with connection.connection.dbapi_connection.cursor() as cursor, \
-            cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 # Row triggers off for this transaction, when the role may (a superuser; on PostgreSQL 15
 # and later, a role granted SET on the parameter): one round trip that cannot fail; the
-# setting it replaces comes back to be restored.
+# setting it replaces comes back, to be restored.
 _TRIGGERS_OFF = (
     "SELECT current_setting('session_replication_role'), "
     "set_config('session_replication_role', 'replica', true) "
@@ -284,100 +277,140 @@ _TRIGGERS_OFF = (
 )
 
 
-def _copy_checked(connection, table: Table, columns: Sequence[str], statement: str,
-                  rows: Iterable[Sequence[Any]]) -> None:
-    """COPY with the foreign keys checked set-based: the server's per-row checks (a trigger
-    per row and key, a query each: most of a bulk write's time on the server) are off for the
-    COPY (``session_replication_role = replica``, back to what it was right after), and each
-    foreign key is checked once for the batch instead: the distinct keys the rows hold, looked
-    up in the table they refer to and locked there (FOR KEY SHARE, as the per-row checks
-    lock them, so that no one deletes them before this transaction ends). A key not there
-    raises the error the per-row check raises (psycopg's ForeignKeyViolation, as from the
-    COPY); the caller rolls back.
+@contextmanager
+def foreign_keys_checked_together() -> Iterator[KeyChecks | None]:
+    """For the ``bulk_insert`` calls of a bounded batch (an import's chunk) given what this
+    yields: their foreign keys checked once for the whole batch, set-based, instead of row by
+    row by the server, where the per-row checks (a trigger per row and key, a query each)
+    are most of a bulk write's time on the server.
 
-    Where the role may not turn triggers off, the COPY checks row by row, as without
-    ``batch_checks``. Tables with triggers of their own (none in this schema) would lose
-    them: this is for the tables of ``models``."""
-    checks = _foreign_keys(table, columns)
-    if not checks:
-        _copy(connection, statement, rows)
+    On PostgreSQL, when the database role may (a superuser; on PostgreSQL 15 and later, a
+    role granted ``SET`` on ``session_replication_role``), the server's row triggers are off
+    inside the block (``session_replication_role = replica``, back to what it was at its
+    end); the distinct keys the rows hold are noted as they are sent, and when the block ends
+    each is looked up in the table it refers to and locked there (FOR KEY SHARE, as the
+    per-row checks lock them, so that no one deletes it before this transaction ends), one
+    query for all. A key not there raises the error the server's check raises (psycopg's
+    ForeignKeyViolation) and the caller rolls back. Elsewhere (SQLite, a role that may not)
+    this yields None: the rows are checked one by one as always.
+
+    Only ``bulk_insert`` may write inside the block: the triggers are off for every statement
+    of it (the tables of ``models`` have none of their own but the foreign keys').
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        yield None
         return
     privileged = "rolsuper"
     if connection.dialect.server_version_info >= (15,):
         privileged += " OR has_parameter_privilege('session_replication_role', 'SET')"
     was = connection.exec_driver_sql(_TRIGGERS_OFF.format(privileged)).first()
     if was is None:  # not allowed: the server checks each row
-        _copy(connection, statement, rows)
+        yield None
         return
-    keys: list[set] = [set() for _ in checks]
-    # per foreign key: where its key goes, and how a row gives it (a value, or a tuple of
-    # values for a key of several columns)
-    takes = [(found.add, itemgetter(*at)) for found, (_, at) in zip(keys, checks, strict=True)]
+    checks = KeyChecks()
+    yield checks  # an error inside: the caller rolls back, which restores the setting too
+    connection.exec_driver_sql("SELECT set_config('session_replication_role', %(was)s, true)",
+                               {"was": was[0]})
+    checks.check(connection)
 
-    def noted(rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+
+class KeyChecks:
+    """The foreign keys of the rows of a ``foreign_keys_checked_together`` block, per table
+    and constraint, checked together at its end."""
+
+    def __init__(self) -> None:
+        # (table, constraint) -> the distinct keys (a value, or a tuple for several columns)
+        self.keys: dict[tuple[Table, Any], set] = {}
+
+    def noted(self, table: Table, columns: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+        """``rows`` as they come, their keys noted on the way."""
+        at = {name: i for i, name in enumerate(columns)}
+        takes = []
+        for constraint in table.foreign_key_constraints:
+            names = [c.name for c in constraint.columns]
+            if not any(name in at for name in names):
+                continue  # left out: NULL, not checked
+            if not all(name in at for name in names):
+                raise ValueError(f"bulk_insert into {table.name}: the foreign key "
+                                 f"{constraint.name} needs all of {names}")
+            found = self.keys.setdefault((table, constraint), set())
+            takes.append((found.add, itemgetter(*(at[name] for name in names))))
         for row in rows:
             for add, get in takes:
                 add(get(row))
             yield row
 
-    _copy(connection, statement, noted(rows))
-    connection.exec_driver_sql("SELECT set_config('session_replication_role', %(was)s, true)",
-                               {"was": was[0]})
-    for (constraint, at), found in zip(checks, keys, strict=True):
-        # MATCH SIMPLE: a key with a NULL in it is not checked
-        found = {key for key in found if key is not None} if len(at) == 1 else \
-            {key for key in found if None not in key}
-        if found:
-            _check_keys(connection, table, constraint,
-                        {(key,) for key in found} if len(at) == 1 else found)
+    def check(self, connection) -> None:
+        """Look up and lock the keys, one query for all (per table referred to, the keys of
+        every constraint that refers to it); the first key not there raises."""
+        wanted: dict[tuple[Table, tuple], set[tuple]] = {}
+        for (_, constraint), found in self.keys.items():
+            single = len(constraint.columns) == 1
+            # MATCH SIMPLE, as the server's check: a key with a NULL in it is not checked
+            keys = {(key,) for key in found if key is not None} if single \
+                else {key for key in found if None not in key}
+            if keys:
+                parent_columns = tuple(e.column for e in constraint.elements)
+                wanted.setdefault((constraint.referred_table, parent_columns), set()) \
+                    .update(keys)
+        if not wanted:
+            return
+        parts, params = [], {}
+        for n, ((parent, parent_columns), keys) in enumerate(wanted.items()):
+            source, match = _keys_source(connection, parent_columns, n, keys, params)
+            parts.append(f"(SELECT count(*) FROM (SELECT 1 FROM {_table_name(connection, parent)}"
+                         f" p JOIN {source} ON {match} FOR KEY SHARE OF p) AS locked)")
+        counts = connection.exec_driver_sql("SELECT " + ", ".join(parts), params).first()
+        if all(count == len(keys) for count, keys in zip(counts, wanted.values(), strict=True)):
+            return
+        for (table, constraint), found in self.keys.items():
+            _first_missing(connection, table, constraint, found)
 
 
-def _foreign_keys(table: Table, columns: Sequence[str]) -> list[tuple[Any, list[int]]]:
-    """The foreign keys of ``table`` the rows fill (constraint, the positions of its columns
-    in a row); a key whose columns are all left out is NULL, not checked."""
-    at = {name: i for i, name in enumerate(columns)}
-    checks = []
-    for constraint in table.foreign_key_constraints:
-        names = [c.name for c in constraint.columns]
-        if not any(name in at for name in names):
-            continue
-        if not all(name in at for name in names):
-            raise ValueError(f"bulk_insert into {table.name}: the foreign key "
-                             f"{constraint.name} needs all of {names}")
-        checks.append((constraint, [at[name] for name in names]))
-    return checks
+def _table_name(connection, table: Table) -> str:
+    return connection.dialect.identifier_preparer.format_table(table)
 
 
-def _check_keys(connection, table: Table, constraint, keys: set[tuple]) -> None:
-    """Lock the rows the keys refer to (FOR KEY SHARE); the first key without one raises."""
+def _keys_source(connection, parent_columns: tuple, n: int, keys: set[tuple],
+                 params: dict) -> tuple[str, str]:
+    """The keys as a table ``k{n}`` (from arrays, one per column, in ``params``), and the
+    condition that matches them with the table ``p`` they refer to."""
     quote = connection.dialect.identifier_preparer.quote
-    parent = constraint.referred_table
-    pairs = [(element.parent, element.column) for element in constraint.elements]
-    arrays = ", ".join(
-        f"CAST(%(k{i})s AS {parent_column.type.compile(connection.dialect)}[])"
-        for i, (_, parent_column) in enumerate(pairs))
-    names = ", ".join(f"k{i}" for i in range(len(pairs)))
-    match = " AND ".join(f"p.{quote(parent_column.name)} = k.k{i}"
-                         for i, (_, parent_column) in enumerate(pairs))
-    params = {f"k{i}": list(values) for i, values in enumerate(zip(*keys, strict=True))}
-    source = f"unnest({arrays}) AS k({names})"
-    parent_name = connection.dialect.identifier_preparer.format_table(parent)
-    locked = connection.exec_driver_sql(
-        f"SELECT count(*) FROM (SELECT 1 FROM {parent_name} p JOIN {source} ON {match} "
-        f"FOR KEY SHARE OF p) AS locked", params).scalar()
-    if locked == len(keys):
-        return
-    missing = connection.exec_driver_sql(
-        f"SELECT {names} FROM {source} WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {parent_name} p WHERE {match}) LIMIT 1", params).first()
+    names = [f"k{n}_{i}" for i in range(len(parent_columns))]
+    for name, values in zip(names, zip(*keys, strict=True), strict=True):
+        params[name] = list(values)
+    arrays = ", ".join(f"CAST(%({name})s AS {column.type.compile(connection.dialect)}[])"
+                       for name, column in zip(names, parent_columns, strict=True))
+    match = " AND ".join(f"p.{quote(column.name)} = k{n}.{name}"
+                         for name, column in zip(names, parent_columns, strict=True))
+    return f"unnest({arrays}) AS k{n}({', '.join(names)})", match
+
+
+def _first_missing(connection, table: Table, constraint, found: set) -> None:
+    """Raise for the first key of ``constraint`` that its table does not hold, if any."""
     from psycopg.errors import ForeignKeyViolation
 
-    child = ", ".join(child_column.name for child_column, _ in pairs)
-    message = (f'insert or update on table "{table.name}" violates foreign key constraint '
-               f'"{constraint.name}"\nDETAIL:  Key ({child})=('
-               f'{", ".join(map(str, missing or ()))}) is not present in table '
-               f'"{parent.name}".')
-    raise ForeignKeyViolation(message)
+    single = len(constraint.columns) == 1
+    keys = {(key,) for key in found if key is not None} if single \
+        else {key for key in found if None not in key}
+    if not keys:
+        return
+    parent_columns = tuple(e.column for e in constraint.elements)
+    params: dict = {}
+    source, match = _keys_source(connection, parent_columns, 0, keys, params)
+    missing = connection.exec_driver_sql(
+        f"SELECT * FROM {source} WHERE NOT EXISTS (SELECT 1 FROM "
+        f"{_table_name(connection, constraint.referred_table)} p WHERE {match}) "
+        f"ORDER BY 1 LIMIT 1", params).first()
+    if missing is None:
+        return
+    child = ", ".join(column.name for column in constraint.columns)
+    raise ForeignKeyViolation(
+        f'insert or update on table "{table.name}" violates foreign key constraint '
+        f'"{constraint.name}"\nDETAIL:  Key ({child})=({", ".join(map(str, missing))}) is '
+        f'not present in table "{constraint.referred_table.name}".')
 
 
 SQLITE_BATCH = 5000  # rows per executemany of a stream

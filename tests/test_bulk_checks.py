@@ -1,6 +1,7 @@
-"""Bulk writes with their foreign keys checked once per batch (``bulk_insert(...,
-batch_checks=True)``, an import's chunks on PostgreSQL): the server's per-row checks are off for
-the COPY, and each key the rows hold is looked up and locked in one query instead. These tests
+"""Bulk writes with their foreign keys checked once per batch (``bulk_insert`` inside
+``foreign_keys_checked_together``, an import's chunks on PostgreSQL): the server's per-row
+checks are off for the COPYs, and the keys the rows hold are looked up and locked in one query
+at the end instead. These tests
 hold it to what the per-row checks give: the same refusal, nothing left behind, the referenced
 rows locked against a concurrent delete, the checks back on right after, and the per-row checks
 where the database role may not turn them off."""
@@ -14,11 +15,10 @@ from psycopg.errors import ForeignKeyViolation
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from annotator import database
-from annotator.database import bulk_insert
+from annotator.database import KeyChecks, bulk_insert, foreign_keys_checked_together
 from annotator.extensions import db
 from annotator.imports.writer import SPAN_COLUMNS
-from annotator.models import Annotation, ParagraphReview
+from annotator.models import Annotation, Paragraph, ParagraphReview
 from tests.helpers import row_count
 
 pytestmark = pytest.mark.postgresql_only
@@ -41,31 +41,60 @@ def place(app, make_project, make_document, make_user):
 
 @pytest.fixture
 def checked_tables(monkeypatch):
-    """The tables whose keys ``_check_keys`` looked up, in order."""
+    """What each ``KeyChecks.check`` was given: (table, table referred to, sorted keys)."""
     seen = []
-    real = database._check_keys
+    real = KeyChecks.check
 
-    def spy(connection, table, constraint, keys):
-        seen.append((table.name, constraint.referred_table.name, sorted(keys)))
-        return real(connection, table, constraint, keys)
+    def spy(self, connection):
+        seen.extend((table.name, constraint.referred_table.name, sorted(keys))
+                    for (table, constraint), keys in self.keys.items())
+        return real(self, connection)
 
-    monkeypatch.setattr(database, "_check_keys", spy)
+    monkeypatch.setattr(KeyChecks, "check", spy)
     return seen
+
+
+def _role():
+    return db.session.execute(text("SHOW session_replication_role")).scalar()
+
+
+def _insert(table, columns, rows):
+    """``bulk_insert`` with the keys checked together, as an import's chunk does."""
+    with foreign_keys_checked_together() as checks:
+        bulk_insert(table, columns, rows, checks=checks)
 
 
 def test_good_rows_are_written_and_their_keys_checked_once_per_batch(ctx, place,
                                                                    checked_tables):
     document_id, alice = place
     rows = [_span(document_id, p, alice, 0, 3 + i) for i in range(50) for p in (0, 1)]
-    bulk_insert(Annotation.__table__, SPAN_COLUMNS, iter(rows), batch_checks=True)
-    assert db.session.execute(text("SHOW session_replication_role")).scalar() == "origin"
+    with foreign_keys_checked_together() as checks:
+        assert _role() == "replica"  # the server's per-row checks are off
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, iter(rows), checks=checks)
+    assert _role() == "origin"
     db.session.commit()
     assert row_count(Annotation) == 100
-    # one look-up per foreign key, of the distinct keys: 2 paragraphs, 1 reviewer
+    # the distinct keys, per foreign key: 2 paragraphs, 1 reviewer
     assert sorted(checked_tables) == [
         ("annotations", "paragraphs", [(document_id, 0), (document_id, 1)]),
-        ("annotations", "users", [(alice,)]),
+        ("annotations", "users", [alice]),
     ]
+
+
+def test_rows_may_refer_to_rows_written_earlier_in_the_block(ctx, place):
+    document_id, alice = place
+    other = place[0] + 1
+    db.session.execute(text("INSERT INTO documents (id, project_id, title, content_hash, "
+                            "paragraph_count, meta, created_at) SELECT :o, project_id, 'b', "
+                            "'h2', 1, '{}', now() FROM documents WHERE id = :d"),
+                       {"o": other, "d": document_id})
+    with foreign_keys_checked_together() as checks:
+        bulk_insert(Paragraph.__table__, ("document_id", "position", "text"),
+                    [(other, 0, "New.")], checks=checks)
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(other, 0, alice, 0, 3)],
+                    checks=checks)
+    db.session.commit()
+    assert row_count(Annotation) == 1
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -84,7 +113,7 @@ def test_a_key_not_there_is_refused_and_nothing_is_left(ctx, place, bad, message
         rows.append(_span(document_id, 0, alice + 40))
         detail = f'Key (reviewer_id)=({alice + 40}) is not present in table "users"'
     with pytest.raises(ForeignKeyViolation) as info:  # what the server's per-row check raises
-        bulk_insert(Annotation.__table__, SPAN_COLUMNS, iter(rows), batch_checks=True)
+        _insert(Annotation.__table__, SPAN_COLUMNS, iter(rows))
     assert message in str(info.value) and detail in str(info.value)
     db.session.rollback()
     assert row_count(Annotation) == 0
@@ -92,8 +121,7 @@ def test_a_key_not_there_is_refused_and_nothing_is_left(ctx, place, bad, message
 
 def test_the_checks_are_back_on_for_what_follows(ctx, place):
     document_id, alice = place
-    bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
-                batch_checks=True)
+    _insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)])
     with pytest.raises(IntegrityError, match="fk_annotations_document_id_paragraph_index"):
         db.session.execute(text(
             "INSERT INTO annotations (document_id, paragraph_index, reviewer_id, start, "
@@ -108,10 +136,9 @@ def test_the_rows_referred_to_are_locked_until_the_transaction_ends(app, ctx, pl
     """A delete of the reviewer (or of the document) from another connection waits for the
     import, as it waits for the per-row checks' locks: it cannot orphan the new rows."""
     document_id, alice = place
-    bulk_insert(ParagraphReview.__table__, ("document_id", "paragraph_index", "reviewer_id",
-                                            "created_at"),
-                [(document_id, 0, alice, STAMP), (document_id, 1, alice, STAMP)],
-                batch_checks=True)
+    _insert(ParagraphReview.__table__, ("document_id", "paragraph_index", "reviewer_id",
+                                        "created_at"),
+            [(document_id, 0, alice, STAMP), (document_id, 1, alice, STAMP)])
     other = create_engine(database_url)
     try:
         for statement in ("DELETE FROM users WHERE id = :i", "DELETE FROM documents WHERE "
@@ -146,13 +173,13 @@ def test_a_role_that_may_not_turn_triggers_off_gets_the_per_row_checks(ctx, plac
                                                                       checked_tables):
     document_id, alice = place
     db.session.execute(text(f'SET LOCAL ROLE "{plain_role}"'))
-    bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
-                batch_checks=True)
+    with foreign_keys_checked_together() as checks:
+        assert checks is None and _role() == "origin"
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
+                    checks=checks)
     assert checked_tables == []  # the server checked each row
-    assert db.session.execute(text("SHOW session_replication_role")).scalar() == "origin"
     with pytest.raises(ForeignKeyViolation, match="fk_annotations_document_id_paragraph_in"):
-        bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 5, alice)],
-                    batch_checks=True)
+        _insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 5, alice)])
     db.session.rollback()
     assert row_count(Annotation) == 0
 
@@ -165,7 +192,8 @@ def test_keys_with_a_null_are_not_checked(ctx, place, checked_tables):
     document_id, _ = place
     columns = (*GOLD_COLUMNS, "created_by_id")
     rows = [(document_id, 0, 0, 4, "framing", "{}", "", "imported", STAMP, None)]
-    bulk_insert(GoldSpan.__table__, columns, rows, batch_checks=True)
+    _insert(GoldSpan.__table__, columns, rows)
     db.session.commit()
     assert row_count(GoldSpan) == 1
-    assert [referred for _, referred, _ in checked_tables] == ["paragraphs"]
+    assert sorted((referred, keys) for _, referred, keys in checked_tables) == [
+        ("paragraphs", [(document_id, 0)]), ("users", [None])]

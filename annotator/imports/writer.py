@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from ..database import (
     bulk_insert,
     driver_value,
+    foreign_keys_checked_together,
     gc_paused,
     json_text_encoder,
     prefetched,
@@ -451,29 +452,31 @@ class _Import:
             GoldSpan: sum(len(doc.gold) for _, doc, _, _ in placements),
             GoldAnswer: sum(len(doc.gold_answers) for _, doc, _, _ in placements),
         }
-        for model, columns, rows in (
-            (Paragraph, PARAGRAPH_COLUMNS,
-             ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
-              for i, text in enumerate(doc.paragraphs))),
-            (DocumentReview, REVIEW_COLUMNS, review_rows),
-            (ParagraphReview, MARK_COLUMNS,
-             ((doc_id, p, reviewer_id, stamp) for doc_id, reviewer_id, review in reviews
-              for p in review.reviewed_paragraphs)),
-            (Annotation, SPAN_COLUMNS,
-             ((doc_id, s.paragraph, reviewer_id, s.start, s.end, s.label, dumps(s.attributes),
-               s.note, stamp, stamp)
-              for doc_id, reviewer_id, review in reviews for s in review.annotations)),
-            (GoldSpan, GOLD_COLUMNS,
-             ((doc_id, s.paragraph, s.start, s.end, s.label, dumps(s.attributes), s.note,
-               s.provenance, stamp)
-              for doc_id, doc, _, _ in placements for s in doc.gold)),
-            (GoldAnswer, GOLD_ANSWER_COLUMNS,
-             ((doc_id, key, dumps(value), provenance, stamp)
-              for doc_id, doc, _, _ in placements
-              for key, (value, provenance) in doc.gold_answers.items())),
-        ):
-            if counts[model]:
-                bulk_insert(model.__table__, columns, rows, batch_checks=True)
+        # the chunk's foreign keys checked together (on PostgreSQL, when the role may)
+        with foreign_keys_checked_together() as checks:
+            for model, columns, rows in (
+                (Paragraph, PARAGRAPH_COLUMNS,
+                 ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
+                  for i, text in enumerate(doc.paragraphs))),
+                (DocumentReview, REVIEW_COLUMNS, review_rows),
+                (ParagraphReview, MARK_COLUMNS,
+                 ((doc_id, p, reviewer_id, stamp) for doc_id, reviewer_id, review in reviews
+                  for p in review.reviewed_paragraphs)),
+                (Annotation, SPAN_COLUMNS,
+                 ((doc_id, s.paragraph, reviewer_id, s.start, s.end, s.label, dumps(s.attributes),
+                   s.note, stamp, stamp)
+                  for doc_id, reviewer_id, review in reviews for s in review.annotations)),
+                (GoldSpan, GOLD_COLUMNS,
+                 ((doc_id, s.paragraph, s.start, s.end, s.label, dumps(s.attributes), s.note,
+                   s.provenance, stamp)
+                  for doc_id, doc, _, _ in placements for s in doc.gold)),
+                (GoldAnswer, GOLD_ANSWER_COLUMNS,
+                 ((doc_id, key, dumps(value), provenance, stamp)
+                  for doc_id, doc, _, _ in placements
+                  for key, (value, provenance) in doc.gold_answers.items())),
+            ):
+                if counts[model]:
+                    bulk_insert(model.__table__, columns, rows, checks=checks)
         result.paragraphs += counts[Paragraph]
         result.spans += counts[Annotation]
         result.gold += counts[GoldSpan]
