@@ -197,3 +197,27 @@ def test_keys_with_a_null_are_not_checked(ctx, place, checked_tables):
     assert row_count(GoldSpan) == 1
     assert sorted((referred, keys) for _, referred, keys in checked_tables) == [
         ("paragraphs", [(document_id, 0)]), ("users", [None])]
+
+
+def test_a_role_granted_the_setting_gets_the_checks_per_batch(ctx, place, plain_role,
+                                                             checked_tables):
+    """PostgreSQL 15+: GRANT SET ON PARAMETER session_replication_role (README's deploy
+    section) is enough; no superuser needed."""
+    if db.engine.dialect.server_version_info < (15,):
+        pytest.skip("GRANT SET ON PARAMETER came with PostgreSQL 15")
+    document_id, alice = place
+    with db.engine.begin() as conn:
+        conn.execute(text(f'GRANT SET ON PARAMETER session_replication_role TO "{plain_role}"'))
+    try:
+        db.session.execute(text(f'SET LOCAL ROLE "{plain_role}"'))
+        with foreign_keys_checked_together() as checks:
+            assert checks is not None and _role() == "replica"
+            bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
+                        checks=checks)
+        assert _role() == "origin"
+        assert sorted(referred for _, referred, _ in checked_tables) == ["paragraphs", "users"]
+        db.session.rollback()
+    finally:
+        with db.engine.begin() as conn:
+            conn.execute(text(
+                f'REVOKE SET ON PARAMETER session_replication_role FROM "{plain_role}"'))
