@@ -236,7 +236,8 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     ``rows`` may be a stream (an iterator): on PostgreSQL one COPY takes it all as it comes, the
     server writing rows while the caller makes the next ones; on SQLite it is inserted a batch
     at a time. Each row gives the ``columns`` in order, as the driver takes them: nothing is
-    processed per row (timestamps through ``driver_value``, JSON as text: ``json_text``).
+    processed per row (timestamps through ``driver_value``, JSON as text:
+    ``json_text_encoder``).
     Columns left out are NULL (or their server default); the models' Python-side defaults do
     not apply.
 
@@ -347,11 +348,7 @@ class KeyChecks:
         every constraint that refers to it); the first key not there raises."""
         wanted: dict[tuple[Table, tuple], set[tuple]] = {}
         for (_, constraint), found in self.keys.items():
-            single = len(constraint.columns) == 1
-            # MATCH SIMPLE, as the server's check: a key with a NULL in it is not checked
-            keys = {(key,) for key in found if key is not None} if single \
-                else {key for key in found if None not in key}
-            if keys:
+            if keys := _checked_keys(constraint, found):
                 parent_columns = tuple(e.column for e in constraint.elements)
                 wanted.setdefault((constraint.referred_table, parent_columns), set()) \
                     .update(keys)
@@ -367,6 +364,14 @@ class KeyChecks:
             return
         for (table, constraint), found in self.keys.items():
             _first_missing(connection, table, constraint, found)
+
+
+def _checked_keys(constraint, found: set) -> set[tuple]:
+    """The keys of ``constraint`` to look up, each a tuple: MATCH SIMPLE, as the server's
+    check, leaves out a key with a NULL in it."""
+    if len(constraint.columns) == 1:
+        return {(key,) for key in found if key is not None}
+    return {key for key in found if None not in key}
 
 
 def _table_name(connection, table: Table) -> str:
@@ -392,9 +397,7 @@ def _first_missing(connection, table: Table, constraint, found: set) -> None:
     """Raise for the first key of ``constraint`` that its table does not hold, if any."""
     from psycopg.errors import ForeignKeyViolation
 
-    single = len(constraint.columns) == 1
-    keys = {(key,) for key in found if key is not None} if single \
-        else {key for key in found if None not in key}
+    keys = _checked_keys(constraint, found)
     if not keys:
         return
     parent_columns = tuple(e.column for e in constraint.elements)

@@ -3,7 +3,8 @@
 ``import_documents`` writes a batch, ``import_stream`` documents that come one at a time
 (``iter_documents``), checked and written a chunk at a time as they come, still in one
 transaction, so that memory holds one chunk. Rows go in with bulk inserts
-(``database.bulk_insert``: COPY on PostgreSQL, executemany on SQLite). The same article twice
+(``database.bulk_insert``: COPY on PostgreSQL, executemany on SQLite), a chunk's foreign
+keys checked together on PostgreSQL (``foreign_keys_checked_together``). The same article twice
 is refused or skipped; labelled data for an article already in the project adds its reviews
 to that document (see ``import_documents``): that is how one doccano file per reviewer comes
 together. Any fault rolls back the whole import; nothing is written.
@@ -443,7 +444,7 @@ class _Import:
         # meanwhile); paragraphs first: the rest refers to them.
         reviews = [(doc_id, self.reviewer_ids[review.reviewer.lower()], review)
                    for doc_id, doc, _, _ in placements for review in doc.reviews]
-        dumps = JSON_TEXT  # the JSON columns' text, as SQLAlchemy writes it
+        dumps = JSON_TEXT
         counts = {
             Paragraph: sum(len(doc.paragraphs) for _, doc, new, _ in placements if new),
             DocumentReview: len(review_rows),
