@@ -251,13 +251,12 @@ class Annotation(_SpanPlace, db.Model):
 
     __tablename__ = "annotations"
     __table_args__ = _span_place_args(
+        # also the index of look-ups by reviewer alone (it starts with reviewer_id)
         UniqueConstraint("reviewer_id", "client_id"),
         Index("ix_annotations_document_reviewer", "document_id", "reviewer_id"),
     )
 
-    reviewer_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
     client_id: Mapped[str | None] = mapped_column(String(100))
