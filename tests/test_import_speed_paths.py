@@ -442,3 +442,29 @@ _JSON = st.recursive(
 def test_json_text_is_what_json_dumps_writes(value, ascii_only):
     """The bulk writes' JSON text (an encoder built once) is json.dumps's, byte for byte."""
     assert json_text_encoder(ascii_only)(value) == json.dumps(value, ensure_ascii=ascii_only)
+
+
+def test_the_reading_thread_lets_the_gil_go_after_each_document(app, make_project, write_file,
+                                                                 monkeypatch):
+    """A stream is read ahead in a thread, which lets the GIL go after each document (the
+    writing thread would otherwise wait up to 5 ms for it after each answer of the server); a
+    list is written in the caller's thread, without."""
+    import threading
+
+    make_project(codebook=CODEBOOK)
+    real_sleep = importer.time.sleep
+    handed: list[str] = []
+
+    def sleep(seconds):
+        handed.append(threading.current_thread().name)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(importer.time, "sleep", sleep)
+    path = write_file("d.jsonl", _jsonl([_doc(i) for i in range(5)]))
+    with app.app_context():
+        import_paths(_project(), [path])
+        assert handed == ["prefetch"] * 5
+        handed.clear()
+        import_documents(_project(), parse_jsonl(_jsonl([_doc(i) for i in range(5, 8)]),
+                                                 "e.jsonl", _codebook()))
+        assert handed == []
