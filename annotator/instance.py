@@ -108,6 +108,24 @@ MEMO_SIZE = 4096
 _MISSING = object()
 
 
+def _converted(values: list, converters: Iterable[tuple[int, Callable[[Any], Any], dict | None]]
+               ) -> list:
+    """``values`` with the converted ones in place: (index, function, memo or None) each, a
+    memo remembering the value of each distinct raw value, cleared when it is full."""
+    for i, convert, memo in converters:
+        raw = values[i]
+        if memo is None:
+            values[i] = convert(raw)
+            continue
+        value = memo.get(raw, _MISSING)
+        if value is _MISSING:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            value = memo[raw] = convert(raw)
+        values[i] = value
+    return values
+
+
 def _line(obj: dict) -> bytes:
     return (_ENCODE(obj) + "\n").encode("utf-8")
 
@@ -187,22 +205,14 @@ def _dump_table(stream, table: Table) -> int:
     count = 0
     # '{"row":{...},"table":"NAME"}': the keys in order, the row encoded alone
     tail = ',"table":' + _ENCODE(table.name) + "}\n"
-    encode, missing = _ENCODE, _MISSING
+    encode = _ENCODE
     batches = prefetched(result.partitions(BATCH))
     with closing(batches):  # an error here stops the reading thread first
         for rows in batches:
             with gc_paused():
                 chunk = []
                 for row in rows:
-                    values = list(row)
-                    for i, convert, memo in converters:
-                        raw = values[i]
-                        value = memo.get(raw, missing)
-                        if value is missing:
-                            if len(memo) >= MEMO_SIZE:
-                                memo.clear()
-                            value = memo[raw] = convert(raw)
-                        values[i] = value
+                    values = _converted(list(row), converters)
                     chunk.append('{"row":' + encode(dict(zip(names, values, strict=True))) + tail)
                 stream.write("".join(chunk).encode("utf-8"))
             count += len(rows)
@@ -285,7 +295,6 @@ def _write(lines: Iterable[dict], name: str, progress) -> dict[str, int]:
     footer = None
     numbered = enumerate(lines, start=2)
     pending = next(numbered, None)  # the next line not written yet
-    missing = _MISSING
 
     def checked(number: int, obj: Any) -> dict | None:
         """The line's object; None for the footer (kept); refused after it."""
@@ -317,18 +326,7 @@ def _write(lines: Iterable[dict], name: str, progress) -> dict[str, int]:
             if not isinstance(row, dict) or row.keys() != plan.keys:
                 raise DumpRefused(f"{name}, line {number}: a row of {table.name} with other "
                                   f"columns than the rows before it.")
-            values = list(plan.get(row))
-            for i, convert, memo in plan.converters:
-                raw = values[i]
-                if memo is None:
-                    values[i] = convert(raw)
-                    continue
-                value = memo.get(raw, missing)
-                if value is missing:
-                    if len(memo) >= MEMO_SIZE:
-                        memo.clear()
-                    value = memo[raw] = convert(raw)
-                values[i] = value
+            values = _converted(list(plan.get(row)), plan.converters)
             yield (*values, *plan.defaults)
             count += 1
             if progress and count % BATCH == 0:
