@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..access import BLIND_SPANS, may_see_agreement
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden
 from ..extensions import db
 from ..models import Document, GoldSpan, Project, User
 from .compute import compute
@@ -48,7 +48,7 @@ def project_spans(project: Project, user: User, spans: str | None,
     """Whose spans a project ledger asked by ``user`` counts: ``("gold", None)`` or a
     reviewer's ``(name, id)``. Default: gold when a document has gold, else the caller's own.
     Another reviewer's: admins, and reviewers of open projects (as agreement)."""
-    from ..accounts import find_user
+    from ..accounts import find_user, no_reviewer
 
     if not spans:
         spans = GOLD if project_has_gold(project, document_ids) else user.username
@@ -58,5 +58,5 @@ def project_spans(project: Project, user: User, spans: str | None,
         raise Forbidden(BLIND_SPANS)
     reviewer = find_user(spans)
     if reviewer is None:
-        raise NotFound(f"There is no reviewer '{spans}'.")
+        raise no_reviewer(spans)
     return reviewer.username, reviewer.id
