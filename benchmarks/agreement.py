@@ -31,12 +31,12 @@ import statistics
 from typing import Any
 
 from .common import (
-    AgreementGenerator,
     Benchmark,
     Context,
     Result,
     Target,
     Timing,
+    agreement_project,
     log,
     timed,
 )
@@ -49,27 +49,7 @@ REPEATS = 3
 
 
 def _setup(ctx: Context):
-    from annotator.codebook import load_codebook
-    from annotator.imports import import_documents, parse_document_object
-    from annotator.projects import create_project
-
-    documents = ctx.size(2000, 200)
-    paragraphs = 25
-    spans_target = documents * 100
-    app = ctx.make_app(ctx.new_database("agreement"))
-    generator = AgreementGenerator(SEED)
-    with app.app_context():
-        project = create_project("agreement")
-        codebook = load_codebook(project.codebook)
-        log(f"  generating and parsing {documents:,} documents x {paragraphs} paragraphs, "
-            f"~{spans_target:,} spans of {len(REVIEWERS)} reviewers")
-        parsed = [parse_document_object(obj, codebook, f"document {i + 1}")
-                  for i, obj in enumerate(generator.agreeing_documents(
-                      documents, paragraphs, spans_target, REVIEWERS))]
-        log("  importing")
-        result = import_documents(project, parsed)
-        del parsed
-    return app, result
+    return agreement_project(ctx, "agreement", SEED, REVIEWERS)
 
 
 def bare_read(project) -> dict[str, list]:

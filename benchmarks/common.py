@@ -377,6 +377,28 @@ class Context:
             log(f"  profile of {name}: {path} (and .prof)")
 
 
+def run_worker(ctx: Context, module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m MODULE ARGS`` (a benchmark's worker, measured in a process of its own)
+    and return the JSON object its last line of output holds; a failure raises with the end
+    of its error output."""
+    import subprocess
+
+    command = [sys.executable, "-m", module, *args]
+    done = subprocess.run(command, capture_output=True, text=True, env=ctx.subprocess_env(),
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {' '.join(args[:3])} worker failed ({done.returncode}): "
+                           f"{done.stderr.strip()[-800:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def profile_args(ctx: Context, name: str) -> list[str]:
+    """A worker's arguments asking it to profile itself into ``name`` (with --profile)."""
+    if ctx.profile_dir is None:
+        return []
+    return ["--profile", str(ctx.profile_dir / name), "--profiler", ctx.profiler]
+
+
 @dataclass(frozen=True)
 class Timing:
     """Wall-clock and CPU milliseconds of one call, and what it returned."""
@@ -712,3 +734,34 @@ class AgreementGenerator(CorpusGenerator):
         for i in range(count):
             references = max(1, round(mean * self.rng.uniform(0.6, 1.4)))
             yield self.agreeing_document(i + 1, paragraphs, reviewers, references)
+
+
+def agreement_project(ctx: Context, slug: str, seed: int, reviewers: Sequence[str],
+                      extra: str = "", shape: Callable[[dict], dict] | None = None):
+    """The agreement and ledger benchmarks' project: 2,000 documents (200 with --quick) x 25
+    paragraphs, ~100 spans per document of ``reviewers`` who mostly agree
+    (``AgreementGenerator``), each document's object passed through ``shape`` (gold added,
+    say) before it is parsed, imported into a fresh database. Returns the app and the
+    ``ImportResult``."""
+    from annotator.codebook import load_codebook
+    from annotator.imports import import_documents, parse_document_object
+    from annotator.projects import create_project
+
+    documents = ctx.size(2000, 200)
+    paragraphs = 25
+    spans_target = documents * 100
+    app = ctx.make_app(ctx.new_database(slug))
+    generator = AgreementGenerator(seed)
+    with app.app_context():
+        project = create_project(slug)
+        codebook = load_codebook(project.codebook)
+        log(f"  generating and parsing {documents:,} documents x {paragraphs} paragraphs, "
+            f"~{spans_target:,} spans of {len(reviewers)} reviewers{extra}")
+        parsed = [parse_document_object(shape(obj) if shape else obj, codebook,
+                                        f"document {i + 1}")
+                  for i, obj in enumerate(generator.agreeing_documents(
+                      documents, paragraphs, spans_target, reviewers))]
+        log("  importing")
+        result = import_documents(project, parsed)
+        del parsed
+    return app, result

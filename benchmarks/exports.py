@@ -24,8 +24,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +36,9 @@ from .common import (
     Result,
     Target,
     log,
+    profile_args,
     rss_mb,
+    run_worker,
     word_bounds,
 )
 
@@ -196,20 +196,6 @@ def shared_fixture(ctx: Context) -> Fixture:
 
 # --- the benchmark ----------------------------------------------------------------------------
 
-def _worker(ctx: Context, *args: str) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.exports", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=ctx.subprocess_env(),
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {' '.join(args[:3])} worker failed ({done.returncode}): "
-                           f"{done.stderr.strip()[-800:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _profile_args(ctx: Context, name: str) -> list[str]:
-    if ctx.profile_dir is None:
-        return []
-    return ["--profile", str(ctx.profile_dir / name), "--profiler", ctx.profiler]
 
 
 def run(ctx: Context) -> list[Result]:
@@ -218,8 +204,8 @@ def run(ctx: Context) -> list[Result]:
     mb = 2 ** 20
     for fmt in FORMATS:
         log(f"  {fmt} worker")
-        out = _worker(ctx, "export", "--database-url", fixture.url, "--format", fmt,
-                      *_profile_args(ctx, f"exports-{fmt}"))
+        out = run_worker(ctx, __name__, "export", "--database-url", fixture.url,
+                         "--format", fmt, *profile_args(ctx, f"exports-{fmt}"))
         what = (f"{fixture.spans:,} spans ({fixture.gold:,} gold) of {fixture.documents:,} "
                 f"documents in {out['wall_s']:.1f} s ({out['cpu_s']:.1f} s CPU): "
                 f"{out['bytes'] / mb:,.0f} MB in {out['chunks']:,} chunks")
@@ -230,8 +216,9 @@ def run(ctx: Context) -> list[Result]:
                               target=RSS_TARGET,
                               note=f"{out['baseline_mb']:.1f} MB after create_app"))
     log("  http worker (jsonl)")
-    out = _worker(ctx, "http", "--database-url", fixture.url, "--token", fixture.token,
-                  "--format", "jsonl", *_profile_args(ctx, "exports-http"))
+    out = run_worker(ctx, __name__, "http", "--database-url", fixture.url,
+                     "--token", fixture.token, "--format", "jsonl",
+                     *profile_args(ctx, "exports-http"))
     results.append(Result("exports: GET /api/projects/SLUG/export?format=jsonl, throughput",
                           "spans/s", fixture.spans / out["wall_s"], target=THROUGHPUT_TARGET,
                           cpu=fixture.spans / out["cpu_s"],

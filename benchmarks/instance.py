@@ -24,33 +24,27 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from .common import SECRET_KEY, Benchmark, Context, Result, Target, log, rss_mb
+from .common import (
+    SECRET_KEY,
+    Benchmark,
+    Context,
+    Result,
+    Target,
+    log,
+    profile_args,
+    rss_mb,
+    run_worker,
+)
 from .exports import shared_fixture
 
 THROUGHPUT_TARGET = Target(">=", 30_000, "spans/s")  # the import's target
 RSS_TARGET = Target("<", 200, "MB")
 
 
-def _worker(ctx: Context, *args: str) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.instance", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=ctx.subprocess_env(),
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {args[0]} worker failed ({done.returncode}): "
-                           f"{done.stderr.strip()[-800:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def _profile_args(ctx: Context, name: str) -> list[str]:
-    if ctx.profile_dir is None:
-        return []
-    return ["--profile", str(ctx.profile_dir / name), "--profiler", ctx.profiler]
 
 
 def _spread(values: list[float], fmt: str = "{:,.0f}") -> str:
@@ -66,13 +60,13 @@ def run(ctx: Context) -> list[Result]:
     dumps, loads = [], []
     for i in range(repeats):
         log(f"  dump worker ({i + 1}/{repeats})")
-        dumps.append(_worker(ctx, "dump", "--database-url", fixture.url, "--file", str(path),
-                             *_profile_args(ctx, f"instance-dump-{i}")))
+        dumps.append(run_worker(ctx, __name__, "dump", "--database-url", fixture.url,
+                                "--file", str(path), *profile_args(ctx, f"instance-dump-{i}")))
     for i in range(repeats):
         log(f"  load worker ({i + 1}/{repeats})")
         url = ctx.new_database(f"instance_load_{i}")
-        loads.append(_worker(ctx, "load", "--database-url", url, "--file", str(path),
-                             *_profile_args(ctx, f"instance-load-{i}")))
+        loads.append(run_worker(ctx, __name__, "load", "--database-url", url,
+                                "--file", str(path), *profile_args(ctx, f"instance-load-{i}")))
     rows = dumps[0]["rows"]
     if rows.get("annotations", 0) + rows.get("gold_spans", 0) != fixture.spans:
         raise RuntimeError(f"the dump holds {rows} rows, expected {fixture.spans:,} spans")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import statistics
 
-from .common import AgreementGenerator, Benchmark, Context, Result, Target, log, timed
+from .common import Benchmark, Context, Result, Target, agreement_project, log, timed
 
 LEDGER_TARGET = Target("<", 2000, "ms")
 SEED = 1313
@@ -30,37 +30,20 @@ REVIEWERS = ("alice", "bob", "carol")
 REPEATS = 3
 
 
-def _setup(ctx: Context):
-    from annotator.codebook import load_codebook
-    from annotator.imports import import_documents, parse_document_object
-    from annotator.projects import create_project
+def _with_gold(obj: dict) -> dict:
+    """The document with gold: the first reviewer's spans, one per place and label."""
+    seen, gold = set(), []
+    for span in obj["reviews"][0]["annotations"]:
+        place = (span["paragraph"], span["start"], span["end"], span["label"])
+        if place not in seen:
+            seen.add(place)
+            gold.append({**span, "provenance": "majority"})
+    obj["gold"] = gold
+    return obj
 
-    documents = ctx.size(2000, 200)
-    paragraphs = 25
-    spans_target = documents * 100
-    app = ctx.make_app(ctx.new_database("ledger"))
-    generator = AgreementGenerator(SEED)
-    with app.app_context():
-        project = create_project("ledger")
-        codebook = load_codebook(project.codebook)
-        log(f"  generating and parsing {documents:,} documents x {paragraphs} paragraphs, "
-            f"~{spans_target:,} spans of {len(REVIEWERS)} reviewers, and gold")
-        parsed = []
-        for i, obj in enumerate(generator.agreeing_documents(documents, paragraphs,
-                                                             spans_target, REVIEWERS)):
-            first = obj["reviews"][0]["annotations"]
-            seen, gold = set(), []
-            for span in first:  # gold: one span per place and label
-                place = (span["paragraph"], span["start"], span["end"], span["label"])
-                if place not in seen:
-                    seen.add(place)
-                    gold.append({**span, "provenance": "majority"})
-            obj["gold"] = gold
-            parsed.append(parse_document_object(obj, codebook, f"document {i + 1}"))
-        log("  importing")
-        result = import_documents(project, parsed)
-        del parsed
-    return app, result
+
+def _setup(ctx: Context):
+    return agreement_project(ctx, "ledger", SEED, REVIEWERS, ", and gold", _with_gold)
 
 
 def _median(values) -> float:

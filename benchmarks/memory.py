@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from typing import Any
 
 from .common import (
@@ -29,20 +27,12 @@ from .common import (
     import_corpus_size,
     log,
     rss_mb,
+    run_worker,
     shared_corpus,
 )
 
 RSS_TARGET = Target("<", 150, "MB")
 
-
-def _worker(ctx: Context, *args: str) -> dict[str, Any]:
-    command = [sys.executable, "-m", "benchmarks.memory", *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=ctx.subprocess_env(),
-                          check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"the {args[0]} worker failed ({done.returncode}): "
-                           f"{done.stderr.strip()[-800:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def run(ctx: Context) -> list[Result]:
@@ -57,15 +47,15 @@ def run(ctx: Context) -> list[Result]:
         create_project("bench")
 
     log("  import worker")
-    imported = _worker(ctx, "import", "--database-url", url, "--project", "bench",
-                       "--file", str(path))
+    imported = run_worker(ctx, __name__, "import", "--database-url", url,
+                          "--project", "bench", "--file", str(path))
     if imported["spans"] != size.spans:
         raise RuntimeError(f"the import worker imported {imported['spans']} spans, "
                            f"expected {size.spans}")
     reads = ctx.size(2000, 200)
     log("  serve worker")
-    served = _worker(ctx, "serve", "--database-url", url, "--reader", "alice",
-                     "--reads", str(reads))
+    served = run_worker(ctx, __name__, "serve", "--database-url", url,
+                        "--reader", "alice", "--reads", str(reads))
     return [
         Result("memory: import process, peak RSS", "MB", imported["peak_mb"], target=RSS_TARGET,
                note=f"create_app, then import_paths of the {size.documents:,}-document corpus "
