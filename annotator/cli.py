@@ -217,8 +217,8 @@ def import_command(slug, paths, urls, url_list, allow_private, first_line_title,
         fetch_documents,
         fetch_policy,
         import_stream,
-        iter_documents,
         read_url_list,
+        stream_documents,
     )
 
     addresses = list(urls) + (read_url_list(url_list) if url_list else [])
@@ -242,8 +242,9 @@ def import_command(slug, paths, urls, url_list, allow_private, first_line_title,
         with click.progressbar(length=len(files), label="Importing ", file=sys.stderr,
                                show_pos=True, item_show_func=lambda n: n and f"{n} documents"
                                ) as bar:
-            documents = iter_documents(files, codebook, first_line_title,
-                                       progress=lambda _path: bar.update(1), reviewer=reviewer)
+            documents = stream_documents(files, codebook, first_line_title,
+                                         progress=lambda _path: bar.update(1),
+                                         reviewer=reviewer)
             result = import_stream(project, itertools.chain(documents, fetched),
                                    skip_existing=skip_existing,
                                    progress=lambda done: bar.update(0, done))

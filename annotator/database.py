@@ -268,6 +268,24 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
         connection.exec_driver_sql(statement, batch)
 
 
+def copy_lines(table: Table, columns: Sequence[str], blocks: Iterable[bytes]) -> None:
+    """PostgreSQL only: rows that come as blocks of ``COPY ... FROM STDIN`` text (lines of
+    tab-separated ``columns``, escaped as COPY text: ``imports.copytext``), written with one
+    COPY inside the session's transaction. Their foreign keys, in a
+    ``foreign_keys_checked_together`` block, are noted by the caller (``KeyChecks.add``): the
+    rows are not read here."""
+    connection = db.session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    target = connection.dialect.identifier_preparer.format_table(table)
+    dbapi_connection = connection.connection.dbapi_connection
+    encoding = dbapi_connection.info.encoding
+    with dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        for block in blocks:
+            copy.write(block if encoding == "utf-8" else block.decode().encode(encoding))
+
+
 # Row triggers off for this transaction, when the role may (a superuser; on PostgreSQL 15
 # and later, a role granted SET on the parameter): one round trip that cannot fail; the
 # setting it replaces comes back, to be restored.
@@ -342,6 +360,16 @@ class KeyChecks:
             for add, get in takes:
                 add(get(row))
             yield row
+
+    def add(self, table: Table, columns: Sequence[str], keys: Iterable) -> None:
+        """Note ``keys`` of the foreign key of ``table`` made of ``columns`` (a value each, or
+        a tuple for several columns), for rows written otherwise than by ``bulk_insert``
+        (``copy_lines``)."""
+        for constraint in table.foreign_key_constraints:
+            if tuple(c.name for c in constraint.columns) == tuple(columns):
+                self.keys.setdefault((table, constraint), set()).update(keys)
+                return
+        raise ValueError(f"{table.name} has no foreign key of the columns {columns}")
 
     def check(self, connection) -> None:
         """Look up and lock the keys, one query for all (per table referred to, the keys of

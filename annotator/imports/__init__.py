@@ -17,11 +17,20 @@ One module per concern:
   ``fetch``: fetching pages by address, within limits and to allowed addresses only;
 - ``jsonl``: documents JSONL; ``doccano``: doccano JSONL; ``brat``: brat folders and zips;
 - ``files``: paths to files, the dispatch by file kind, ``import_paths``;
+- ``copytext``: parsed documents as PostgreSQL COPY text lines, made ahead of the writing;
+  ``ahead``: files read and parsed in a process of their own while the import writes;
 - ``writer``: ``import_documents`` and ``import_stream``, the bulk writer.
 """
 
 from .fetch import fetch_documents, fetch_policy, read_url_list
-from .files import expand_paths, import_paths, iter_documents, parse_file, parse_paths
+from .files import (
+    expand_paths,
+    import_paths,
+    iter_documents,
+    parse_file,
+    parse_paths,
+    stream_documents,
+)
 from .html import parse_html
 from .jsonl import iter_jsonl, parse_document_object, parse_jsonl
 from .paragraphs import ParagraphMap, SpanOutside, content_hash, split_paragraphs
@@ -52,4 +61,5 @@ __all__ = [
     "parse_text_file",
     "read_url_list",
     "split_paragraphs",
+    "stream_documents",
 ]

@@ -9,16 +9,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from flask import current_app
+
 from ..codebook import Codebook, load_codebook
-from ..database import gc_paused
+from ..database import dialect_name, gc_paused
 from ..errors import ImportFailed
 from ..models import Project
+from .ahead import can_fork, read_ahead
 from .brat import brat_layout, parse_brat_folder, parse_brat_zip
+from .copytext import pack
 from .html import HTML_SUFFIXES, parse_html
 from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
 from .parsed import ParsedDocument
 from .text import TEXT_SUFFIXES, parse_text_file
-from .writer import ImportResult, import_stream
+from .writer import JSON_TEXT, ImportResult, import_stream
 
 ZIP_SUFFIXES = (".zip",)
 
@@ -101,6 +105,26 @@ def iter_documents(
             progress(path)
 
 
+def stream_documents(
+    paths: Sequence[Path],
+    codebook: Codebook,
+    first_line_title: bool = False,
+    progress: Callable[[Path], None] | None = None,
+    reviewer: str | None = None,
+) -> Iterator[ParsedDocument]:
+    """``iter_documents`` for ``import_stream``: on PostgreSQL, where a process may be
+    forked (``ahead.can_fork``) and the app allows it (``IMPORT_READ_AHEAD``), the files are
+    read, parsed and made into COPY lines in a process of their own while the import writes
+    (``ahead.read_ahead``); elsewhere as they are read, here."""
+    def make(read: Callable[[Path], None] | None) -> Iterator[ParsedDocument]:
+        return iter_documents(paths, codebook, first_line_title, read, reviewer)
+
+    if dialect_name() == "postgresql" and current_app.config.get("IMPORT_READ_AHEAD", True) \
+            and can_fork():
+        return read_ahead(make, lambda doc: pack(doc, JSON_TEXT), progress)
+    return make(progress)
+
+
 # Read a file in large blocks: a JSONL document's line is often tens of kilobytes, and each
 # read of the default 8 KB block hands the GIL to the thread writing the previous chunk.
 READ_BUFFER = 1 << 20
@@ -137,6 +161,6 @@ def import_paths(
     """Parse and import files (no progress display): the programmatic entry point. The
     files are read and written as they come (``iter_documents``, ``import_stream``)."""
     codebook = load_codebook(project.codebook)
-    documents = iter_documents(expand_paths(paths), codebook, first_line_title,
-                               reviewer=reviewer)
+    documents = stream_documents(expand_paths(paths), codebook, first_line_title,
+                                 reviewer=reviewer)
     return import_stream(project, documents, skip_existing=skip_existing)

@@ -49,12 +49,29 @@ class ParsedSpan:
 
 
 @dataclass(slots=True)
+class CopyLines:
+    """Rows of one table as lines of PostgreSQL's COPY text, made ahead of the writing
+    (``copytext.py``): each line holds the columns between the leading ids, which are known
+    only when the document is written, and the trailing timestamps, which the writer adds."""
+
+    text: bytes  # the lines, each ending in a newline
+    count: int
+    paragraphs: frozenset[int]  # the paragraphs the rows refer to (their foreign keys)
+
+
+@dataclass(slots=True)
 class ParsedReview:
     reviewer: str
     status: str
     reviewed_paragraphs: list[int]
     annotations: list[ParsedSpan]
     answers: dict[str, Any] = field(default_factory=dict)  # article-level questions
+    # The annotations as COPY lines (``copytext.pack``), which then replace the list.
+    span_lines: CopyLines | None = None
+
+    @property
+    def span_count(self) -> int:
+        return self.span_lines.count if self.span_lines is not None else len(self.annotations)
 
 
 @dataclass(slots=True)
@@ -71,6 +88,8 @@ class ParsedDocument:
     gold: list[ParsedSpan] = field(default_factory=list)
     # question -> (value, provenance): the adjudicated article-level answers
     gold_answers: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    # The paragraphs as COPY lines (``copytext.pack``); the texts stay for the content hash.
+    paragraph_lines: CopyLines | None = None
 
     @property
     def has_gold(self) -> bool:
@@ -82,7 +101,7 @@ class ParsedDocument:
 
     @property
     def span_count(self) -> int:
-        return sum(len(r.annotations) for r in self.reviews) + len(self.gold)
+        return sum(r.span_count for r in self.reviews) + len(self.gold)
 
 
 def parse_date(value: Any, where: str) -> dt.date | None:

@@ -16,11 +16,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 
 from ..database import (
+    KeyChecks,
     bulk_insert,
+    copy_lines,
+    dialect_name,
     driver_value,
     foreign_keys_checked_together,
     gc_paused,
@@ -42,7 +46,9 @@ from ..models import (
     User,
     utcnow,
 )
-from .parsed import ParsedDocument
+from . import copytext
+from .copytext import paragraph_lines, placed, span_lines
+from .parsed import CopyLines, ParsedDocument, ParsedReview
 
 
 @dataclass
@@ -137,7 +143,10 @@ def import_stream(
             batch = _Import(project, skip_existing)
             done = 0
             stream = not isinstance(documents, list | tuple)
-            chunks = _chunks(documents, hand_over=stream)
+            # on PostgreSQL a stream's documents are made into COPY lines as they are read
+            pack = (lambda doc: copytext.pack(doc, JSON_TEXT)) if stream and batch.lines \
+                else None
+            chunks = _chunks(documents, hand_over=stream, pack=pack)
             if stream:
                 # a stream (files parsed as they are read): the next chunk is parsed in a
                 # thread while this one is written (on PostgreSQL, while the server works)
@@ -158,17 +167,20 @@ def import_stream(
     return result
 
 
-def _chunks(documents: Iterable[ParsedDocument],
-            hand_over: bool = False) -> Iterator[list[ParsedDocument]]:
+def _chunks(documents: Iterable[ParsedDocument], hand_over: bool = False,
+            pack: Callable[[ParsedDocument], Any] | None = None
+            ) -> Iterator[list[ParsedDocument]]:
     """The documents in chunks (``CHUNK_DOCUMENTS``, ``CHUNK_ROWS``). ``hand_over``, where a
     thread reads ahead for the one that writes: the GIL is let go after each document read.
     The writing thread wants it back after each answer of the server (each round trip, each
     block of a COPY sent), and would otherwise wait for the switch interval (5 ms) while this
     one parses, the server waiting with it: measured, the server was busy a tenth more of the
-    time with it (benchmarks/README.md)."""
+    time with it (benchmarks/README.md). ``pack`` is done to each document as it is read."""
     chunk: list[ParsedDocument] = []
     rows = 0
     for doc in documents:
+        if pack is not None:
+            pack(doc)
         if hand_over:
             time.sleep(0)
         chunk.append(doc)
@@ -258,6 +270,10 @@ GOLD_ANSWER_COLUMNS = ("document_id", "question", "value", "provenance", "create
 MARK_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "created_at")
 SPAN_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "start", "end", "label",
                 "attributes", "note", "created_at", "updated_at")
+# ... and of the COPY text lines (copytext.py): the ids, a line's columns, the timestamps.
+MARK_LINE_COLUMNS = ("document_id", "reviewer_id", "paragraph_index", "created_at")
+SPAN_LINE_COLUMNS = ("document_id", "reviewer_id", *copytext.SPAN_LINE_COLUMNS, "created_at",
+                     "updated_at")
 GOLD_COLUMNS = ("document_id", "paragraph_index", "start", "end", "label", "attributes",
                 "note", "provenance", "created_at")
 
@@ -277,6 +293,8 @@ class _Import:
         self.now = utcnow()
         # The same timestamp on every row, as the driver takes it.
         self.stamp = driver_value(Annotation.__table__.c.created_at, self.now)
+        # On PostgreSQL the bulk of the rows go as COPY text lines (copytext.py).
+        self.lines = dialect_name() == "postgresql"
 
     def add(self, documents: list[ParsedDocument]) -> None:
         hashes = [d.content_hash for d in documents]
@@ -460,12 +478,18 @@ class _Import:
             Paragraph: sum(len(doc.paragraphs) for _, doc, new, _ in placements if new),
             DocumentReview: len(review_rows),
             ParagraphReview: sum(len(review.reviewed_paragraphs) for *_, review in reviews),
-            Annotation: sum(len(review.annotations) for *_, review in reviews),
+            Annotation: sum(review.span_count for *_, review in reviews),
             GoldSpan: sum(len(doc.gold) for _, doc, _, _ in placements),
             GoldAnswer: sum(len(doc.gold_answers) for _, doc, _, _ in placements),
         }
         # the chunk's foreign keys checked together (on PostgreSQL, when the role may)
         with foreign_keys_checked_together() as checks:
+            if self.lines:
+                self._copy_lines(placements, reviews, review_rows, counts, checks)
+                result.paragraphs += counts[Paragraph]
+                result.spans += counts[Annotation]
+                result.gold += counts[GoldSpan]
+                return
             for model, columns, rows in (
                 (Paragraph, PARAGRAPH_COLUMNS,
                  ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
@@ -492,6 +516,69 @@ class _Import:
         result.paragraphs += counts[Paragraph]
         result.spans += counts[Annotation]
         result.gold += counts[GoldSpan]
+
+
+    def _copy_lines(self, placements: list[tuple[int, ParsedDocument, bool, set[str]]],
+                    reviews: list[tuple[int, int, ParsedReview]], review_rows: list[tuple],
+                    counts: dict, checks: KeyChecks | None) -> None:
+        """``_write``'s rows on PostgreSQL: paragraphs, marks and spans as COPY text lines
+        (``copytext``: made ahead by the parsing when it could, here otherwise), each block
+        given its ids in front and the import's timestamps behind; the other tables' few
+        rows through ``bulk_insert``. With ``checks``, every foreign key of the lines is
+        noted for the check at the chunk's end."""
+        stamp = self.stamp
+        one_stamp = f"\t{stamp}".encode()
+        two_stamps = f"\t{stamp}\t{stamp}".encode()
+        new = [(doc_id, doc) for doc_id, doc, is_new, _ in placements if is_new]
+        if counts[Paragraph]:
+            copy_lines(Paragraph.__table__, PARAGRAPH_COLUMNS,
+                       (placed(paragraph_lines(doc).text, b"%d\t" % doc_id)
+                        for doc_id, doc in new))
+            if checks is not None:
+                checks.add(Paragraph.__table__, ("document_id",), (d for d, _ in new))
+        if counts[DocumentReview]:
+            bulk_insert(DocumentReview.__table__, REVIEW_COLUMNS, review_rows, checks=checks)
+        for model, columns, lines_of, count in (
+            (ParagraphReview, MARK_LINE_COLUMNS, _mark_lines, counts[ParagraphReview]),
+            (Annotation, SPAN_LINE_COLUMNS, self._span_lines, counts[Annotation]),
+        ):
+            if not count:
+                continue
+            table, places = model.__table__, set()
+            after = one_stamp if model is ParagraphReview else two_stamps
+
+            def blocks(lines_of=lines_of, places=places, after=after) -> Iterator[bytes]:
+                # made as they are sent: the server writes one while the next is made
+                for doc_id, reviewer_id, review in reviews:
+                    lines = lines_of(review)
+                    if lines.count:
+                        places.update((doc_id, p) for p in lines.paragraphs)
+                        yield placed(lines.text, b"%d\t%d\t" % (doc_id, reviewer_id), after)
+
+            copy_lines(table, columns, blocks())
+            if checks is not None:
+                checks.add(table, ("document_id", "paragraph_index"), places)
+                checks.add(table, ("reviewer_id",), {r for _, r, _ in reviews})
+        if counts[GoldSpan]:
+            bulk_insert(GoldSpan.__table__, GOLD_COLUMNS, (
+                (doc_id, s.paragraph, s.start, s.end, s.label, JSON_TEXT(s.attributes), s.note,
+                 s.provenance, stamp)
+                for doc_id, doc, _, _ in placements for s in doc.gold), checks=checks)
+        if counts[GoldAnswer]:
+            bulk_insert(GoldAnswer.__table__, GOLD_ANSWER_COLUMNS, (
+                (doc_id, key, JSON_TEXT(value), provenance, stamp)
+                for doc_id, doc, _, _ in placements
+                for key, (value, provenance) in doc.gold_answers.items()), checks=checks)
+
+    @staticmethod
+    def _span_lines(review: ParsedReview) -> CopyLines:
+        return span_lines(review, JSON_TEXT)
+
+
+def _mark_lines(review: ParsedReview) -> CopyLines:
+    """A review's reviewed paragraphs as COPY lines (``paragraph_index``)."""
+    marks = review.reviewed_paragraphs
+    return CopyLines("".join(f"{p}\n" for p in marks).encode(), len(marks), frozenset(marks))
 
 
 def _check_gold_places(doc: ParsedDocument) -> None:
