@@ -268,22 +268,40 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
         connection.exec_driver_sql(statement, batch)
 
 
-def copy_lines(table: Table, columns: Sequence[str], blocks: Iterable[bytes]) -> None:
-    """PostgreSQL only: rows that come as blocks of ``COPY ... FROM STDIN`` text (lines of
-    tab-separated ``columns``, escaped as COPY text: ``imports.copytext``), written with one
-    COPY inside the session's transaction. Their foreign keys, in a
-    ``foreign_keys_checked_together`` block, are noted by the caller (``KeyChecks.add``): the
-    rows are not read here."""
+# COPY's binary format: the signature, no flags, no header extension, ..., the end marker.
+BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+def copy_rows_ok() -> bool:
+    """Whether ``copy_rows`` may be used: PostgreSQL, over a UTF-8 connection (the rows are
+    made in UTF-8, and binary text fields are not converted from another encoding)."""
+    connection = db.session.connection()
+    return connection.dialect.name == "postgresql" \
+        and connection.connection.dbapi_connection.info.encoding == "utf-8"
+
+
+def copy_rows(table: Table, columns: Sequence[str], blocks: Iterable[bytes],
+              binary: bool = False) -> None:
+    """PostgreSQL only (``copy_rows_ok``): rows that come as blocks of ``COPY ... FROM
+    STDIN`` data, in its text format (lines of tab-separated ``columns``, escaped) or its
+    binary one (rows of fields; the header and the end marker are written here), made by
+    ``imports.copytext``; one COPY inside the session's transaction. Their foreign keys, in
+    a ``foreign_keys_checked_together`` block, are noted by the caller (``KeyChecks.add``):
+    the rows are not read here."""
     connection = db.session.connection()
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
     target = connection.dialect.identifier_preparer.format_table(table)
-    dbapi_connection = connection.connection.dbapi_connection
-    encoding = dbapi_connection.info.encoding
-    with dbapi_connection.cursor() as cursor, \
-            cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+    form = " (FORMAT BINARY)" if binary else ""
+    with connection.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {target} ({names}) FROM STDIN{form}") as copy:
+        if binary:
+            copy.write(BINARY_HEADER)
         for block in blocks:
-            copy.write(block if encoding == "utf-8" else block.decode().encode(encoding))
+            copy.write(block)
+        if binary:
+            copy.write(BINARY_TRAILER)
 
 
 # Row triggers off for this transaction, when the role may (a superuser; on PostgreSQL 15
@@ -341,6 +359,8 @@ class KeyChecks:
     def __init__(self) -> None:
         # (table, constraint) -> the distinct keys (a value, or a tuple for several columns)
         self.keys: dict[tuple[Table, Any], set] = {}
+        # (table, its columns) -> keys of rows this transaction wrote there (``written``)
+        self.known: dict[tuple[Table, tuple[str, ...]], set[tuple]] = {}
 
     def noted(self, table: Table, columns: Sequence[str],
               rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
@@ -371,13 +391,23 @@ class KeyChecks:
                 return
         raise ValueError(f"{table.name} has no foreign key of the columns {columns}")
 
+    def written(self, table: Table, columns: Sequence[str], keys: Iterable[tuple]) -> None:
+        """Note that this transaction has just written rows of ``table`` with these ``keys``
+        (tuples of ``columns``; a chunk's new documents and their paragraphs): a key found
+        among them needs no look-up (the rows are there, and no other transaction can see
+        them, let alone delete them, before this one ends); any other key is looked up."""
+        self.known.setdefault((table, tuple(columns)), set()).update(keys)
+
     def check(self, connection) -> None:
         """Look up and lock the keys, one query for all (per table referred to, the keys of
-        every constraint that refers to it); the first key not there raises."""
+        every constraint that refers to it), but those of rows this transaction wrote
+        (``written``); the first key not there raises."""
         wanted: dict[tuple[Table, tuple], set[tuple]] = {}
         for (_, constraint), found in self.keys.items():
-            if keys := _checked_keys(constraint, found):
-                parent_columns = tuple(e.column for e in constraint.elements)
+            parent_columns = tuple(e.column for e in constraint.elements)
+            known = self.known.get((constraint.referred_table,
+                                    tuple(c.name for c in parent_columns)), set())
+            if keys := _checked_keys(constraint, found) - known:
                 wanted.setdefault((constraint.referred_table, parent_columns), set()) \
                     .update(keys)
         if not wanted:
@@ -391,7 +421,9 @@ class KeyChecks:
         if all(count == len(keys) for count, keys in zip(counts, wanted.values(), strict=True)):
             return
         for (table, constraint), found in self.keys.items():
-            _first_missing(connection, table, constraint, found)
+            known = self.known.get((constraint.referred_table,
+                                    tuple(e.column.name for e in constraint.elements)), set())
+            _first_missing(connection, table, constraint, found, known)
 
 
 def _checked_keys(constraint, found: set) -> set[tuple]:
@@ -421,11 +453,13 @@ def _keys_source(connection, parent_columns: tuple, n: int, keys: set[tuple],
     return f"unnest({arrays}) AS k{n}({', '.join(names)})", match
 
 
-def _first_missing(connection, table: Table, constraint, found: set) -> None:
-    """Raise for the first key of ``constraint`` that its table does not hold, if any."""
+def _first_missing(connection, table: Table, constraint, found: set,
+                   known: set[tuple]) -> None:
+    """Raise for the first key of ``constraint`` that its table does not hold, if any
+    (``known``: keys of rows this transaction wrote, not looked up)."""
     from psycopg.errors import ForeignKeyViolation
 
-    keys = _checked_keys(constraint, found)
+    keys = _checked_keys(constraint, found) - known
     if not keys:
         return
     parent_columns = tuple(e.column for e in constraint.elements)

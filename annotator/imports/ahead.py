@@ -110,8 +110,8 @@ def _child(make: Callable, pack: Callable, sending) -> None:
         for doc in make(read):
             pack(doc)
             batch.append(doc)
-            size += len(doc.paragraph_lines.text) + sum(
-                len(r.span_lines.text) for r in doc.reviews if r.span_lines is not None)
+            size += len(doc.paragraph_lines.data) + sum(
+                24 * r.span_count for r in doc.reviews)  # about, in bytes
             if size >= BATCH_BYTES:
                 flush()
         flush()

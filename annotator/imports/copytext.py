@@ -1,27 +1,48 @@
-"""Parsed documents as the lines of PostgreSQL's ``COPY ... FROM STDIN`` text, made ahead of
-the writing: by the process or thread that parses them (``ahead.py``), so that the writer only
-puts each row's ids in front and its timestamps behind and sends the bytes.
+"""Parsed documents as rows of PostgreSQL's ``COPY ... FROM STDIN``, made ahead of the
+writing: by the process or thread that parses them (``ahead.py``), so that the writer only
+puts each row's ids and timestamps in front and sends the bytes.
 
-A line holds the columns between the leading ids (a document's id, a reviewer's id: known
-only when the document is written) and the trailing timestamps (the import's, added by the
-writer). In COPY text a value's backslash, tab, newline and carriage return are escaped
-(``copy_text``), so that a raw newline only ever ends a row: that is what lets the writer
-place the ids and the timestamps on every line of a block with one ``bytes.replace``
-(``placed``).
+The rows are made without the columns known only when the document is written (its id, the
+reviewer's id) and the import's timestamps; the writer adds them to every row of a block at
+once (C-level ``bytes`` operations, no Python per row):
 
-The columns, in the writer's COPY statements (``writer.py``):
-
-- paragraphs: ``document_id`` | ``position, text``
-- annotations: ``document_id, reviewer_id`` | ``paragraph_index, start, end, label,
-  attributes, note`` | ``created_at, updated_at``
+- paragraphs, in COPY's text format: a line ``position, text`` per paragraph, the writer
+  putting ``document_id`` in front (``placed``). A value's backslash, tab, newline and
+  carriage return are escaped (``copy_text``), so that a raw newline only ever ends a row,
+  which is what lets one ``bytes.replace`` place the id on every line;
+- spans (annotations), in COPY's binary format (the server's share of an import is mostly
+  the spans; read in binary it skips parsing their numbers and timestamps, a sixth of its
+  time for them, measured): per span the fields ``paragraph_index, start, end, label,
+  attributes, note``, the writer joining them with the fields in front that every span of a
+  review shares (``binary_prefix``: ``created_at, updated_at, document_id, reviewer_id``).
+  Binary text fields are UTF-8 and need a UTF-8 connection (``database.copy_rows_ok``).
 """
 
 from __future__ import annotations
 
-from .parsed import CopyLines, ParsedDocument, ParsedReview
+import datetime as dt
+import struct
+from collections.abc import Callable
+from typing import Any
 
-# The annotation columns of a span line, between the ids and the timestamps.
-SPAN_LINE_COLUMNS = ("paragraph_index", "start", "end", "label", "attributes", "note")
+from .parsed import CopyRows, ParsedDocument, ParsedReview
+
+# The annotation columns of a span's binary row, after those ``binary_prefix`` gives.
+SPAN_ROW_COLUMNS = ("paragraph_index", "start", "end", "label", "attributes", "note")
+SPAN_PREFIX_COLUMNS = ("created_at", "updated_at", "document_id", "reviewer_id")
+# A mark's (a reviewed paragraph's) binary row: these fields, then ``paragraph_index``.
+MARK_PREFIX_COLUMNS = ("created_at", "document_id", "reviewer_id")
+
+# COPY's binary rows (its header and end marker: ``database.copy_rows``): a field count, then
+# each field as its length and its bytes (integers: 4 bytes, timestamps: 8, microseconds
+# since 2000, big-endian; jsonb: a version byte, 1, and the JSON text).
+_PLACE = struct.Struct("!iiiiiii")  # 3 integers as fields, then the label's length
+_JSONB = struct.Struct("!ib")  # the attributes' length and jsonb's version byte
+_LENGTH = struct.Struct("!i")
+_PREFIX = struct.Struct("!hiqiqiiii")
+_MARK_PREFIX = struct.Struct("!hiqiiii")
+_INTEGER = struct.Struct("!ii")
+_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # PostgreSQL's timestamps count from here
 
 
 def copy_text(value: str) -> str:
@@ -33,43 +54,79 @@ def copy_text(value: str) -> str:
     return value
 
 
-def paragraph_lines(doc: ParsedDocument) -> CopyLines:
-    """The document's paragraphs: ``position, text`` per line."""
+def paragraph_lines(doc: ParsedDocument) -> CopyRows:
+    """The document's paragraphs: ``position, text`` per line, COPY text."""
     if doc.paragraph_lines is not None:
         return doc.paragraph_lines
     text = "".join(f"{i}\t{copy_text(p)}\n" for i, p in enumerate(doc.paragraphs))
-    return CopyLines(text.encode(), len(doc.paragraphs), frozenset())
+    return CopyRows(text.encode(), len(doc.paragraphs), frozenset())
 
 
-def span_lines(review: ParsedReview, encode_json) -> CopyLines:
-    """The review's annotations: ``paragraph_index, start, end, label, attributes, note`` per
-    line (``encode_json``: the JSON text of the attributes, as the writer stores it)."""
-    if review.span_lines is not None:
-        return review.span_lines
-    lines = []
+def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRows:
+    """The review's annotations as binary rows without their first fields
+    (``SPAN_ROW_COLUMNS``), one ``bytes`` each (``encode_json``: the attributes' JSON text,
+    as the writer stores it)."""
+    if review.span_rows is not None:
+        return review.span_rows
+    place, jsonb, length = _PLACE.pack, _JSONB.pack, _LENGTH.pack
+    rows = []
     for s in review.annotations:
-        attributes = encode_json(s.attributes)
-        if "\\" in attributes:  # JSON's own escapes (ASCII only: no tab or newline is left)
-            attributes = attributes.replace("\\", "\\\\")
-        lines.append(f"{s.paragraph}\t{s.start}\t{s.end}\t{copy_text(s.label)}\t{attributes}"
-                     f"\t{copy_text(s.note)}\n")
-    return CopyLines("".join(lines).encode(), len(lines),
-                     frozenset(s.paragraph for s in review.annotations))
+        label = s.label.encode()
+        attributes = encode_json(s.attributes).encode()
+        note = s.note.encode()
+        rows.append(place(4, s.paragraph, 4, s.start, 4, s.end, len(label)) + label
+                    + jsonb(len(attributes) + 1, 1) + attributes + length(len(note)) + note)
+    return CopyRows(rows, len(rows), frozenset(s.paragraph for s in review.annotations))
 
 
-def pack(doc: ParsedDocument, encode_json) -> ParsedDocument:
-    """``doc`` with its paragraphs and annotations made into COPY lines (the annotations'
-    list emptied: the lines stand for it), for a writer on PostgreSQL."""
+def pack(doc: ParsedDocument, encode_json: Callable[[Any], str]) -> ParsedDocument:
+    """``doc`` with its paragraphs, annotations and reviewed paragraphs made into COPY rows
+    (the annotations' list emptied: the rows stand for it) and its content hash taken, for a
+    writer on PostgreSQL."""
     doc.paragraph_lines = paragraph_lines(doc)
+    doc.hashed = doc.content_hash
     for review in doc.reviews:
-        review.span_lines = span_lines(review, encode_json)
+        review.span_rows = span_rows(review, encode_json)
+        review.mark_rows = mark_rows(review)
         review.annotations = []
     return doc
 
 
-def placed(lines: bytes, before: bytes, after: bytes = b"") -> bytes:
-    """Every line of ``lines`` with ``before`` in front and ``after`` behind (``before``: the
-    ids and a tab; ``after``: a tab and the timestamps)."""
+def placed(lines: bytes, before: bytes) -> bytes:
+    """Every line of COPY text ``lines`` with ``before`` (the ids and a tab) in front."""
     if not lines:
         return b""
-    return before + lines[:-1].replace(b"\n", after + b"\n" + before) + after + b"\n"
+    return before + lines[:-1].replace(b"\n", b"\n" + before) + b"\n"
+
+
+def binary_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
+    """The first fields of a span's binary row (``SPAN_PREFIX_COLUMNS``), its field count
+    before them."""
+    micros = _micros(stamp)
+    return _PREFIX.pack(4 + len(SPAN_ROW_COLUMNS), 8, micros, 8, micros, 4, document_id, 4,
+                        reviewer_id)
+
+
+def mark_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
+    """The first fields of a mark's binary row (``MARK_PREFIX_COLUMNS``), its field count
+    before them."""
+    return _MARK_PREFIX.pack(len(MARK_PREFIX_COLUMNS) + 1, 8, _micros(stamp), 4, document_id,
+                             4, reviewer_id)
+
+
+def mark_rows(review: ParsedReview) -> CopyRows:
+    """The review's reviewed paragraphs as binary rows without their first fields
+    (``paragraph_index``), one ``bytes`` each."""
+    if review.mark_rows is not None:
+        return review.mark_rows
+    marks, field = review.reviewed_paragraphs, _INTEGER.pack
+    return CopyRows([field(4, p) for p in marks], len(marks), frozenset(marks))
+
+
+def _micros(stamp: dt.datetime) -> int:
+    return (stamp - _EPOCH) // dt.timedelta(microseconds=1)
+
+
+def joined(prefix: bytes, rows: list[bytes]) -> bytes:
+    """Binary rows, each with ``prefix`` in front."""
+    return prefix + prefix.join(rows) if rows else b""

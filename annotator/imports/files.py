@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import current_app
 
 from ..codebook import Codebook, load_codebook
-from ..database import dialect_name, gc_paused
+from ..database import copy_rows_ok, gc_paused
 from ..errors import ImportFailed
 from ..models import Project
 from .ahead import can_fork, read_ahead
@@ -119,8 +119,7 @@ def stream_documents(
     def make(read: Callable[[Path], None] | None) -> Iterator[ParsedDocument]:
         return iter_documents(paths, codebook, first_line_title, read, reviewer)
 
-    if dialect_name() == "postgresql" and current_app.config.get("IMPORT_READ_AHEAD", True) \
-            and can_fork():
+    if copy_rows_ok() and current_app.config.get("IMPORT_READ_AHEAD", True) and can_fork():
         return read_ahead(make, lambda doc: pack(doc, JSON_TEXT), progress)
     return make(progress)
 

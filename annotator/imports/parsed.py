@@ -49,12 +49,12 @@ class ParsedSpan:
 
 
 @dataclass(slots=True)
-class CopyLines:
-    """Rows of one table as lines of PostgreSQL's COPY text, made ahead of the writing
-    (``copytext.py``): each line holds the columns between the leading ids, which are known
-    only when the document is written, and the trailing timestamps, which the writer adds."""
+class CopyRows:
+    """Rows of one table for PostgreSQL's COPY, made ahead of the writing (``copytext.py``),
+    without the leading columns known only when the document is written: COPY text lines
+    (paragraphs), or binary rows, one ``bytes`` each (spans)."""
 
-    text: bytes  # the lines, each ending in a newline
+    data: bytes | list[bytes]
     count: int
     paragraphs: frozenset[int]  # the paragraphs the rows refer to (their foreign keys)
 
@@ -66,12 +66,14 @@ class ParsedReview:
     reviewed_paragraphs: list[int]
     annotations: list[ParsedSpan]
     answers: dict[str, Any] = field(default_factory=dict)  # article-level questions
-    # The annotations as COPY lines (``copytext.pack``), which then replace the list.
-    span_lines: CopyLines | None = None
+    # The annotations and the reviewed paragraphs as COPY rows (``copytext.pack``); the
+    # first then stand for the list of annotations.
+    span_rows: CopyRows | None = None
+    mark_rows: CopyRows | None = None
 
     @property
     def span_count(self) -> int:
-        return self.span_lines.count if self.span_lines is not None else len(self.annotations)
+        return self.span_rows.count if self.span_rows is not None else len(self.annotations)
 
 
 @dataclass(slots=True)
@@ -88,8 +90,9 @@ class ParsedDocument:
     gold: list[ParsedSpan] = field(default_factory=list)
     # question -> (value, provenance): the adjudicated article-level answers
     gold_answers: dict[str, tuple[Any, str]] = field(default_factory=dict)
-    # The paragraphs as COPY lines (``copytext.pack``); the texts stay for the content hash.
-    paragraph_lines: CopyLines | None = None
+    # The paragraphs as COPY lines and their content hash, made ahead (``copytext.pack``).
+    paragraph_lines: CopyRows | None = None
+    hashed: str | None = None
 
     @property
     def has_gold(self) -> bool:
@@ -97,7 +100,7 @@ class ParsedDocument:
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.paragraphs)
+        return self.hashed if self.hashed is not None else content_hash(self.paragraphs)
 
     @property
     def span_count(self) -> int:

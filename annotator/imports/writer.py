@@ -23,8 +23,8 @@ from sqlalchemy import func, insert, select, update
 from ..database import (
     KeyChecks,
     bulk_insert,
-    copy_lines,
-    dialect_name,
+    copy_rows,
+    copy_rows_ok,
     driver_value,
     foreign_keys_checked_together,
     gc_paused,
@@ -47,8 +47,8 @@ from ..models import (
     utcnow,
 )
 from . import copytext
-from .copytext import paragraph_lines, placed, span_lines
-from .parsed import CopyLines, ParsedDocument, ParsedReview
+from .copytext import joined, paragraph_lines, placed, span_rows
+from .parsed import CopyRows, ParsedDocument, ParsedReview
 
 
 @dataclass
@@ -143,8 +143,8 @@ def import_stream(
             batch = _Import(project, skip_existing)
             done = 0
             stream = not isinstance(documents, list | tuple)
-            # on PostgreSQL a stream's documents are made into COPY lines as they are read
-            pack = (lambda doc: copytext.pack(doc, JSON_TEXT)) if stream and batch.lines \
+            # on PostgreSQL a stream's documents are made into COPY rows as they are read
+            pack = (lambda doc: copytext.pack(doc, JSON_TEXT)) if stream and batch.rows_ahead \
                 else None
             chunks = _chunks(documents, hand_over=stream, pack=pack)
             if stream:
@@ -270,10 +270,9 @@ GOLD_ANSWER_COLUMNS = ("document_id", "question", "value", "provenance", "create
 MARK_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "created_at")
 SPAN_COLUMNS = ("document_id", "paragraph_index", "reviewer_id", "start", "end", "label",
                 "attributes", "note", "created_at", "updated_at")
-# ... and of the COPY text lines (copytext.py): the ids, a line's columns, the timestamps.
-MARK_LINE_COLUMNS = ("document_id", "reviewer_id", "paragraph_index", "created_at")
-SPAN_LINE_COLUMNS = ("document_id", "reviewer_id", *copytext.SPAN_LINE_COLUMNS, "created_at",
-                     "updated_at")
+# ... and of the binary COPY rows (copytext.py): the fields in front, then a row's own.
+MARK_ROW_COLUMNS = (*copytext.MARK_PREFIX_COLUMNS, "paragraph_index")
+SPAN_ROW_COLUMNS = (*copytext.SPAN_PREFIX_COLUMNS, *copytext.SPAN_ROW_COLUMNS)
 GOLD_COLUMNS = ("document_id", "paragraph_index", "start", "end", "label", "attributes",
                 "note", "provenance", "created_at")
 
@@ -293,8 +292,8 @@ class _Import:
         self.now = utcnow()
         # The same timestamp on every row, as the driver takes it.
         self.stamp = driver_value(Annotation.__table__.c.created_at, self.now)
-        # On PostgreSQL the bulk of the rows go as COPY text lines (copytext.py).
-        self.lines = dialect_name() == "postgresql"
+        # On PostgreSQL the bulk of the rows go as COPY rows made ahead (copytext.py).
+        self.rows_ahead = copy_rows_ok()
 
     def add(self, documents: list[ParsedDocument]) -> None:
         hashes = [d.content_hash for d in documents]
@@ -484,8 +483,8 @@ class _Import:
         }
         # the chunk's foreign keys checked together (on PostgreSQL, when the role may)
         with foreign_keys_checked_together() as checks:
-            if self.lines:
-                self._copy_lines(placements, reviews, review_rows, counts, checks)
+            if self.rows_ahead:
+                self._copy_rows(placements, reviews, review_rows, counts, checks)
                 result.paragraphs += counts[Paragraph]
                 result.spans += counts[Annotation]
                 result.gold += counts[GoldSpan]
@@ -518,47 +517,47 @@ class _Import:
         result.gold += counts[GoldSpan]
 
 
-    def _copy_lines(self, placements: list[tuple[int, ParsedDocument, bool, set[str]]],
-                    reviews: list[tuple[int, int, ParsedReview]], review_rows: list[tuple],
-                    counts: dict, checks: KeyChecks | None) -> None:
-        """``_write``'s rows on PostgreSQL: paragraphs, marks and spans as COPY text lines
-        (``copytext``: made ahead by the parsing when it could, here otherwise), each block
-        given its ids in front and the import's timestamps behind; the other tables' few
-        rows through ``bulk_insert``. With ``checks``, every foreign key of the lines is
-        noted for the check at the chunk's end."""
-        stamp = self.stamp
-        one_stamp = f"\t{stamp}".encode()
-        two_stamps = f"\t{stamp}\t{stamp}".encode()
+    def _copy_rows(self, placements: list[tuple[int, ParsedDocument, bool, set[str]]],
+                   reviews: list[tuple[int, int, ParsedReview]], review_rows: list[tuple],
+                   counts: dict, checks: KeyChecks | None) -> None:
+        """``_write``'s rows on PostgreSQL: paragraphs, marks and spans as COPY rows made
+        ahead (``copytext``: by the parsing when it could, here otherwise), each block given
+        its ids and timestamps in front; the other tables' few rows through
+        ``bulk_insert``. With ``checks``, every foreign key of the rows is noted for the
+        check at the chunk's end, and the rows this chunk wrote, which need no look-up."""
         new = [(doc_id, doc) for doc_id, doc, is_new, _ in placements if is_new]
         if counts[Paragraph]:
-            copy_lines(Paragraph.__table__, PARAGRAPH_COLUMNS,
-                       (placed(paragraph_lines(doc).text, b"%d\t" % doc_id)
-                        for doc_id, doc in new))
-            if checks is not None:
-                checks.add(Paragraph.__table__, ("document_id",), (d for d, _ in new))
+            copy_rows(Paragraph.__table__, PARAGRAPH_COLUMNS,
+                      (placed(paragraph_lines(doc).data, b"%d\t" % doc_id)
+                       for doc_id, doc in new))
+        if checks is not None:
+            checks.add(Paragraph.__table__, ("document_id",), (d for d, _ in new))
+            checks.written(Document.__table__, ("id",), ((d,) for d, _ in new))
+            checks.written(Paragraph.__table__, ("document_id", "position"),
+                           ((d, i) for d, doc in new for i in range(len(doc.paragraphs))))
         if counts[DocumentReview]:
             bulk_insert(DocumentReview.__table__, REVIEW_COLUMNS, review_rows, checks=checks)
-        for model, columns, lines_of, count in (
-            (ParagraphReview, MARK_LINE_COLUMNS, _mark_lines, counts[ParagraphReview]),
-            (Annotation, SPAN_LINE_COLUMNS, self._span_lines, counts[Annotation]),
+        for model, columns, prefix, rows_of in (
+            (ParagraphReview, MARK_ROW_COLUMNS, copytext.mark_prefix, copytext.mark_rows),
+            (Annotation, SPAN_ROW_COLUMNS, copytext.binary_prefix, self._span_rows),
         ):
-            if not count:
+            if not counts[model]:
                 continue
             table, places = model.__table__, set()
-            after = one_stamp if model is ParagraphReview else two_stamps
 
-            def blocks(lines_of=lines_of, places=places, after=after) -> Iterator[bytes]:
+            def blocks(prefix=prefix, rows_of=rows_of, places=places) -> Iterator[bytes]:
                 # made as they are sent: the server writes one while the next is made
                 for doc_id, reviewer_id, review in reviews:
-                    lines = lines_of(review)
-                    if lines.count:
-                        places.update((doc_id, p) for p in lines.paragraphs)
-                        yield placed(lines.text, b"%d\t%d\t" % (doc_id, reviewer_id), after)
+                    rows = rows_of(review)
+                    if rows.count:
+                        places.update((doc_id, p) for p in rows.paragraphs)
+                        yield joined(prefix(self.now, doc_id, reviewer_id), rows.data)
 
-            copy_lines(table, columns, blocks())
+            copy_rows(table, columns, blocks(), binary=True)
             if checks is not None:
                 checks.add(table, ("document_id", "paragraph_index"), places)
                 checks.add(table, ("reviewer_id",), {r for _, r, _ in reviews})
+        stamp = self.stamp
         if counts[GoldSpan]:
             bulk_insert(GoldSpan.__table__, GOLD_COLUMNS, (
                 (doc_id, s.paragraph, s.start, s.end, s.label, JSON_TEXT(s.attributes), s.note,
@@ -571,14 +570,8 @@ class _Import:
                 for key, (value, provenance) in doc.gold_answers.items()), checks=checks)
 
     @staticmethod
-    def _span_lines(review: ParsedReview) -> CopyLines:
-        return span_lines(review, JSON_TEXT)
-
-
-def _mark_lines(review: ParsedReview) -> CopyLines:
-    """A review's reviewed paragraphs as COPY lines (``paragraph_index``)."""
-    marks = review.reviewed_paragraphs
-    return CopyLines("".join(f"{p}\n" for p in marks).encode(), len(marks), frozenset(marks))
+    def _span_rows(review: ParsedReview) -> CopyRows:
+        return span_rows(review, JSON_TEXT)
 
 
 def _check_gold_places(doc: ParsedDocument) -> None:
