@@ -274,7 +274,8 @@ def _dialect_statements(dialect: str) -> dict[str, Any]:
         # A repeated client_id stores nothing (and returns no row), also when a concurrent
         # request holds it: the insert waits for that request to end.
         "insert_span_once": span.on_conflict_do_nothing(
-            index_elements=["reviewer_id", "client_id"]).returning(*_SPAN_COLUMNS),
+            index_elements=["reviewer_id", "client_id"],
+            index_where=_annotations.c.client_id.is_not(None)).returning(*_SPAN_COLUMNS),
         # Absent or not started -> in progress; in progress and submitted stay.
         "start_review": start_review.on_conflict_do_update(
             index_elements=["document_id", "reviewer_id"],

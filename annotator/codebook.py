@@ -206,12 +206,14 @@ class Codebook:
             )
         return self.labels[key]
 
-    def clean_attributes(self, label_key: str, attributes: Any, where: str = "span") -> dict:
-        """Check a span's attributes against its label; returns them as stored.
+    def clean_attributes(self, label_key: str | Label, attributes: Any,
+                         where: str = "span") -> dict:
+        """Check a span's attributes against its label (its key, or the ``Label`` itself);
+        returns them as stored.
 
         Attributes that are absent, ``None`` or an empty string are left out (not set).
         """
-        label = self.label(label_key, where)
+        label = label_key if isinstance(label_key, Label) else self.label(label_key, where)
         if attributes is None:
             return {}
         if not isinstance(attributes, dict):

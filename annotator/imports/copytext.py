@@ -36,7 +36,7 @@ MARK_PREFIX_COLUMNS = ("created_at", "document_id", "reviewer_id")
 # COPY's binary rows (its header and end marker: ``database.copy_rows``): a field count, then
 # each field as its length and its bytes (integers: 4 bytes, timestamps: 8, microseconds
 # since 2000, big-endian; jsonb: a version byte, 1, and the JSON text).
-_PLACE = struct.Struct("!iiiiiii")  # 3 integers as fields, then the label's length
+_PLACE = struct.Struct("!iiiiii")  # 3 integers as fields
 _JSONB = struct.Struct("!ib")  # the attributes' length and jsonb's version byte
 _LENGTH = struct.Struct("!i")
 _PREFIX = struct.Struct("!hiqiqiiii")
@@ -69,13 +69,19 @@ def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRo
     if review.span_rows is not None:
         return review.span_rows
     place, jsonb, length = _PLACE.pack, _JSONB.pack, _LENGTH.pack
+    labels: dict[str, bytes] = {}  # a label's field
+    no_note = length(0)
     rows = []
     for s in review.annotations:
-        label = s.label.encode()
+        label = labels.get(s.label)
+        if label is None:
+            text = s.label.encode()
+            label = labels[s.label] = length(len(text)) + text
         attributes = encode_json(s.attributes).encode()
         note = s.note.encode()
-        rows.append(place(4, s.paragraph, 4, s.start, 4, s.end, len(label)) + label
-                    + jsonb(len(attributes) + 1, 1) + attributes + length(len(note)) + note)
+        rows.append(b"%b%b%b%b%b" % (place(4, s.paragraph, 4, s.start, 4, s.end), label,
+                                     jsonb(len(attributes) + 1, 1), attributes,
+                                     length(len(note)) + note if note else no_note))
     return CopyRows(rows, len(rows), frozenset(s.paragraph for s in review.annotations))
 
 

@@ -17,12 +17,11 @@ from ..errors import ImportFailed
 from ..models import Project
 from .ahead import can_fork, read_ahead
 from .brat import brat_layout, parse_brat_folder, parse_brat_zip
-from .copytext import pack
 from .html import HTML_SUFFIXES, parse_html
 from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
 from .parsed import ParsedDocument
 from .text import TEXT_SUFFIXES, parse_text_file
-from .writer import JSON_TEXT, ImportResult, import_stream
+from .writer import ImportResult, import_stream, pack
 
 ZIP_SUFFIXES = (".zip",)
 
@@ -120,7 +119,7 @@ def stream_documents(
         return iter_documents(paths, codebook, first_line_title, read, reviewer)
 
     if copy_rows_ok() and current_app.config.get("IMPORT_READ_AHEAD", True) and can_fork():
-        return read_ahead(make, lambda doc: pack(doc, JSON_TEXT), progress)
+        return read_ahead(make, pack, progress)
     return make(progress)
 
 

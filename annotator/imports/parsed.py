@@ -196,11 +196,12 @@ def parse_span(
             f"{json.dumps(text[start:end], ensure_ascii=False)[:80]}."
         )
     try:
-        label = codebook.label(item["label"], where).key
+        label = codebook.label(item["label"], where)
         attributes = codebook.clean_attributes(label, item.get("attributes"), where)
-        note = clean_note(item.get("note"), where)
+        note = item.get("note")
+        note = "" if note is None or note == "" else clean_note(note, where)
         provenance = clean_provenance(item.get("provenance") or "imported", where) \
             if gold else None
     except DomainError as exc:
         raise ImportFailed(exc.message) from None
-    return ParsedSpan(paragraph, start, end, label, attributes, note, provenance)
+    return ParsedSpan(paragraph, start, end, label.key, attributes, note, provenance)

@@ -144,9 +144,8 @@ def import_stream(
             done = 0
             stream = not isinstance(documents, list | tuple)
             # on PostgreSQL a stream's documents are made into COPY rows as they are read
-            pack = (lambda doc: copytext.pack(doc, JSON_TEXT)) if stream and batch.rows_ahead \
-                else None
-            chunks = _chunks(documents, hand_over=stream, pack=pack)
+            packing = pack if stream and batch.rows_ahead else None
+            chunks = _chunks(documents, hand_over=stream, pack=packing)
             if stream:
                 # a stream (files parsed as they are read): the next chunk is parsed in a
                 # thread while this one is written (on PostgreSQL, while the server works)
@@ -261,6 +260,11 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
 
 # The JSON columns' text, as SQLAlchemy writes it (json.dumps).
 JSON_TEXT = json_text_encoder()
+
+def pack(doc: ParsedDocument) -> ParsedDocument:
+    """``copytext.pack`` with the writer's JSON, for a document read ahead of its writing."""
+    return copytext.pack(doc, JSON_TEXT)
+
 
 # Columns written by the bulk inserts, in the order of the rows built for them.
 PARAGRAPH_COLUMNS = ("document_id", "position", "text")
@@ -569,8 +573,7 @@ class _Import:
                 for doc_id, doc, _, _ in placements
                 for key, (value, provenance) in doc.gold_answers.items()), checks=checks)
 
-    @staticmethod
-    def _span_rows(review: ParsedReview) -> CopyRows:
+    def _span_rows(self, review: ParsedReview) -> CopyRows:
         return span_rows(review, JSON_TEXT)
 
 
