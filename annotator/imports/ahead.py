@@ -46,26 +46,57 @@ def can_fork() -> bool:
 
 
 def read_ahead(
-    make: Callable[[Callable[[Path], None]], Iterator[ParsedDocument]],
+    make: Callable[[int, Callable[[Path], None]], Iterator[ParsedDocument | None]],
     pack: Callable[[ParsedDocument], ParsedDocument],
     progress: Callable[[Path], None] | None = None,
+    processes: int = 1,
 ) -> Iterator[ParsedDocument]:
-    """The documents of ``make(progress)`` (``iter_documents``), each ``pack``-ed, made in
-    a forked child process while the caller works; ``progress`` is called here, in order
-    with the documents. The child starts now; stopping early (closing the iterator) or an
-    error on either side ends it."""
+    """The documents of ``make(index, read)`` (``iter_documents``), each ``pack``-ed, made
+    in ``processes`` forked child processes while the caller works. With several, child
+    ``index`` parses every ``processes``-th document (a ``jsonl.Share``; the others it
+    skips, ``NOT_MINE``), and they are taken from the children in turn: the order of the
+    files, and an error is raised where it is in that order. ``progress`` is called here, in
+    order with the documents (the first child reports the files read). The children start
+    now; stopping early (closing the iterator) or an error on either side ends them."""
     context = multiprocessing.get_context("fork")
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(make, pack, sending), daemon=True,
-                            name="annotator-import-reader")
-    with gc_paused():  # no collection between the fork and the child's start (see above)
-        child.start()
-    sending.close()
-    return _received(child, receiving, progress)
+    streams = []
+    try:
+        for index in range(processes):
+            receiving, sending = context.Pipe(duplex=False)
+            child = context.Process(target=_child, args=(make, index, pack, sending),
+                                    daemon=True, name=f"annotator-import-reader-{index}")
+            with gc_paused():  # no collection between the fork and the child's start
+                child.start()
+            sending.close()
+            streams.append(_received(child, receiving, progress if index == 0 else None))
+    except BaseException:
+        for stream in streams:
+            stream.close()
+        raise
+    return streams[0] if processes == 1 else _in_turn(streams)
+
+
+def _in_turn(streams: list[Iterator[ParsedDocument]]) -> Iterator[ParsedDocument]:
+    """The documents of the children, one from each in turn: the order they come in the
+    files. The stream whose turn it is ends where the documents do."""
+    try:
+        while True:
+            for turn, stream in enumerate(streams):
+                doc = next(stream, None)
+                if doc is None:
+                    others = [next(s, None) for s in streams[turn + 1:] + streams[:turn]]
+                    if any(other is not None for other in others):
+                        raise RuntimeError("the processes reading the files lost step")
+                    return
+                yield doc
+    finally:
+        for stream in streams:
+            stream.close()
 
 
 def _received(child, receiving, progress: Callable[[Path], None] | None
               ) -> Iterator[ParsedDocument]:
+    """What one child sends, as it comes; its error raised here."""
     try:
         while True:
             try:
@@ -91,8 +122,9 @@ def _received(child, receiving, progress: Callable[[Path], None] | None
         child.join()
 
 
-def _child(make: Callable, pack: Callable, sending) -> None:
-    """In the child: parse, pack and send, then "done"; or send the error."""
+def _child(make: Callable, index: int, pack: Callable, sending) -> None:
+    """In child ``index``: parse, pack and send its documents, then "done"; or send the
+    error."""
     batch: list[ParsedDocument] = []
     size = 0
 
@@ -107,7 +139,9 @@ def _child(make: Callable, pack: Callable, sending) -> None:
         sending.send(("read", str(path)))
 
     try:
-        for doc in make(read):
+        for doc in make(index, read if index == 0 else None):
+            if doc is None:  # another child's
+                continue
             pack(doc)
             batch.append(doc)
             size += len(doc.paragraph_lines.data) + sum(

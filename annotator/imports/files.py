@@ -6,6 +6,7 @@ import), and the documents they hold, one at a time (``iter_documents``) or all
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..models import Project
 from .ahead import can_fork, read_ahead
 from .brat import brat_layout, parse_brat_folder, parse_brat_zip
 from .html import HTML_SUFFIXES, parse_html
-from .jsonl import JSONL_SUFFIXES, iter_jsonl, parse_jsonl
+from .jsonl import JSONL_SUFFIXES, Share, iter_jsonl, parse_jsonl
 from .parsed import ParsedDocument
 from .text import TEXT_SUFFIXES, parse_text_file
 from .writer import ImportResult, import_stream, pack
@@ -85,15 +86,19 @@ def iter_documents(
     first_line_title: bool = False,
     progress: Callable[[Path], None] | None = None,
     reviewer: str | None = None,
+    share: Share | None = None,
 ) -> Iterator[ParsedDocument]:
     """The documents of the files ``expand_paths`` gives, one at a time (``parse_paths``
     without holding them all): JSONL files are read line by line; ``progress`` is called
-    after each file."""
+    after each file. ``share`` (JSONL files only): this reader's part of the documents, the
+    others' given as ``NOT_MINE`` (``iter_jsonl``)."""
     for path in paths:
+        if share is not None and (path.is_dir() or path.suffix.lower() not in JSONL_SUFFIXES):
+            raise ValueError(f"{path}: only JSONL files are read in shares")
         if path.is_dir():
             yield from parse_brat_folder(path, codebook)
         elif path.suffix.lower() in JSONL_SUFFIXES:
-            yield from iter_jsonl(_file_lines(path), str(path), codebook, reviewer)
+            yield from iter_jsonl(_file_lines(path), str(path), codebook, reviewer, share)
         else:
             try:
                 data = path.read_bytes()
@@ -111,16 +116,23 @@ def stream_documents(
     progress: Callable[[Path], None] | None = None,
     reviewer: str | None = None,
 ) -> Iterator[ParsedDocument]:
-    """``iter_documents`` for ``import_stream``: on PostgreSQL, where a process may be
-    forked (``ahead.can_fork``) and the app allows it (``IMPORT_READ_AHEAD``), the files are
-    read, parsed and made into COPY lines in a process of their own while the import writes
-    (``ahead.read_ahead``); elsewhere as they are read, here."""
-    def make(read: Callable[[Path], None] | None) -> Iterator[ParsedDocument]:
-        return iter_documents(paths, codebook, first_line_title, read, reviewer)
+    """``iter_documents`` for ``import_stream``: on PostgreSQL, where processes may be forked
+    (``ahead.can_fork``) and the app allows it (``IMPORT_READ_AHEAD_PROCESSES``, at most the
+    number of CPUs), the files are read, parsed and made into COPY rows in processes of their
+    own while the import writes (``ahead.read_ahead``): JSONL files by several, each parsing
+    its share of the documents, other files by one; elsewhere as they are read, here."""
+    wanted = current_app.config.get("IMPORT_READ_AHEAD_PROCESSES", 2)
+    if not (wanted and copy_rows_ok() and can_fork()):
+        return iter_documents(paths, codebook, first_line_title, progress, reviewer)
+    processes = 1
+    if all(p.is_file() and p.suffix.lower() in JSONL_SUFFIXES for p in paths):
+        processes = max(1, min(wanted, os.cpu_count() or 1))
 
-    if copy_rows_ok() and current_app.config.get("IMPORT_READ_AHEAD", True) and can_fork():
-        return read_ahead(make, pack, progress)
-    return make(progress)
+    def make(index: int, read: Callable[[Path], None] | None) -> Iterator[ParsedDocument]:
+        share = Share(index, processes) if processes > 1 else None
+        return iter_documents(paths, codebook, first_line_title, read, reviewer, share)
+
+    return read_ahead(make, pack, progress, processes)
 
 
 # Read a file in large blocks: a JSONL document's line is often tens of kilobytes, and each

@@ -191,14 +191,40 @@ def _gold_answers(gold: Any, codebook: Codebook, where: str) -> dict[str, tuple[
     return found
 
 
+class Share:
+    """The documents one of ``count`` readers of the same JSONL files parses: the ``index``-th
+    of every ``count`` (counted across the files), the others left to the other readers
+    (``ahead.read_ahead``: processes reading in parallel, their documents merged in order)."""
+
+    def __init__(self, index: int, count: int):
+        self.index, self.count, self.seen = index, count, 0
+
+    def take(self) -> bool:
+        """Whether the next document is this reader's."""
+        mine = self.seen % self.count == self.index
+        self.seen += 1
+        return mine
+
+
+# What a reader with a ``Share`` gives for another reader's document.
+NOT_MINE = None
+
+
 def iter_jsonl(
-    lines: Iterable[bytes], name: str, codebook: Codebook, reviewer: str | None = None
-) -> Iterator[ParsedDocument]:
+    lines: Iterable[bytes], name: str, codebook: Codebook, reviewer: str | None = None,
+    share: Share | None = None,
+) -> Iterator[ParsedDocument | None]:
     """The documents of a JSONL file given as its lines of bytes (an open binary file, say),
-    one at a time: what ``parse_jsonl`` returns, without holding the file or its documents."""
+    one at a time: what ``parse_jsonl`` returns, without holding the file or its documents.
+    With ``share``, another reader's document is ``NOT_MINE`` and not parsed (its line is
+    still read as text: an encoding fault there stops every reader at the same line)."""
     doccano: bool | None = None
     for number, line in text_lines(lines, name):
         if not line.strip():
+            continue
+        mine = share is None or share.take()
+        if not mine and doccano is not None:
+            yield NOT_MINE
             continue
         where = f"{name}, line {number}"
         try:
@@ -218,7 +244,9 @@ def iter_jsonl(
                 )
             if doccano:
                 check_reviewer_name(reviewer, name)
-        if doccano:
+        if not mine:  # the first document: parsed by every reader, for the file's kind
+            yield NOT_MINE
+        elif doccano:
             yield parse_doccano_object(obj, codebook, where, reviewer)
         else:
             yield parse_document_object(obj, codebook, where)
