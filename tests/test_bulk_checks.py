@@ -221,3 +221,27 @@ def test_a_role_granted_the_setting_gets_the_checks_per_batch(ctx, place, plain_
         with db.engine.begin() as conn:
             conn.execute(text(
                 f'REVOKE SET ON PARAMETER session_replication_role FROM "{plain_role}"'))
+
+
+def test_keys_of_rows_the_block_wrote_are_not_looked_up_the_others_are(ctx, place):
+    """``KeyChecks.written``: keys of rows this transaction has just written (an import's new
+    documents and paragraphs) need no look-up; any other key still does, and a missing one is
+    refused as before."""
+    document_id, alice = place
+    with foreign_keys_checked_together() as checks:
+        bulk_insert(Annotation.__table__, SPAN_COLUMNS, [_span(document_id, 0, alice)],
+                    checks=checks)
+        # (document, 5) is not there: noted as written, it is taken at the writer's word
+        checks.add(Annotation.__table__, ("document_id", "paragraph_index"),
+                   {(document_id, 5)})
+        checks.written(Paragraph.__table__, ("document_id", "position"), {(document_id, 5)})
+    db.session.rollback()
+    with pytest.raises(ForeignKeyViolation, match=rf"\({document_id}, 6\) is not present"):
+        with foreign_keys_checked_together() as checks:
+            checks.add(Annotation.__table__, ("document_id", "paragraph_index"),
+                       {(document_id, 5), (document_id, 6)})
+            checks.written(Paragraph.__table__, ("document_id", "position"),
+                           {(document_id, 5)})
+    db.session.rollback()
+    with pytest.raises(ValueError, match="no foreign key of the columns"):
+        KeyChecks().add(Annotation.__table__, ("document_id",), {1})

@@ -26,6 +26,7 @@ import multiprocessing
 import os
 import threading
 import traceback
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -46,20 +47,21 @@ def can_fork() -> bool:
 
 
 def read_ahead(
-    make: Callable[[int, Callable[[Path], None]], Iterator[ParsedDocument | None]],
+    make: Callable[[int, Callable[[Path], None] | None], Iterator[ParsedDocument | None]],
     pack: Callable[[ParsedDocument], ParsedDocument],
     progress: Callable[[Path], None] | None = None,
     processes: int = 1,
-) -> Iterator[ParsedDocument]:
+) -> ReadAhead:
     """The documents of ``make(index, read)`` (``iter_documents``), each ``pack``-ed, made
     in ``processes`` forked child processes while the caller works. With several, child
-    ``index`` parses every ``processes``-th document (a ``jsonl.Share``; the others it
-    skips, ``NOT_MINE``), and they are taken from the children in turn: the order of the
+    ``index`` parses every ``processes``-th document (a ``jsonl.Share``; it skips the
+    others, ``NOT_MINE``), and they are taken from the children in turn: the order of the
     files, and an error is raised where it is in that order. ``progress`` is called here, in
     order with the documents (the first child reports the files read). The children start
-    now; stopping early (closing the iterator) or an error on either side ends them."""
+    now; closing the iterator (``import_stream`` does, however it ends), an error on either
+    side or the iterator's end ends them."""
     context = multiprocessing.get_context("fork")
-    streams = []
+    reading = ReadAhead()
     try:
         for index in range(processes):
             receiving, sending = context.Pipe(duplex=False)
@@ -68,58 +70,88 @@ def read_ahead(
             with gc_paused():  # no collection between the fork and the child's start
                 child.start()
             sending.close()
-            streams.append(_received(child, receiving, progress if index == 0 else None))
+            reading.add(child, receiving, progress if index == 0 else None)
     except BaseException:
-        for stream in streams:
-            stream.close()
+        reading.close()
         raise
-    return streams[0] if processes == 1 else _in_turn(streams)
+    return reading
+
+
+class ReadAhead(Iterator[ParsedDocument]):
+    """The documents the children of ``read_ahead`` send, in order; ``close`` ends them
+    (also when the iterator is dropped unread)."""
+
+    def __init__(self) -> None:
+        self.children: list = []
+        self.pipes: list = []
+        self.streams: list[Iterator[ParsedDocument]] = []
+        self._documents: Iterator[ParsedDocument] | None = None
+        self._finalizer = weakref.finalize(self, _stop, self.children, self.pipes)
+
+    def add(self, child, receiving, progress: Callable[[Path], None] | None) -> None:
+        self.children.append(child)
+        self.pipes.append(receiving)
+        self.streams.append(_received(child, receiving, progress))
+
+    def __next__(self) -> ParsedDocument:
+        if self._documents is None:
+            self._documents = self.streams[0] if len(self.streams) == 1 \
+                else _in_turn(self.streams)
+        try:
+            return next(self._documents)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        for stream in self.streams:
+            stream.close()
+        self._finalizer()
+
+
+def _stop(children: list, pipes: list) -> None:
+    for pipe in pipes:
+        pipe.close()
+    for child in children:
+        if child.is_alive():
+            child.terminate()
+        child.join()
 
 
 def _in_turn(streams: list[Iterator[ParsedDocument]]) -> Iterator[ParsedDocument]:
     """The documents of the children, one from each in turn: the order they come in the
     files. The stream whose turn it is ends where the documents do."""
-    try:
-        while True:
-            for turn, stream in enumerate(streams):
-                doc = next(stream, None)
-                if doc is None:
-                    others = [next(s, None) for s in streams[turn + 1:] + streams[:turn]]
-                    if any(other is not None for other in others):
-                        raise RuntimeError("the processes reading the files lost step")
-                    return
-                yield doc
-    finally:
-        for stream in streams:
-            stream.close()
+    while True:
+        for turn, stream in enumerate(streams):
+            doc = next(stream, None)
+            if doc is None:
+                others = [next(s, None) for s in streams[turn + 1:] + streams[:turn]]
+                if any(other is not None for other in others):
+                    raise RuntimeError("the processes reading the files lost step")
+                return
+            yield doc
 
 
 def _received(child, receiving, progress: Callable[[Path], None] | None
               ) -> Iterator[ParsedDocument]:
     """What one child sends, as it comes; its error raised here."""
-    try:
-        while True:
-            try:
-                kind, value = receiving.recv()
-            except EOFError:
-                child.join()
-                raise ImportFailed(
-                    f"the process reading the files ended unexpectedly (exit code "
-                    f"{child.exitcode}). Nothing was imported.") from None
-            if kind == "documents":
-                yield from value
-            elif kind == "read":
-                if progress is not None:
-                    progress(Path(value))
-            elif kind == "error":
-                raise value
-            else:  # "done"
-                return
-    finally:
-        receiving.close()
-        if child.is_alive():
-            child.terminate()
-        child.join()
+    while True:
+        try:
+            kind, value = receiving.recv()
+        except EOFError:
+            child.join()
+            raise ImportFailed(
+                f"the process reading the files ended unexpectedly (exit code "
+                f"{child.exitcode}). Nothing was imported.") from None
+        if kind == "documents":
+            yield from value
+        elif kind == "read":
+            if progress is not None:
+                progress(Path(value))
+        elif kind == "error":
+            raise value
+        else:  # "done"
+            return
 
 
 def _child(make: Callable, index: int, pack: Callable, sending) -> None:
@@ -155,7 +187,13 @@ def _child(make: Callable, index: int, pack: Callable, sending) -> None:
             error.add_note("In the process reading the files:\n"
                            + "".join(traceback.format_exception(error)))
         try:
+            flush()  # the documents before it first: its place in the files' order
+        except OSError:  # the parent has stopped reading: nobody to tell
+            return
+        try:
             sending.send(("error", error))
+        except OSError:
+            return
         except Exception:  # not picklable: its words are
             sending.send(("error", ImportFailed(f"{type(error).__name__}: {error}")))
     finally:

@@ -161,6 +161,9 @@ def import_stream(
     except BaseException:
         db.session.rollback()
         raise
+    finally:  # whatever reads the documents ahead (processes: ahead.read_ahead) ends now
+        if hasattr(documents, "close"):
+            documents.close()
     # the import is in: planner statistics for what it added (PostgreSQL, large imports)
     refresh_statistics(len(result.documents) + result.paragraphs + result.spans + result.gold)
     return result
