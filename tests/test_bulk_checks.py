@@ -245,3 +245,25 @@ def test_keys_of_rows_the_block_wrote_are_not_looked_up_the_others_are(ctx, plac
     db.session.rollback()
     with pytest.raises(ValueError, match="no foreign key of the columns"):
         KeyChecks().add(Annotation.__table__, ("document_id",), {1})
+
+
+def test_an_import_by_a_role_that_may_not_is_checked_row_by_row(ctx, place, plain_role,
+                                                                checked_tables):
+    """The import's COPY rows (``copy_rows``) with the server's own per-row checks."""
+    from annotator.codebook import load_codebook
+    from annotator.imports import import_documents, parse_document_object
+    from annotator.models import Document
+
+    document_id, _ = place
+    project = db.session.get(Document, document_id).project
+    doc = parse_document_object({"title": "New", "paragraphs": ["One here.", "Two there."],
+                                 "reviews": [{"reviewer": "alice", "status": "submitted",
+                                              "annotations": [
+                                                  {"paragraph": 1, "start": 0, "end": 3,
+                                                   "label": "framing"}]}]},
+                                load_codebook(project.codebook), "test")
+    db.session.execute(text(f'SET LOCAL ROLE "{plain_role}"'))
+    result = import_documents(project, [doc])
+    assert checked_tables == []  # the server checked each row
+    assert (result.paragraphs, result.spans) == (2, 1)
+    assert row_count(Annotation) == 1 and row_count(ParagraphReview) == 2

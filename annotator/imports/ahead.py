@@ -1,23 +1,25 @@
-"""Files read, parsed and made into COPY lines in a process of their own while the import
+"""Files read, parsed and made into COPY rows in processes of their own while the import
 writes: ``read_ahead``.
 
 On PostgreSQL an import's time is the parsing (Python: JSON, offsets, the codebook's checks)
 plus the writing (the client making the rows, the server storing them). In one process the
 parsing and the writing share the GIL, and the writing thread and the server mostly take
-turns (benchmarks/README.md). Here a child process, forked from the importing one, parses the
-files and makes each document's paragraphs and spans into COPY text lines (``copytext``);
-the parent receives them in batches through a pipe and only writes, while the child parses
-the next ones on the other core. The transaction, the checks and the all-or-nothing rule are
-the writer's, unchanged: the child only reads files, and a fault there (a bad line, say)
-comes to the parent as the same exception, raised where the documents are read, which rolls
-the import back.
+turns (benchmarks/README.md). Here child processes, forked from the importing one, parse the
+files and make each document's paragraphs, spans and marks into COPY rows (``copytext``); the
+parent receives them in batches through a pipe per child and only writes, while the children
+parse the next ones on the other cores. JSONL files are read by several children at once,
+each parsing its share of the documents (``jsonl.Share``: every n-th), and the documents are
+taken from them in turn, in the files' order. The transaction, the checks and the
+all-or-nothing rule are the writer's, unchanged: the children only read files, and a fault
+there (a bad line, say) comes to the parent as the same exception, after the documents before
+it, raised where it is in the files' order, which rolls the import back.
 
-The child is forked (it inherits the codebook and the open app as they are, with nothing to
-pickle), and only when forking is safe: the importing process runs no other thread (a lock
-held by another thread at the fork would stay held in the child). It touches no database
-connection (``database.init_app`` makes a forked child's pool forget its parent's, and its
-collector stays off so that no object it shares with its parent is finalised) and ends with
-``os._exit`` (multiprocessing's way), running no clean-up of its parent's.
+The children are forked (they inherit the codebook and the open app as they are, with nothing
+to pickle), and only when forking is safe: the importing process runs no other thread (a lock
+held by another thread at the fork would stay held in the child). They touch no database
+connection (``database.init_app`` makes a forked child's pool forget its parent's, and their
+collector stays off so that no object they share with their parent is finalised) and end
+with ``os._exit`` (multiprocessing's way), running no clean-up of their parent's.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from ..database import gc_paused
 from ..errors import DomainError, ImportFailed
 from .parsed import ParsedDocument
 
-# Documents are sent in batches of about this many bytes of COPY lines (a pickle per batch,
+# Documents are sent in batches of about this many bytes of COPY rows (a pickle per batch,
 # not per document); the pipe holds a batch or so, and the writer's read-ahead thread one
-# chunk: the child is never far ahead.
+# chunk: a child is never far ahead.
 BATCH_BYTES = 1 << 20
 
 

@@ -121,7 +121,7 @@ def stream_documents(
     number of CPUs), the files are read, parsed and made into COPY rows in processes of their
     own while the import writes (``ahead.read_ahead``): JSONL files by several, each parsing
     its share of the documents, other files by one; elsewhere as they are read, here."""
-    wanted = current_app.config.get("IMPORT_READ_AHEAD_PROCESSES", 2)
+    wanted = current_app.config["IMPORT_READ_AHEAD_PROCESSES"]
     if not (wanted and copy_rows_ok() and can_fork()):
         return iter_documents(paths, codebook, first_line_title, progress, reviewer)
     processes = 1

@@ -2,9 +2,12 @@
 
 ``import_documents`` writes a batch, ``import_stream`` documents that come one at a time
 (``iter_documents``), checked and written a chunk at a time as they come, still in one
-transaction, so that memory holds one chunk. Rows go in with bulk inserts
-(``database.bulk_insert``: COPY on PostgreSQL, executemany on SQLite), a chunk's foreign
-keys checked together on PostgreSQL (``foreign_keys_checked_together``). The same article twice
+transaction, so that memory holds one chunk. Rows go in with bulk inserts: on SQLite
+``executemany`` (``database.bulk_insert``); on PostgreSQL COPY, the paragraphs, spans and
+marks as COPY rows made ahead by whatever reads the documents (``copytext``, ``ahead``:
+processes parsing the files while this writes), their ids and timestamps put in front of
+each block here (``database.copy_rows``), and a chunk's foreign keys checked together
+(``foreign_keys_checked_together``). The same article twice
 is refused or skipped; labelled data for an article already in the project adds its reviews
 to that document (see ``import_documents``): that is how one doccano file per reviewer comes
 together. Any fault rolls back the whole import; nothing is written.
@@ -264,6 +267,7 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
 # The JSON columns' text, as SQLAlchemy writes it (json.dumps).
 JSON_TEXT = json_text_encoder()
 
+
 def pack(doc: ParsedDocument) -> ParsedDocument:
     """``copytext.pack`` with the writer's JSON, for a document read ahead of its writing."""
     return copytext.pack(doc, JSON_TEXT)
@@ -490,24 +494,25 @@ class _Import:
         }
         # the chunk's foreign keys checked together (on PostgreSQL, when the role may)
         with foreign_keys_checked_together() as checks:
-            if self.rows_ahead:
-                self._copy_rows(placements, reviews, review_rows, counts, checks)
-                result.paragraphs += counts[Paragraph]
-                result.spans += counts[Annotation]
-                result.gold += counts[GoldSpan]
-                return
+            if self.rows_ahead:  # PostgreSQL: the bulk of it as COPY rows made ahead
+                self._copy_rows(placements, reviews, counts, checks)
+                tables = [(DocumentReview, REVIEW_COLUMNS, review_rows)]
+            else:
+                tables = [
+                    (Paragraph, PARAGRAPH_COLUMNS,
+                     ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
+                      for i, text in enumerate(doc.paragraphs))),
+                    (DocumentReview, REVIEW_COLUMNS, review_rows),
+                    (ParagraphReview, MARK_COLUMNS,
+                     ((doc_id, p, reviewer_id, stamp) for doc_id, reviewer_id, review in reviews
+                      for p in review.reviewed_paragraphs)),
+                    (Annotation, SPAN_COLUMNS,
+                     ((doc_id, s.paragraph, reviewer_id, s.start, s.end, s.label,
+                       dumps(s.attributes), s.note, stamp, stamp)
+                      for doc_id, reviewer_id, review in reviews for s in review.annotations)),
+                ]
             for model, columns, rows in (
-                (Paragraph, PARAGRAPH_COLUMNS,
-                 ((doc_id, i, text) for doc_id, doc, new, _ in placements if new
-                  for i, text in enumerate(doc.paragraphs))),
-                (DocumentReview, REVIEW_COLUMNS, review_rows),
-                (ParagraphReview, MARK_COLUMNS,
-                 ((doc_id, p, reviewer_id, stamp) for doc_id, reviewer_id, review in reviews
-                  for p in review.reviewed_paragraphs)),
-                (Annotation, SPAN_COLUMNS,
-                 ((doc_id, s.paragraph, reviewer_id, s.start, s.end, s.label, dumps(s.attributes),
-                   s.note, stamp, stamp)
-                  for doc_id, reviewer_id, review in reviews for s in review.annotations)),
+                *tables,
                 (GoldSpan, GOLD_COLUMNS,
                  ((doc_id, s.paragraph, s.start, s.end, s.label, dumps(s.attributes), s.note,
                    s.provenance, stamp)
@@ -523,15 +528,14 @@ class _Import:
         result.spans += counts[Annotation]
         result.gold += counts[GoldSpan]
 
-
     def _copy_rows(self, placements: list[tuple[int, ParsedDocument, bool, set[str]]],
-                   reviews: list[tuple[int, int, ParsedReview]], review_rows: list[tuple],
-                   counts: dict, checks: KeyChecks | None) -> None:
-        """``_write``'s rows on PostgreSQL: paragraphs, marks and spans as COPY rows made
-        ahead (``copytext``: by the parsing when it could, here otherwise), each block given
-        its ids and timestamps in front; the other tables' few rows through
-        ``bulk_insert``. With ``checks``, every foreign key of the rows is noted for the
-        check at the chunk's end, and the rows this chunk wrote, which need no look-up."""
+                   reviews: list[tuple[int, int, ParsedReview]], counts: dict,
+                   checks: KeyChecks | None) -> None:
+        """The paragraphs, marks and spans of ``_write`` on PostgreSQL, as COPY rows made
+        ahead (``copytext``: by the reading when it could, here otherwise), each block given
+        its ids and timestamps in front. With ``checks``, every foreign key of the rows is
+        noted for the check at the chunk's end, and so are the rows this chunk wrote, which
+        need no look-up."""
         new = [(doc_id, doc) for doc_id, doc, is_new, _ in placements if is_new]
         if counts[Paragraph]:
             copy_rows(Paragraph.__table__, PARAGRAPH_COLUMNS,
@@ -542,11 +546,9 @@ class _Import:
             checks.written(Document.__table__, ("id",), ((d,) for d, _ in new))
             checks.written(Paragraph.__table__, ("document_id", "position"),
                            ((d, i) for d, doc in new for i in range(len(doc.paragraphs))))
-        if counts[DocumentReview]:
-            bulk_insert(DocumentReview.__table__, REVIEW_COLUMNS, review_rows, checks=checks)
         for model, columns, prefix, rows_of in (
             (ParagraphReview, MARK_ROW_COLUMNS, copytext.mark_prefix, copytext.mark_rows),
-            (Annotation, SPAN_ROW_COLUMNS, copytext.binary_prefix, self._span_rows),
+            (Annotation, SPAN_ROW_COLUMNS, copytext.binary_prefix, _span_rows),
         ):
             if not counts[model]:
                 continue
@@ -564,20 +566,10 @@ class _Import:
             if checks is not None:
                 checks.add(table, ("document_id", "paragraph_index"), places)
                 checks.add(table, ("reviewer_id",), {r for _, r, _ in reviews})
-        stamp = self.stamp
-        if counts[GoldSpan]:
-            bulk_insert(GoldSpan.__table__, GOLD_COLUMNS, (
-                (doc_id, s.paragraph, s.start, s.end, s.label, JSON_TEXT(s.attributes), s.note,
-                 s.provenance, stamp)
-                for doc_id, doc, _, _ in placements for s in doc.gold), checks=checks)
-        if counts[GoldAnswer]:
-            bulk_insert(GoldAnswer.__table__, GOLD_ANSWER_COLUMNS, (
-                (doc_id, key, JSON_TEXT(value), provenance, stamp)
-                for doc_id, doc, _, _ in placements
-                for key, (value, provenance) in doc.gold_answers.items()), checks=checks)
 
-    def _span_rows(self, review: ParsedReview) -> CopyRows:
-        return span_rows(review, JSON_TEXT)
+
+def _span_rows(review: ParsedReview) -> CopyRows:
+    return span_rows(review, JSON_TEXT)
 
 
 def _check_gold_places(doc: ParsedDocument) -> None:
