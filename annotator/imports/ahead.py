@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import traceback
 import weakref
@@ -43,9 +44,11 @@ BATCH_BYTES = 1 << 20
 
 
 def can_fork() -> bool:
-    """Whether a child process may be forked here: the platform forks and this process runs
-    no thread but the calling one."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Whether a child process may be forked here: the platform forks safely (not macOS,
+    whose system libraries may not survive a fork) and this process runs no thread but the
+    calling one."""
+    return hasattr(os, "fork") and sys.platform != "darwin" \
+        and threading.active_count() == 1
 
 
 def read_ahead(
