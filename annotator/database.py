@@ -268,6 +268,17 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
         connection.exec_driver_sql(statement, batch)
 
 
+def next_ids(table: Table, count: int) -> list[int]:
+    """PostgreSQL: ``count`` new ids for ``table``'s rows, taken from its ``id`` column's
+    sequence in one round trip, as as many INSERTs would take them (for rows written by
+    COPY whose ids other rows refer to)."""
+    connection = db.session.connection()
+    name = connection.dialect.identifier_preparer.format_table(table)
+    return list(connection.exec_driver_sql(
+        "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+        "FROM generate_series(1, %(count)s)", {"table": name, "count": count}).scalars())
+
+
 # COPY's binary format: the signature, no flags, no header extension, ..., the end marker.
 BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
@@ -384,7 +395,7 @@ class KeyChecks:
     def add(self, table: Table, columns: Sequence[str], keys: Iterable) -> None:
         """Note ``keys`` of the foreign key of ``table`` made of ``columns`` (a value each, or
         a tuple for several columns), for rows written otherwise than by ``bulk_insert``
-        (``copy_lines``)."""
+        (``copy_rows``)."""
         for constraint in table.foreign_key_constraints:
             if tuple(c.name for c in constraint.columns) == tuple(columns):
                 self.keys.setdefault((table, constraint), set()).update(keys)

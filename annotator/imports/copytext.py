@@ -10,11 +10,12 @@ once (C-level ``bytes`` operations, no Python per row):
   putting ``document_id`` in front (``placed``). A value's backslash, tab, newline and
   carriage return are escaped (``copy_text``), so that a raw newline only ever ends a row,
   which is what lets one ``bytes.replace`` place the id on every line;
-- spans (annotations), in COPY's binary format (the server's share of an import is mostly
-  the spans; read in binary it skips parsing their numbers and timestamps, a sixth of its
-  time for them, measured): per span the fields ``paragraph_index, start, end, label,
-  attributes, note``, the writer joining them with the fields in front that every span of a
-  review shares (``binary_prefix``: ``created_at, updated_at, document_id, reviewer_id``).
+- spans (annotations) and marks (reviewed paragraphs), in COPY's binary format (the server's
+  share of an import is mostly the spans; read in binary it skips parsing their numbers and
+  timestamps, a sixth of its time for them, measured): per span the fields
+  ``paragraph_index, start, end, label, attributes, note``, per mark ``paragraph_index``,
+  the writer joining them with the fields in front that every row of a review shares
+  (``span_prefix``: ``created_at, updated_at, document_id, reviewer_id``; ``mark_prefix``).
   Binary text fields are UTF-8 and need a UTF-8 connection (``database.copy_rows_ok``).
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 from .parsed import CopyRows, ParsedDocument, ParsedReview
 
-# The annotation columns of a span's binary row, after those ``binary_prefix`` gives.
+# The annotation columns of a span's binary row, after those ``span_prefix`` gives.
 SPAN_ROW_COLUMNS = ("paragraph_index", "start", "end", "label", "attributes", "note")
 SPAN_PREFIX_COLUMNS = ("created_at", "updated_at", "document_id", "reviewer_id")
 # A mark's (a reviewed paragraph's) binary row: these fields, then ``paragraph_index``.
@@ -105,12 +106,12 @@ def placed(lines: bytes, before: bytes) -> bytes:
     return before + lines[:-1].replace(b"\n", b"\n" + before) + b"\n"
 
 
-def binary_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
+def span_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
     """The first fields of a span's binary row (``SPAN_PREFIX_COLUMNS``), its field count
     before them."""
     micros = _micros(stamp)
-    return _PREFIX.pack(4 + len(SPAN_ROW_COLUMNS), 8, micros, 8, micros, 4, document_id, 4,
-                        reviewer_id)
+    return _PREFIX.pack(len(SPAN_PREFIX_COLUMNS) + len(SPAN_ROW_COLUMNS), 8, micros, 8,
+                        micros, 4, document_id, 4, reviewer_id)
 
 
 def mark_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:

@@ -169,7 +169,8 @@ def import_paths(
     reviewer: str | None = None,
 ) -> ImportResult:
     """Parse and import files (no progress display): the programmatic entry point. The
-    files are read and written as they come (``iter_documents``, ``import_stream``)."""
+    files are read and written as they come (``stream_documents``, ``import_stream``), as
+    ``annotator import`` does."""
     codebook = load_codebook(project.codebook)
     documents = stream_documents(expand_paths(paths), codebook, first_line_title,
                                  reviewer=reviewer)

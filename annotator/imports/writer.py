@@ -32,6 +32,7 @@ from ..database import (
     foreign_keys_checked_together,
     gc_paused,
     json_text_encoder,
+    next_ids,
     prefetched,
     refresh_statistics,
 )
@@ -274,6 +275,8 @@ def pack(doc: ParsedDocument) -> ParsedDocument:
 
 
 # Columns written by the bulk inserts, in the order of the rows built for them.
+DOCUMENT_COLUMNS = ("id", "project_id", "title", "source", "url", "published", "meta",
+                    "external_id", "content_hash", "paragraph_count", "created_at")
 PARAGRAPH_COLUMNS = ("document_id", "position", "text")
 REVIEW_COLUMNS = ("document_id", "reviewer_id", "status", "submitted_at", "updated_at",
                   "answers")
@@ -432,14 +435,21 @@ class _Import:
         result, now = self.result, self.now
         if keep:
             documents = Document.__table__
-            ids = db.session.scalars(
-                insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
-                [{"project_id": self.project.id, "title": doc.title, "source": doc.source,
-                  "url": doc.url, "published": doc.published, "meta": doc.meta,
-                  "external_id": doc.external_id, "content_hash": h,
-                  "paragraph_count": len(doc.paragraphs), "created_at": now}
-                 for doc, h, _ in keep],
-            ).all()
+            if self.rows_ahead:  # PostgreSQL: ids taken ahead, the rows in one COPY
+                ids = next_ids(documents, len(keep))
+                bulk_insert(documents, DOCUMENT_COLUMNS, [
+                    (id_, self.project.id, doc.title, doc.source, doc.url, doc.published,
+                     JSON_TEXT(doc.meta), doc.external_id, h, len(doc.paragraphs), self.stamp)
+                    for id_, (doc, h, _) in zip(ids, keep, strict=True)])
+            else:
+                ids = db.session.scalars(
+                    insert(documents).returning(documents.c.id, sort_by_parameter_order=True),
+                    [{"project_id": self.project.id, "title": doc.title, "source": doc.source,
+                      "url": doc.url, "published": doc.published, "meta": doc.meta,
+                      "external_id": doc.external_id, "content_hash": h,
+                      "paragraph_count": len(doc.paragraphs), "created_at": now}
+                     for doc, h, _ in keep],
+                ).all()
             for (_, _, target), id_ in zip(keep, ids, strict=True):
                 target.document_id = id_
             result.documents.extend(ids)
@@ -548,7 +558,7 @@ class _Import:
                            ((d, i) for d, doc in new for i in range(len(doc.paragraphs))))
         for model, columns, prefix, rows_of in (
             (ParagraphReview, MARK_ROW_COLUMNS, copytext.mark_prefix, copytext.mark_rows),
-            (Annotation, SPAN_ROW_COLUMNS, copytext.binary_prefix, _span_rows),
+            (Annotation, SPAN_ROW_COLUMNS, copytext.span_prefix, _span_rows),
         ):
             if not counts[model]:
                 continue
