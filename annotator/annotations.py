@@ -71,6 +71,7 @@ from .spans import (
     check_offsets_in,
     clean_client_id,
     clean_note,
+    has_paragraphs,
     require_fields,
     require_object,
     span_body,
@@ -658,8 +659,8 @@ def set_paragraph_reviewed(document: Document | int, user: User, index: int,
     context = _document_context(document_id, user)
     check_layout(layout, context.layout_version)
     if not 0 <= index < context.paragraph_count:
-        raise NotFound(f"Paragraph {index} does not exist; the document has "
-                       f"{context.paragraph_count} paragraphs, numbered from 0.")
+        raise NotFound(f"Paragraph {index} does not exist; "
+                       f"{has_paragraphs(context.paragraph_count)}.")
     require_assigned(document_id, user, context.reviewers_per_document,
                       context.status is not None)
     if context.status == "submitted":

@@ -53,6 +53,7 @@ from .spans import (
     check_text,
     clean_note,
     clean_provenance,
+    has_paragraphs,
     require_fields,
     require_object,
     span_dict,
@@ -433,8 +434,8 @@ def lift_rejection(rejection_id: int, user: User) -> None:
 def _paragraph_index(document: Document, index: Any) -> int:
     if isinstance(index, bool) or not isinstance(index, int) \
             or not 0 <= index < document.paragraph_count:
-        raise NotFound(f"There is no paragraph {index}; the document has "
-                       f"{document.paragraph_count} paragraphs, numbered from 0.")
+        raise NotFound(f"There is no paragraph {index}; "
+                       f"{has_paragraphs(document.paragraph_count)}.")
     return index
 
 
@@ -511,8 +512,8 @@ def accept_paragraph(document: Document, paragraph: Any, reviewer_name: Any, use
     if isinstance(paragraph, bool) or not isinstance(paragraph, int):
         raise Invalid("paragraph must be a whole number.", "paragraph")
     if not 0 <= paragraph < document.paragraph_count:
-        raise Invalid(f"Paragraph {paragraph} does not exist; the document has "
-                      f"{document.paragraph_count} paragraphs, numbered from 0.", "paragraph")
+        raise Invalid(f"Paragraph {paragraph} does not exist; "
+                      f"{has_paragraphs(document.paragraph_count)}.", "paragraph")
     if not isinstance(reviewer_name, str) or not reviewer_name.strip():
         raise Invalid("reviewer must be a reviewer's name.", "reviewer")
     reviewer = require_user(reviewer_name.strip())

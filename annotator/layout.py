@@ -28,6 +28,7 @@ from .access import require_admin
 from .errors import Conflict, Invalid, NotFound
 from .extensions import db
 from .models import AdjudicatedParagraph, Document, Paragraph, ParagraphReview, User, utcnow
+from .spans import has_paragraphs
 
 SEPARATORS = {"space": " ", "line": "\n"}
 LAYOUT_HEADER = "X-Document-Layout"
@@ -99,8 +100,8 @@ def merge_paragraphs(document: Document, index: Any, user: User, separator: str 
     _lock(document)
     texts = _texts(document)
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(texts) - 1:
-        raise NotFound(f"Paragraph {index} has no next paragraph to merge with; the document "
-                       f"has {len(texts)} paragraphs, numbered from 0.")
+        raise NotFound(f"Paragraph {index} has no next paragraph to merge with; "
+                       f"{has_paragraphs(len(texts))}.")
     joined = texts[index] + SEPARATORS[separator] + texts[index + 1]
     shift = len(texts[index]) + len(SEPARATORS[separator])
     marks = ParagraphReview.__table__
@@ -143,8 +144,7 @@ def split_paragraph(document: Document, index: Any, at: Any, user: User) -> dict
     _lock(document)
     texts = _texts(document)
     if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(texts):
-        raise NotFound(f"There is no paragraph {index}; the document has {len(texts)} "
-                       f"paragraphs, numbered from 0.")
+        raise NotFound(f"There is no paragraph {index}; {has_paragraphs(len(texts))}.")
     text = texts[index]
     if isinstance(at, bool) or not isinstance(at, int):
         raise Invalid("at must be a whole number: the code point where the paragraph is cut.",

@@ -64,13 +64,21 @@ def check_offsets(document: Document, paragraph: int, start: int, end: int) -> s
     return check_offsets_in(document.id, document.paragraph_count, paragraph, start, end)
 
 
+def has_paragraphs(count: int) -> str:
+    """"the document has 3 paragraphs, numbered from 0" (for messages about a paragraph
+    that is not there); one paragraph is "numbered 0"."""
+    if count == 1:
+        return "the document has 1 paragraph, numbered 0"
+    return f"the document has {count} paragraphs, numbered from 0"
+
+
 def check_offsets_in(document_id: int, paragraph_count: int, paragraph: int, start: int,
                      end: int, text: str | None = None, where: str | None = None) -> str:
     """``check_offsets`` on facts at hand: the paragraph's ``text`` when already read."""
     if not 0 <= paragraph < paragraph_count:
         raise Invalid(_at(where,
-                          f"Paragraph {paragraph} does not exist; the document has "
-                          f"{paragraph_count} paragraphs, numbered from 0."), "paragraph")
+                          f"Paragraph {paragraph} does not exist; "
+                          f"{has_paragraphs(paragraph_count)}."), "paragraph")
     if text is None:
         text = db.session.get(Paragraph, (document_id, paragraph)).text
     if not 0 <= start < len(text):

@@ -401,3 +401,15 @@ def test_a_stream_is_parsed_ahead_and_an_error_either_side_stops_it(app, make_pr
         assert _nothing_written()
         assert not [t for t in threading.enumerate() if t.name == "prefetch"]
         assert len(import_paths(_project(), [good]).documents) == 7
+
+
+def test_a_paragraph_not_there_is_named_with_the_document_s_count_in_words():
+    from annotator.spans import has_paragraphs
+
+    assert has_paragraphs(3) == "the document has 3 paragraphs, numbered from 0"
+    assert has_paragraphs(1) == "the document has 1 paragraph, numbered 0"
+    doc = {"title": "t", "paragraphs": ["Only one."], "reviews": [{"reviewer": "r", "annotations": [
+        {"paragraph": 1, "start": 0, "end": 2, "label": "framing"}]}]}
+    with pytest.raises(ImportFailed, match=r"paragraph 1 does not exist \(the document has 1 "
+                                           r"paragraph, numbered 0\)\."):
+        parse_document_object(doc, load_codebook(default_codebook()), "x")

@@ -22,6 +22,7 @@ from ..spans import (
     PLACE_FIELDS,
     clean_note,
     clean_provenance,
+    has_paragraphs,
     require_fields,
     require_object,
     whole_number,
@@ -180,8 +181,8 @@ def parse_span(
         raise ImportFailed(exc.message) from None
     if not 0 <= paragraph < len(paragraphs):
         raise ImportFailed(
-            f"{where}: paragraph {paragraph} does not exist (the document has "
-            f"{len(paragraphs)} paragraphs, numbered from 0)."
+            f"{where}: paragraph {paragraph} does not exist "
+            f"({has_paragraphs(len(paragraphs))})."
         )
     text = paragraphs[paragraph]
     if not 0 <= start < end <= len(text):
