@@ -66,6 +66,8 @@ def test_suggestions_drawn_apart_accepted_and_rejected_by_keys(page, live_server
     panel = page.locator("#suggestions-panel")
     expect(panel.locator(".suggestion-item")).to_have_count(1)
     expect(panel.locator(".suggestion-rule")).to_have_text("quote-cue-after")
+    # a quotation is shown with its own quotation marks, not inside another pair
+    expect(panel.locator(".span-text")).to_have_text(PARAGRAPHS[0][:-1])
     expect(page.locator("#suggestion-count")).to_have_text("3 left")
     page.screenshot(path=str(screenshots / "annotate-suggestions.png"))
 

@@ -5,6 +5,9 @@
 
 import { textSlice } from "../shared/offsets.js";
 
+// Quotation marks that open a quotation, in the languages the cue lexicon knows.
+const OPENING_QUOTE = /^["“„«‹‘'»›]/u;
+
 export class Suggestions {
   /** `list`: [{id, paragraph, start, end, label, attributes, rule}] in reading order. */
   constructor(list) {
@@ -90,7 +93,10 @@ export function renderSuggestionList(listEl, emptyEl, countEl, suggestions, p, l
     const passage = document.createElement("span");
     passage.className = "span-text";
     const words = textSlice(text, s.start, s.end);
-    passage.textContent = `“${words.length > 90 ? `${words.slice(0, 89)}…` : words}”`;
+    const shown = words.length > 90 ? `${words.slice(0, 89)}…` : words;
+    // a passage that opens with a quotation mark (a quotation suggested) is shown as it is,
+    // others between quotation marks
+    passage.textContent = OPENING_QUOTE.test(words) ? shown : `“${shown}”`;
     const rule = document.createElement("span");
     rule.className = "suggestion-rule";
     rule.textContent = s.rule;
