@@ -53,7 +53,7 @@ class ParsedSpan:
 class CopyRows:
     """Rows of one table for PostgreSQL's COPY, made ahead of the writing (``copytext.py``),
     without the leading columns known only when the document is written: COPY text lines
-    (paragraphs), or binary rows, one ``bytes`` each (spans)."""
+    (paragraphs), or binary rows, one ``bytes`` each (spans, marks)."""
 
     data: bytes | list[bytes]
     count: int
