@@ -152,9 +152,16 @@ def test_a_fault_of_the_code_in_a_reader_says_where_it_was(write_file):
 
 # --- imports on PostgreSQL ---------------------------------------------------------------------
 
+@pytest.fixture
+def forking(monkeypatch):
+    """Readers forked whatever threads the test run has left (a test's own checks of
+    ``can_fork`` are below)."""
+    monkeypatch.setattr(files, "can_fork", lambda: True)
+
+
 @pytest.mark.postgresql_only
 def test_a_jsonl_import_is_parsed_by_two_processes_in_turn(app, make_project, write_file,
-                                                           monkeypatch):
+                                                           monkeypatch, forking):
     """Each document says which process made its rows: not this one, one of two, in turn."""
     def pack_noting_pid(doc):
         doc.meta["pid"] = os.getpid()
@@ -175,7 +182,7 @@ def test_a_jsonl_import_is_parsed_by_two_processes_in_turn(app, make_project, wr
 @pytest.mark.postgresql_only
 @pytest.mark.parametrize("bad", [(4, 7), (3, 6)])  # first fault in the 2nd, then the 1st reader
 def test_the_first_fault_in_the_files_order_is_reported_and_nothing_written(
-        app, make_project, write_file, bad):
+        app, make_project, write_file, forking, bad):
     make_project(codebook=CODEBOOK)
     lines = [_doc(i) for i in range(1, 11)]
     for number in bad:
@@ -191,23 +198,43 @@ def test_the_first_fault_in_the_files_order_is_reported_and_nothing_written(
 
 @pytest.mark.postgresql_only
 def test_no_processes_while_another_thread_runs_or_when_turned_off(app, make_project,
-                                                                  write_file):
+                                                                  write_file, monkeypatch):
     make_project(codebook=CODEBOOK)
     path = write_file("a.jsonl", _jsonl([_doc(i) for i in range(3)]))
     codebook = load_codebook(CODEBOOK)
-    with app.app_context():
-        assert isinstance(stream_documents([path], codebook), ahead.ReadAhead)
-        stop = threading.Event()
-        thread = threading.Thread(target=stop.wait)
-        thread.start()
-        try:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not ahead.can_fork()
+        with app.app_context():
             assert not isinstance(stream_documents([path], codebook), ahead.ReadAhead)
-        finally:
-            stop.set()
-            thread.join()
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setattr(files, "can_fork", lambda: True)
+    with app.app_context():
+        reading = stream_documents([path], codebook)
+        assert isinstance(reading, ahead.ReadAhead) and len(reading.children) == 2
+        reading.close()
         app.config["IMPORT_READ_AHEAD_PROCESSES"] = 0
         assert not isinstance(stream_documents([path], codebook), ahead.ReadAhead)
         assert import_paths(_project(), [path]).spans == 6
+
+
+def test_one_process_for_files_other_than_jsonl(app, write_file, monkeypatch):
+    """Only JSONL files are read in shares: with a text file among them, one reader."""
+    monkeypatch.setattr(files, "copy_rows_ok", lambda: True)
+    monkeypatch.setattr(files, "can_fork", lambda: True)
+    a = write_file("a.jsonl", _jsonl([_doc(i) for i in range(3)]))
+    b = write_file("b.txt", "A text file.\n\nIts second paragraph.")
+    with app.app_context():
+        reading = stream_documents([a, b], load_codebook(CODEBOOK))
+        try:
+            assert len(reading.children) == 1
+            assert [d.title for d in reading] == ["Doc 0", "Doc 1", "Doc 2", "b"]
+        finally:
+            reading.close()
 
 
 def test_no_processes_on_sqlite(app, write_file):
