@@ -18,12 +18,13 @@ The children are forked (they inherit the codebook and the open app as they are,
 to pickle), and only when forking is safe: the importing process runs no other thread (a lock
 held by another thread at the fork would stay held in the child). They touch no database
 connection (``database.init_app`` makes a forked child's pool forget its parent's, and their
-collector stays off so that no object they share with their parent is finalised) and end
+collector never looks at what they inherited, so that none of it is finalised) and end
 with ``os._exit`` (multiprocessing's way), running no clean-up of their parent's.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -162,6 +163,12 @@ def _received(child, receiving, progress: Callable[[Path], None] | None
 def _child(make: Callable, index: int, pack: Callable, sending) -> None:
     """In child ``index``: parse, pack and send its documents, then "done"; or send the
     error."""
+    # Every object inherited from the parent (its database connections among them) is set
+    # aside where the collector never looks, so that none is finalised here. The collector
+    # stays off while parsing (as the fork left it: parsing makes no cycles, and a collection
+    # every few hundred objects made would cost a tenth of the time); what a file's parsing
+    # left in cycles (a web page's tree, say) is collected after each file.
+    gc.freeze()
     batch: list[ParsedDocument] = []
     size = 0
 
@@ -172,11 +179,13 @@ def _child(make: Callable, index: int, pack: Callable, sending) -> None:
             batch, size = [], 0
 
     def read(path: Path) -> None:
-        flush()
-        sending.send(("read", str(path)))
+        gc.collect()
+        if index == 0:  # the first child tells the parent
+            flush()
+            sending.send(("read", str(path)))
 
     try:
-        for doc in make(index, read if index == 0 else None):
+        for doc in make(index, read):
             if doc is None:  # another child's
                 continue
             pack(doc)
