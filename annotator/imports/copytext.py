@@ -78,7 +78,7 @@ def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRo
         if label is None:
             text = s.label.encode()
             label = labels[s.label] = length(len(text)) + text
-        attributes = encode_json(s.attributes).encode()
+        attributes = encode_json(s.attributes).encode() if s.attributes else b"{}"
         note = s.note.encode()
         rows.append(b"%b%b%b%b%b" % (place(4, s.paragraph, 4, s.start, 4, s.end), label,
                                      jsonb(len(attributes) + 1, 1), attributes,
