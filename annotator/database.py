@@ -245,19 +245,18 @@ def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[An
     checked row by row by the server but noted, and checked together when the block ends.
     """
     connection = db.session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    target = connection.dialect.identifier_preparer.format_table(table)
     if connection.dialect.name == "postgresql":
         if checks is not None:
             rows = checks.noted(table, columns, rows)
         # psycopg 3: write_row escapes text (tabs, newlines, backslashes) and writes None as
         # NULL, datetimes and dates in ISO form.
-        with connection.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
+        with _copy(connection, table, columns) as copy:
             for row in rows:
                 copy.write_row(row)
         return
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    target = connection.dialect.identifier_preparer.format_table(table)
     marks = ", ".join("?" * len(columns))
     statement = f"INSERT INTO {target} ({names}) VALUES ({marks})"
     if isinstance(rows, list):
@@ -300,19 +299,25 @@ def copy_rows(table: Table, columns: Sequence[str], blocks: Iterable[bytes],
     ``imports.copytext``; one COPY inside the session's transaction. Their foreign keys, in
     a ``foreign_keys_checked_together`` block, are noted by the caller (``KeyChecks.add``):
     the rows are not read here."""
-    connection = db.session.connection()
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    target = connection.dialect.identifier_preparer.format_table(table)
-    form = " (FORMAT BINARY)" if binary else ""
-    with connection.connection.dbapi_connection.cursor() as cursor, \
-            cursor.copy(f"COPY {target} ({names}) FROM STDIN{form}") as copy:
+    with _copy(db.session.connection(), table, columns, binary) as copy:
         if binary:
             copy.write(BINARY_HEADER)
         for block in blocks:
             copy.write(block)
         if binary:
             copy.write(BINARY_TRAILER)
+
+
+@contextmanager
+def _copy(connection, table: Table, columns: Sequence[str], binary: bool = False):
+    """psycopg's ``Copy`` of a ``COPY table (columns) FROM STDIN`` on ``connection``."""
+    preparer = connection.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(name) for name in columns)
+    form = " (FORMAT BINARY)" if binary else ""
+    with connection.connection.dbapi_connection.cursor() as cursor, \
+            cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN{form}") \
+            as copy:
+        yield copy
 
 
 # Row triggers off for this transaction, when the role may (a superuser; on PostgreSQL 15
@@ -415,10 +420,8 @@ class KeyChecks:
         (``written``); the first key not there raises."""
         wanted: dict[tuple[Table, tuple], set[tuple]] = {}
         for (_, constraint), found in self.keys.items():
-            parent_columns = tuple(e.column for e in constraint.elements)
-            known = self.known.get((constraint.referred_table,
-                                    tuple(c.name for c in parent_columns)), set())
-            if keys := _checked_keys(constraint, found) - known:
+            if keys := _checked_keys(constraint, found) - self._known(constraint):
+                parent_columns = tuple(e.column for e in constraint.elements)
                 wanted.setdefault((constraint.referred_table, parent_columns), set()) \
                     .update(keys)
         if not wanted:
@@ -432,9 +435,12 @@ class KeyChecks:
         if all(count == len(keys) for count, keys in zip(counts, wanted.values(), strict=True)):
             return
         for (table, constraint), found in self.keys.items():
-            known = self.known.get((constraint.referred_table,
-                                    tuple(e.column.name for e in constraint.elements)), set())
-            _first_missing(connection, table, constraint, found, known)
+            _first_missing(connection, table, constraint, found, self._known(constraint))
+
+    def _known(self, constraint) -> set[tuple]:
+        """The keys ``written`` in the table ``constraint`` refers to, as it refers to it."""
+        return self.known.get((constraint.referred_table,
+                               tuple(e.column.name for e in constraint.elements)), set())
 
 
 def _checked_keys(constraint, found: set) -> set[tuple]:
