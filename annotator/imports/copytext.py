@@ -106,19 +106,18 @@ def placed(lines: bytes, before: bytes) -> bytes:
     return before + lines[:-1].replace(b"\n", b"\n" + before) + b"\n"
 
 
-def span_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
+def span_prefix(stamp: int, document_id: int, reviewer_id: int) -> bytes:
     """The first fields of a span's binary row (``SPAN_PREFIX_COLUMNS``), its field count
-    before them."""
-    micros = _micros(stamp)
-    return _PREFIX.pack(len(SPAN_PREFIX_COLUMNS) + len(SPAN_ROW_COLUMNS), 8, micros, 8,
-                        micros, 4, document_id, 4, reviewer_id)
+    before them; ``stamp``: the import's time as ``binary_time`` gives it."""
+    return _PREFIX.pack(len(SPAN_PREFIX_COLUMNS) + len(SPAN_ROW_COLUMNS), 8, stamp, 8,
+                        stamp, 4, document_id, 4, reviewer_id)
 
 
-def mark_prefix(stamp: dt.datetime, document_id: int, reviewer_id: int) -> bytes:
+def mark_prefix(stamp: int, document_id: int, reviewer_id: int) -> bytes:
     """The first fields of a mark's binary row (``MARK_PREFIX_COLUMNS``), its field count
     before them."""
-    return _MARK_PREFIX.pack(len(MARK_PREFIX_COLUMNS) + 1, 8, _micros(stamp), 4, document_id,
-                             4, reviewer_id)
+    return _MARK_PREFIX.pack(len(MARK_PREFIX_COLUMNS) + 1, 8, stamp, 4, document_id, 4,
+                             reviewer_id)
 
 
 def mark_rows(review: ParsedReview) -> CopyRows:
@@ -130,7 +129,8 @@ def mark_rows(review: ParsedReview) -> CopyRows:
     return CopyRows([field(4, p) for p in marks], len(marks), frozenset(marks))
 
 
-def _micros(stamp: dt.datetime) -> int:
+def binary_time(stamp: dt.datetime) -> int:
+    """A timestamp as binary COPY rows hold it: microseconds since 2000 (UTC)."""
     return (stamp - _EPOCH) // dt.timedelta(microseconds=1)
 
 

@@ -308,6 +308,7 @@ class _Import:
         self.stamp = driver_value(Annotation.__table__.c.created_at, self.now)
         # On PostgreSQL the bulk of the rows go as COPY rows made ahead (copytext.py).
         self.rows_ahead = copy_rows_ok()
+        self.binary_stamp = copytext.binary_time(self.now)  # ... as binary COPY rows hold it
 
     def add(self, documents: list[ParsedDocument]) -> None:
         hashes = [d.content_hash for d in documents]
@@ -570,7 +571,7 @@ class _Import:
                     rows = rows_of(review)
                     if rows.count:
                         places.update((doc_id, p) for p in rows.paragraphs)
-                        yield joined(prefix(self.now, doc_id, reviewer_id), rows.data)
+                        yield joined(prefix(self.binary_stamp, doc_id, reviewer_id), rows.data)
 
             copy_rows(table, columns, blocks(), binary=True)
             if checks is not None:
