@@ -91,14 +91,14 @@ def _streamed(ctx: Context, data: bytes, size) -> list[Result]:
         walls.append(t.wall / 1000)
         cpus.append(t.cpu / 1000 + readers)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
-    readers = ""
+    parsed_by = ""
     if ctx.engine == "postgresql" and (n := app.config["IMPORT_READ_AHEAD_PROCESSES"]):
-        readers = f", parsed by {n} processes of its own (their CPU counted in)"
+        parsed_by = f", parsed by {n} processes of its own (their CPU counted in)"
     return [Result("import: streamed (import_paths, as annotator import), throughput",
                    "spans/s", size.spans / wall, target=STREAM_TARGET, n=len(walls),
                    cpu=size.spans / cpu,
                    note=f"the corpus file read, parsed and written a chunk at a time in one "
-                        f"transaction{readers}: {wall:.2f} s ({cpu:.2f} s CPU); runs "
+                        f"transaction{parsed_by}: {wall:.2f} s ({cpu:.2f} s CPU); runs "
                         + " / ".join(f"{w:.2f} s" for w in walls))]
 
 
