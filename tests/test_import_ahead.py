@@ -13,7 +13,7 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from annotator.codebook import load_codebook
@@ -334,3 +334,38 @@ def test_every_foreign_key_of_the_copy_rows_is_checked(app, make_project, write_
     wanted = {c.name for model in (Paragraph, ParagraphReview, Annotation)
               for c in model.__table__.foreign_key_constraints}
     assert wanted <= noted
+
+
+@pytest.mark.postgresql_only
+def test_places_in_new_documents_are_not_noted_those_in_earlier_ones_are(
+        app, make_project, write_file, monkeypatch):
+    """A span's or a mark's place (document, paragraph) in a document the chunk itself wrote
+    is a paragraph written just now: it is not noted for the look-up (it would only be found
+    among the written keys). In a document there before, it is noted and looked up."""
+    from annotator.database import KeyChecks
+    from annotator.models import ParagraphReview
+
+    places = {Annotation.__tablename__: set(), ParagraphReview.__tablename__: set()}
+    real = KeyChecks.check
+
+    def spy(self, connection):
+        for (table, constraint), keys in self.keys.items():
+            if table.name in places and len(constraint.columns) == 2:
+                places[table.name].update(keys)
+        return real(self, connection)
+
+    monkeypatch.setattr(KeyChecks, "check", spy)
+    make_project(codebook=CODEBOOK)
+    review = {"reviewer": "r1", "status": "in_progress", "reviewed_paragraphs": [0, 2],
+              "annotations": [{"paragraph": 1, "start": 0, "end": 4, "label": "quote"}]}
+    with app.app_context():
+        import_paths(_project(), [write_file("a.jsonl", _jsonl([dict(_doc(0), reviews=[review])]))])
+        assert places == {"annotations": set(), "paragraph_reviews": set()}
+        # the same document again with another reviewer's review: added to the one there
+        other = dict(review, reviewer="r2")
+        result = import_paths(_project(), [write_file("b.jsonl", _jsonl([dict(_doc(0),
+                                                                              reviews=[other])]))])
+        (doc_id,) = result.updated_documents
+        assert places == {"annotations": {(doc_id, 1)},
+                          "paragraph_reviews": {(doc_id, 0), (doc_id, 2)}}
+        assert db.session.scalar(select(func.count()).select_from(Annotation)) == 2

@@ -545,9 +545,14 @@ class _Import:
         """The paragraphs, marks and spans of ``_write`` on PostgreSQL, as COPY rows made
         ahead (``copytext``: by the reading when it could, here otherwise), each block given
         its ids and timestamps in front. With ``checks``, every foreign key of the rows is
-        noted for the check at the chunk's end, and so are the rows this chunk wrote, which
-        need no look-up."""
+        noted for the check at the chunk's end (but the places of marks and spans in the
+        chunk's new documents), and so are the rows this chunk wrote, which need no
+        look-up."""
         new = [(doc_id, doc) for doc_id, doc, is_new, _ in placements if is_new]
+        # The places in a new document are paragraphs written just now (``parse_span`` held
+        # each span to its document's paragraphs): only those in documents there before
+        # are noted, the others would only be found among the written keys.
+        fresh = {doc_id for doc_id, _ in new}
         if counts[Paragraph]:
             copy_rows(Paragraph.__table__, PARAGRAPH_COLUMNS,
                       (placed(paragraph_lines(doc).data, b"%d\t" % doc_id)
@@ -570,7 +575,8 @@ class _Import:
                 for doc_id, reviewer_id, review in reviews:
                     rows = rows_of(review)
                     if rows.count:
-                        places.update((doc_id, p) for p in rows.paragraphs)
+                        if doc_id not in fresh:
+                            places.update((doc_id, p) for p in rows.paragraphs)
                         yield joined(prefix(self.binary_stamp, doc_id, reviewer_id), rows.data)
 
             copy_rows(table, columns, blocks(), binary=True)
