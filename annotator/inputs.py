@@ -54,7 +54,8 @@ def _at(where: str | None, message: str) -> str:
 
 
 def loads(data: str | bytes, where: str | None = None,
-          error: type[DomainError] | None = None, decoded: bool = False) -> Any:
+          error: type[DomainError] | None = None, decoded: bool = False,
+          check_depth: bool = True) -> Any:
     """``json.loads`` for JSON from outside: nested at most ``MAX_DEPTH`` levels, every string
     and field name storable (``text_fault``). Invalid JSON raises what ``json.loads`` raises
     (a ValueError); the rest ``BadRequest`` (too deep) or ``Invalid`` (naming the value), or
@@ -65,21 +66,26 @@ def loads(data: str | bytes, where: str | None = None,
     refuses (a control character), a raw lone surrogate no strict decoder of bytes lets
     through, so that only text that did not come from such a decode is searched for them:
     ``decoded`` says it did (a JSONL line read as UTF-8). Nor is it walked for depth when it
-    has at most ``MAX_DEPTH`` brackets.
+    has at most ``MAX_DEPTH`` brackets. With ``check_depth=False`` it is not walked for
+    depth at all (but what ``json.loads`` itself cannot take): the caller holds what it keeps
+    to the limit (``refuse_too_deep``), as the documents JSONL reader does, whose checks give
+    nearly every field a type that cannot be nested.
     """
     if isinstance(data, bytes):
         data, decoded = data.decode(json.detect_encoding(data)), True
     try:
         value = json.loads(data)
     except RecursionError:
-        deep = True
+        raise _nested_too_deep(where, error) from None
+    if check_depth and data.count("[") + data.count("{") > MAX_DEPTH:
+        refuse_too_deep(value, where, error)
+    if _UNSTORABLE_ESCAPE.search(data) or (not decoded and _SURROGATE.search(data)):
+        if not check_depth:
+            refuse_too_deep(value, where, error)  # before a walk that recurses
+        fault = _text_fault(value)
     else:
-        deep = data.count("[") + data.count("{") > MAX_DEPTH and _too_deep(value)
-    if deep:
-        raise (error or BadRequest)(
-            _at(where, f"The JSON is nested more than {MAX_DEPTH} levels deep."))
-    if (_UNSTORABLE_ESCAPE.search(data) or (not decoded and _SURROGATE.search(data))) \
-            and (fault := _text_fault(value)):
+        fault = None
+    if fault:
         keys, (is_key, why) = fault
         path = _path(keys)
         message = (f"A field name{' in ' + path if path else ''} {why}." if is_key
@@ -88,12 +94,25 @@ def loads(data: str | bytes, where: str | None = None,
     return value
 
 
-def _too_deep(value: Any) -> bool:
-    """Whether ``value`` holds containers more than ``MAX_DEPTH`` levels down (the top is
+def refuse_too_deep(value: Any, where: str | None = None,
+                    error: type[DomainError] | None = None, level: int = 1) -> None:
+    """Raise ``loads``'s error for JSON nested more than ``MAX_DEPTH`` levels when ``value``,
+    found at ``level`` of it (the top is level 1), holds containers below that."""
+    if type(value) in _CONTAINERS and _too_deep(value, MAX_DEPTH - level + 1):
+        raise _nested_too_deep(where, error)
+
+
+def _nested_too_deep(where: str | None, error: type[DomainError] | None) -> DomainError:
+    return (error or BadRequest)(
+        _at(where, f"The JSON is nested more than {MAX_DEPTH} levels deep."))
+
+
+def _too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``value`` holds containers more than ``limit`` levels down (the top is
     level 1): level by level, which costs about a microsecond per container."""
     level, depth = [value], 1
     while level:
-        if depth > MAX_DEPTH:
+        if depth > limit:
             return True
         below: list = []
         for node in level:

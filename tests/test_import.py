@@ -16,6 +16,7 @@ from annotator.imports import (
     parse_text_file,
     split_paragraphs,
 )
+from annotator.inputs import MAX_DEPTH
 from annotator.models import (
     Annotation,
     Document,
@@ -280,6 +281,68 @@ def test_jsonl_lines_that_cannot_be_stored_are_refused(app, make_project, write_
             import_paths(_project(), [path], reviewer="alice")
         assert f"bad.jsonl, line 2: {message}" in info.value.message
         assert _nothing_written()
+
+
+def _nested(depth):
+    """Lists nested ``depth`` levels deep."""
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+# A documents JSONL line is not walked for depth whole: what the checks take is typed, and a
+# line nested too deep fails them; what they keep or skip is walked (jsonl._document).
+# Each place, its level in the line (the document is level 1).
+DEEP_PLACES = {
+    "meta": 2, "id": 2, "project": 2, "title": 2, "published": 2, "source": 2,
+    "gold_answers": 2, "paragraphs__1": 3, "reviews__0__status": 4,
+    "reviews__0__answers": 4, "reviews__0__reviewed_paragraphs__0": 5,
+    **{f"reviews__0__annotations__0__{key}": 6
+       for key in ("start", "label", "text", "note", "attributes", "id", "client_id",
+                   "reviewer", "created_at", "updated_at")},
+    "reviews__0__annotations__0__attributes__source_type": 7,
+    "gold__0__provenance": 4, "gold__0__attributes": 4, "gold__0__id": 4,
+}
+# The places the checks keep or skip without a look at the value: a container is fine there,
+# up to the limit.
+UNLOOKED_PLACES = ["meta", "id", "project", "reviews__0__annotations__0__id",
+                   "reviews__0__annotations__0__client_id",
+                   "reviews__0__annotations__0__reviewer",
+                   "reviews__0__annotations__0__created_at",
+                   "reviews__0__annotations__0__updated_at", "gold__0__id"]
+
+
+@pytest.mark.parametrize("place", DEEP_PLACES)
+@pytest.mark.parametrize("beyond", [1, 500])
+def test_a_jsonl_line_nested_too_deep_anywhere_is_refused_as_such(app, make_project,
+                                                                  write_file, place, beyond):
+    """65 levels (or 500, near what json.loads takes) anywhere in a line: the depth is what
+    is refused, never the type that the value has at that place, and nothing is written."""
+    make_project()
+    value = _nested(MAX_DEPTH - DEEP_PLACES[place] + 1 + beyond)
+    path = write_file("docs.jsonl", [{"title": "ok", "paragraphs": ["fine"]},
+                                     _bad(**{place: value})])
+    with app.app_context():
+        with pytest.raises(ImportFailed) as info:
+            import_paths(_project(), [path])
+        assert info.value.message.endswith(
+            "docs.jsonl, line 2: the JSON is nested more than 64 levels deep.")
+        assert _nothing_written()
+
+
+@pytest.mark.parametrize("place", UNLOOKED_PLACES)
+def test_a_jsonl_line_nested_64_levels_deep_where_nothing_is_checked_imports(
+        app, make_project, write_file, place):
+    make_project()
+    depth = MAX_DEPTH - DEEP_PLACES[place] + 1
+    value = {"deep": _nested(depth - 1)} if place == "meta" else _nested(depth)  # an object
+    path = write_file("docs.jsonl", [_bad(**{place: value})])
+    with app.app_context():
+        result = import_paths(_project(), [path])
+        assert result.spans == 3 and result.gold == 1
+        if place == "meta":
+            assert db.session.get(Document, result.documents[0]).meta == value
 
 
 def test_jsonl_with_an_astral_character_escaped_as_a_pair_imports(app, make_project,

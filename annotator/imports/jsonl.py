@@ -23,6 +23,7 @@ from .paragraphs import split_paragraphs
 from .parsed import (
     GOLD,
     MAX_TITLE,
+    SPAN_KEYS,
     ParsedDocument,
     ParsedReview,
     check_reviewer_name,
@@ -157,6 +158,37 @@ def parse_document_object(obj: Any, codebook: Codebook, where: str) -> ParsedDoc
     return doc
 
 
+# Fields taken without a look at their value (our export writes them).
+IGNORED_DOCUMENT_KEYS = ("id", "project")
+IGNORED_SPAN_KEYS = SPAN_KEYS - {"paragraph", "start", "end", "label", "text", "attributes",
+                                 "note"}
+
+
+def _document(obj: Any, codebook: Codebook, where: str) -> ParsedDocument:
+    """``parse_document_object``, with the line held to ``inputs.MAX_DEPTH`` levels of
+    nesting as ``inputs.loads`` would hold it, without a walk of every span: what the checks
+    take they give a type that cannot be nested deeper (a span is a flat object at level 5,
+    its attributes' values text, true or false or a list of text), so that a line nested too
+    deep fails them, and is then found too deep (the message ``loads`` gives, whatever the
+    check said; the checks' own messages are safe for values nested as deep as ``json.loads``
+    can take); what they keep or skip unlooked-at, the meta and the fields ignored, is
+    walked."""
+    try:
+        doc = parse_document_object(obj, codebook, where)
+    except Exception:
+        inputs.refuse_too_deep(obj, where, ImportFailed)
+        raise
+    for key in ("meta", *IGNORED_DOCUMENT_KEYS):
+        inputs.refuse_too_deep(obj.get(key), where, ImportFailed, level=2)
+    for spans, level in (*((r.get("annotations") or [], 5) for r in obj.get("reviews") or []),
+                         (obj.get("gold") or [], 3)):
+        for span in spans:
+            if not IGNORED_SPAN_KEYS.isdisjoint(span):
+                for key in IGNORED_SPAN_KEYS.intersection(span):
+                    inputs.refuse_too_deep(span[key], where, ImportFailed, level=level + 1)
+    return doc
+
+
 def _answers(answers: Any, codebook: Codebook, where: str) -> dict[str, Any]:
     """A review's answers to the article-level questions, checked as the API checks them
     (imports do not ask for the required ones: they carry what there is)."""
@@ -228,9 +260,10 @@ def iter_jsonl(
             continue
         where = f"{name}, line {number}"
         try:
-            # At most inputs.MAX_DEPTH levels deep, no NUL or lone surrogate in any string
-            # (text_lines decoded the line strictly as UTF-8).
-            obj = inputs.loads(line, where=where, error=ImportFailed, decoded=True)
+            # No NUL or lone surrogate in any string (text_lines decoded the line strictly
+            # as UTF-8); at most inputs.MAX_DEPTH levels deep, which ``_document`` sees to.
+            obj = inputs.loads(line, where=where, error=ImportFailed, decoded=True,
+                               check_depth=False)
         except json.JSONDecodeError as exc:
             raise ImportFailed(
                 f"{where}: not valid JSON ({exc.msg} at column {exc.colno})."
@@ -247,9 +280,10 @@ def iter_jsonl(
         if not mine:  # the first document: parsed by every reader, for the file's kind
             yield NOT_MINE
         elif doccano:
+            inputs.refuse_too_deep(obj, where, ImportFailed)
             yield parse_doccano_object(obj, codebook, where, reviewer)
         else:
-            yield parse_document_object(obj, codebook, where)
+            yield _document(obj, codebook, where)
     if doccano is None:
         raise ImportFailed(f"{name}: the file holds no documents.")
 
