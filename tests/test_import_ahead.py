@@ -8,7 +8,9 @@ import gc
 import itertools
 import json
 import os
+import pickle
 import threading
+from dataclasses import fields
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -88,6 +90,25 @@ def test_a_share_still_reads_every_line_and_the_first_of_each_file(write_file):
     doccano = write_file("d.jsonl", _jsonl([{"text": "A text.", "label": []}]))
     with pytest.raises(ImportFailed, match="name the reviewer"):
         list(iter_jsonl(doccano.open("rb"), "d", codebook, share=Share(1, 2)))
+
+
+def test_a_parsed_document_comes_through_a_pickle_whole():
+    """What a reader sends: every field of the document, its reviews, spans and rows."""
+    codebook = load_codebook({**CODEBOOK, "questions": [
+        {"key": "tone", "name": "Tone", "type": "choice", "choices": ["calm", "shrill"]}]})
+    span = {"paragraph": 1, "start": 0, "end": 9, "label": "quote",
+            "attributes": {"who": "Ann"}, "note": "n"}
+    doc = parse_document_object(_doc(
+        1, source="Src", url="https://e.org/1", published="2021-07-26", meta={"k": [1]},
+        gold=[dict(span, provenance="adjudicated:r1")],
+        gold_answers={"tone": {"value": "calm", "provenance": "imported"}},
+        reviews=[{"reviewer": "r1", "status": "in_progress", "reviewed_paragraphs": [0, 1],
+                  "annotations": [span], "answers": {"tone": "shrill"}}]), codebook, "f, line 1")
+    for made in (doc, pack(doc)):
+        again = pickle.loads(pickle.dumps(made, protocol=pickle.HIGHEST_PROTOCOL))
+        assert again == made and again is not made
+        assert [f.name for f in fields(again)] == [f.name for f in fields(made)]
+    assert again.reviews[0].span_rows.count == 1 and again.gold[0].provenance == "adjudicated:r1"
 
 
 def test_read_ahead_gives_the_documents_in_order_with_the_files_read(write_file):
