@@ -390,3 +390,41 @@ def test_places_in_new_documents_are_not_noted_those_in_earlier_ones_are(
         assert places == {"annotations": {(doc_id, 1)},
                           "paragraph_reviews": {(doc_id, 0), (doc_id, 2)}}
         assert db.session.scalar(select(func.count()).select_from(Annotation)) == 2
+
+
+ATTRIBUTE_VALUES = st.one_of(AWKWARD, st.sampled_from(["a", "b", "official"]), st.booleans(),
+                             st.lists(st.sampled_from(["a", "b", "c"]), max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(spans=st.lists(st.dictionaries(st.sampled_from(["who", "kind", "Ünï", 'a"b']),
+                                      ATTRIBUTE_VALUES, max_size=4), max_size=12),
+       limit=st.integers(1, 6))
+def test_attribute_text_is_what_the_encoder_writes(spans, limit):
+    """Attributes and values kept from earlier spans (and forgotten when there are more than
+    the limit) make the very text the encoder makes, for text, true or false and lists."""
+    from annotator.imports.copytext import AttributeText
+    from annotator.imports.writer import JSON_TEXT
+
+    text = AttributeText(JSON_TEXT, limit=limit)
+    for attributes in spans * 2:  # the second time from what was kept
+        assert text(attributes) == JSON_TEXT(attributes).encode()
+        assert len(text.pairs) <= limit
+
+
+@pytest.mark.postgresql_only
+def test_span_attributes_of_every_kind_are_stored_as_given(app, make_project, write_file):
+    make_project(codebook={"labels": [{"key": "quote", "name": "Quote", "attributes": [
+        {"key": "who", "name": "Who", "type": "text"},
+        {"key": "kind", "name": "Kind", "type": "choice", "choices": ["a", "b"]},
+        {"key": "tags", "name": "Tags", "type": "multi", "choices": ["x", "y"]},
+        {"key": "named", "name": "Named", "type": "boolean"}]}]})
+    given = [{"who": "Ann \"A\" é 🙂", "kind": "a"}, {"tags": ["y", "x"], "named": False},
+             {"kind": "a", "who": "Ann \"A\" é 🙂", "named": True}, {}]
+    doc = dict(_doc(0, spans=0), reviews=[{"reviewer": "r1", "annotations": [
+        {"paragraph": 0, "start": 0, "end": 4, "label": "quote", "attributes": a}
+        for a in given]}])
+    with app.app_context():
+        import_paths(_project(), [write_file("a.jsonl", _jsonl([doc]))])
+        stored = db.session.scalars(select(Annotation.attributes).order_by(Annotation.id)).all()
+    assert stored == [given[0], {"tags": ["x", "y"], "named": False}, given[2], {}]

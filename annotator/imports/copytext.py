@@ -63,10 +63,42 @@ def paragraph_lines(doc: ParsedDocument) -> CopyRows:
     return CopyRows(text.encode(), len(doc.paragraphs), frozenset())
 
 
-def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRows:
+class AttributeText:
+    """A span's attributes as the UTF-8 JSON text ``encode_json`` writes for them, made of the
+    text of each attribute and its value, kept for the next span that has them (a codebook's
+    choices, the names of the sources quoted, come again and again: a third of the time of
+    the encoder's; text written anew costs what the encoder costs). At most ``limit``
+    attributes and values are kept (then forgotten, all at once); a value other than text is
+    left to the encoder."""
+
+    def __init__(self, encode_json: Callable[[Any], str], limit: int = 10_000):
+        self.encode_json, self.limit = encode_json, limit
+        self.pairs: dict[tuple[str, Any], bytes] = {}
+
+    def __call__(self, attributes: dict[str, Any]) -> bytes:
+        if not attributes:
+            return b"{}"
+        pairs, parts = self.pairs, []
+        for pair in attributes.items():
+            try:
+                part = pairs.get(pair)
+            except TypeError:  # a list of choices, not hashable
+                return self.encode_json(attributes).encode()
+            if part is None:
+                if pair[1].__class__ is not str:
+                    return self.encode_json(attributes).encode()
+                if len(pairs) >= self.limit:
+                    pairs.clear()
+                part = pairs[pair] = self.encode_json(dict((pair,)))[1:-1].encode()
+            parts.append(part)
+        return b"{%b}" % b", ".join(parts)
+
+
+def span_rows(review: ParsedReview, attribute_text: Callable[[dict[str, Any]], bytes]
+              ) -> CopyRows:
     """The review's annotations as binary rows without their first fields
-    (``SPAN_ROW_COLUMNS``), one ``bytes`` each (``encode_json``: the attributes' JSON text,
-    as the writer stores it)."""
+    (``SPAN_ROW_COLUMNS``), one ``bytes`` each (``attribute_text``: the attributes' JSON text,
+    as the writer stores it, an ``AttributeText``)."""
     if review.span_rows is not None:
         return review.span_rows
     place, jsonb, length = _PLACE.pack, _JSONB.pack, _LENGTH.pack
@@ -78,7 +110,7 @@ def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRo
         if label is None:
             text = s.label.encode()
             label = labels[s.label] = length(len(text)) + text
-        attributes = encode_json(s.attributes).encode() if s.attributes else b"{}"
+        attributes = attribute_text(s.attributes)
         note = s.note.encode()
         rows.append(b"%b%b%b%b%b" % (place(4, s.paragraph, 4, s.start, 4, s.end), label,
                                      jsonb(len(attributes) + 1, 1), attributes,
@@ -86,14 +118,15 @@ def span_rows(review: ParsedReview, encode_json: Callable[[Any], str]) -> CopyRo
     return CopyRows(rows, len(rows), frozenset(s.paragraph for s in review.annotations))
 
 
-def pack(doc: ParsedDocument, encode_json: Callable[[Any], str]) -> ParsedDocument:
+def pack(doc: ParsedDocument, attribute_text: Callable[[dict[str, Any]], bytes]
+         ) -> ParsedDocument:
     """``doc`` with its paragraphs, annotations and reviewed paragraphs made into COPY rows
     (the annotations' list emptied: the rows stand for it) and its content hash taken, for a
     writer on PostgreSQL."""
     doc.paragraph_lines = paragraph_lines(doc)
     doc.hashed = doc.content_hash
     for review in doc.reviews:
-        review.span_rows = span_rows(review, encode_json)
+        review.span_rows = span_rows(review, attribute_text)
         review.mark_rows = mark_rows(review)
         review.annotations = []
     return doc

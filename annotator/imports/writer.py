@@ -265,13 +265,15 @@ def _attach_clash(project: Project, target: _Target, doc: ParsedDocument) -> str
     return None
 
 
-# The JSON columns' text, as SQLAlchemy writes it (json.dumps).
+# The JSON columns' text, as SQLAlchemy writes it (json.dumps); a span's attributes' in a
+# COPY row (the same text, from what earlier spans had).
 JSON_TEXT = json_text_encoder()
+ATTRIBUTE_TEXT = copytext.AttributeText(JSON_TEXT)
 
 
 def pack(doc: ParsedDocument) -> ParsedDocument:
     """``copytext.pack`` with the writer's JSON, for a document read ahead of its writing."""
-    return copytext.pack(doc, JSON_TEXT)
+    return copytext.pack(doc, ATTRIBUTE_TEXT)
 
 
 # Columns written by the bulk inserts, in the order of the rows built for them.
@@ -586,7 +588,7 @@ class _Import:
 
 
 def _span_rows(review: ParsedReview) -> CopyRows:
-    return span_rows(review, JSON_TEXT)
+    return span_rows(review, ATTRIBUTE_TEXT)
 
 
 def _check_gold_places(doc: ParsedDocument) -> None:
