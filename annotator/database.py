@@ -291,6 +291,11 @@ def copy_rows_ok() -> bool:
         and connection.connection.dbapi_connection.info.encoding == "utf-8"
 
 
+# What ``copy_rows`` hands to the driver at a time, about (psycopg cuts a write of more than
+# 128 KiB into pieces, copying it).
+COPY_WRITE_BYTES = 64 * 1024
+
+
 def copy_rows(table: Table, columns: Sequence[str], blocks: Iterable[bytes],
               binary: bool = False) -> None:
     """PostgreSQL only (``copy_rows_ok``): rows that come as blocks of ``COPY ... FROM
@@ -300,12 +305,18 @@ def copy_rows(table: Table, columns: Sequence[str], blocks: Iterable[bytes],
     a ``foreign_keys_checked_together`` block, are noted by the caller (``KeyChecks.add``):
     the rows are not read here."""
     with _copy(db.session.connection(), table, columns, binary) as copy:
-        if binary:
-            copy.write(BINARY_HEADER)
+        # Blocks (a review's spans, a few kilobytes) sent some together: each write is a
+        # trip through psycopg's machinery and a send of its own.
+        pending, size = [BINARY_HEADER] if binary else [], 0
         for block in blocks:
-            copy.write(block)
+            pending.append(block)
+            size += len(block)
+            if size >= COPY_WRITE_BYTES:
+                copy.write(b"".join(pending))
+                pending, size = [], 0
         if binary:
-            copy.write(BINARY_TRAILER)
+            pending.append(BINARY_TRAILER)
+        copy.write(b"".join(pending))
 
 
 @contextmanager

@@ -428,3 +428,26 @@ def test_span_attributes_of_every_kind_are_stored_as_given(app, make_project, wr
         import_paths(_project(), [write_file("a.jsonl", _jsonl([doc]))])
         stored = db.session.scalars(select(Annotation.attributes).order_by(Annotation.id)).all()
     assert stored == [given[0], {"tags": ["x", "y"], "named": False}, given[2], {}]
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.parametrize("write_bytes", [1, 300, 1 << 20])
+def test_copy_rows_sent_in_writes_of_any_size_store_every_row(app, make_project, write_file,
+                                                              monkeypatch, write_bytes):
+    """``copy_rows`` sends blocks some together: a write per block, a few blocks or all of
+    them in one, the rows stored are the same."""
+    from annotator import database
+    from annotator.models import ParagraphReview
+
+    monkeypatch.setattr(database, "COPY_WRITE_BYTES", write_bytes)
+    make_project(codebook=CODEBOOK)
+    path = write_file("a.jsonl", _jsonl([_doc(i, spans=i + 1) for i in range(6)]))
+    with app.app_context():
+        result = import_paths(_project(), [path])
+        assert (result.paragraphs, result.spans) == (18, 21)
+        rows = db.session.execute(select(Annotation.document_id, Annotation.paragraph_index,
+                                         Annotation.start, Annotation.end)
+                                  .order_by(Annotation.id)).all()
+        assert rows == [(d, j % 3, 0, 9) for i, d in enumerate(result.documents)
+                        for j in range(i + 1)]
+        assert db.session.scalar(select(func.count()).select_from(ParagraphReview)) == 18
