@@ -24,7 +24,7 @@ from .common import (
 
 TOTAL_TARGET = Target("<=", 30, "s")
 THROUGHPUT_TARGET = Target(">=", 30_000, "spans/s")
-STREAM_TARGET = Target(">=", 45_000, "spans/s")  # issue 18.3, on PostgreSQL
+STREAM_TARGET = Target(">=", 45_000, "spans/s")  # issue 18.3: on PostgreSQL (elsewhere 30,000)
 STREAM_REPEATS = 3
 
 
@@ -95,7 +95,8 @@ def _streamed(ctx: Context, data: bytes, size) -> list[Result]:
     if ctx.engine == "postgresql" and (n := app.config["IMPORT_READ_AHEAD_PROCESSES"]):
         parsed_by = f", parsed by {n} processes of its own (their CPU counted in)"
     return [Result("import: streamed (import_paths, as annotator import), throughput",
-                   "spans/s", size.spans / wall, target=STREAM_TARGET, n=len(walls),
+                   "spans/s", size.spans / wall, n=len(walls),
+                   target=STREAM_TARGET if ctx.engine == "postgresql" else THROUGHPUT_TARGET,
                    cpu=size.spans / cpu,
                    note=f"the corpus file read, parsed and written a chunk at a time in one "
                         f"transaction{parsed_by}: {wall:.2f} s ({cpu:.2f} s CPU); runs "
