@@ -63,9 +63,9 @@ IMPORT_URL_USER_AGENT = "Mozilla/5.0 (compatible; framing-annotator)"
 # fetched, unless listed here: addresses, networks ("10.0.0.0/8") or host names. The command
 # line's --allow-private allows the private ones too (never the metadata endpoints).
 IMPORT_URL_ALLOW: list[str] = []
-# annotator import on PostgreSQL: the files are parsed in processes of their own while the
-# import writes, JSONL files by this many at once (each its share of the documents; at most
-# the number of CPUs), other files by one; 0: parsed in the importing process.
+# annotator import: the files are parsed in processes of their own while the import writes,
+# JSONL files by this many at once (each its share of the documents; at most the number of
+# CPUs), other files by one; 0: parsed in the importing process.
 IMPORT_READ_AHEAD_PROCESSES = 2
 # The admin import page fetches at most this many addresses at once (the command line has
 # no limit: annotator import SLUG --urls FILE).

@@ -68,8 +68,8 @@ def run(ctx: Context) -> list[Result]:
 
 def _streamed(ctx: Context, data: bytes, size) -> list[Result]:
     """The corpus file imported as ``annotator import`` does (``import_paths``: read, parsed
-    and written a chunk at a time, the next chunk parsed while this one is written), each of
-    ``STREAM_REPEATS`` times into a fresh database."""
+    and written a chunk at a time in one transaction, parsed by processes of its own while it
+    writes), each of ``STREAM_REPEATS`` times into a fresh database."""
     from annotator.imports import import_paths
     from annotator.projects import create_project
 
@@ -92,7 +92,7 @@ def _streamed(ctx: Context, data: bytes, size) -> list[Result]:
         cpus.append(t.cpu / 1000 + readers)
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     parsed_by = ""
-    if ctx.engine == "postgresql" and (n := app.config["IMPORT_READ_AHEAD_PROCESSES"]):
+    if n := app.config["IMPORT_READ_AHEAD_PROCESSES"]:
         parsed_by = f", parsed by {n} processes of its own (their CPU counted in)"
     return [Result("import: streamed (import_paths, as annotator import), throughput",
                    "spans/s", size.spans / wall, n=len(walls),

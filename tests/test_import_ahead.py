@@ -31,6 +31,7 @@ from annotator.imports import (
     stream_documents,
 )
 from annotator.imports.jsonl import NOT_MINE, Share, iter_jsonl
+from annotator.imports.paragraphs import content_hash
 from annotator.imports.writer import pack
 from annotator.models import Annotation, Document, Paragraph
 from annotator.projects import create_project
@@ -171,24 +172,29 @@ def test_a_fault_of_the_code_in_a_reader_says_where_it_was(write_file):
     assert "broken" in "".join(info.value.__notes__)  # the child's traceback
 
 
-# --- imports on PostgreSQL ---------------------------------------------------------------------
+# --- imports ---------------------------------------------------------------------------------
 
 @pytest.fixture
 def forking(monkeypatch):
     """Readers forked whatever threads the test run has left (a test's own checks of
-    ``can_fork`` are below)."""
+    ``can_fork`` are below), for files of any size."""
     monkeypatch.setattr(files, "can_fork", lambda: True)
+    monkeypatch.setattr(files, "READ_AHEAD_BYTES", 0)
 
 
-@pytest.mark.postgresql_only
+@pytest.mark.both_engines
 def test_a_jsonl_import_is_parsed_by_two_processes_in_turn(app, make_project, write_file,
                                                            monkeypatch, forking):
-    """Each document says which process made its rows: not this one, one of two, in turn."""
-    def pack_noting_pid(doc):
-        doc.meta["pid"] = os.getpid()
-        return pack(doc)
+    """Each document says which process parsed it (and on PostgreSQL made its rows): not
+    this one, one of two, in turn."""
+    def noting_pid(made):
+        def note(doc):
+            doc.meta["pid"] = os.getpid()
+            return made(doc)
+        return note
 
-    monkeypatch.setattr(files, "pack", pack_noting_pid)
+    monkeypatch.setattr(files, "pack", noting_pid(files.pack))
+    monkeypatch.setattr(files, "hashed", noting_pid(files.hashed))
     make_project(codebook=CODEBOOK)
     path = write_file("a.jsonl", _jsonl([_doc(i) for i in range(6)]))
     with app.app_context():
@@ -200,7 +206,7 @@ def test_a_jsonl_import_is_parsed_by_two_processes_in_turn(app, make_project, wr
     assert pids[0] != pids[1]
 
 
-@pytest.mark.postgresql_only
+@pytest.mark.both_engines
 @pytest.mark.parametrize("bad", [(4, 7), (3, 6)])  # first fault in the 2nd, then the 1st reader
 def test_the_first_fault_in_the_files_order_is_reported_and_nothing_written(
         app, make_project, write_file, forking, bad):
@@ -217,9 +223,10 @@ def test_the_first_fault_in_the_files_order_is_reported_and_nothing_written(
         assert nothing_written()
 
 
-@pytest.mark.postgresql_only
-def test_no_processes_while_another_thread_runs_or_when_turned_off(app, make_project,
-                                                                  write_file, monkeypatch):
+@pytest.mark.both_engines
+def test_no_processes_while_another_thread_runs_when_turned_off_or_for_small_files(
+        app, make_project, write_file, monkeypatch):
+    monkeypatch.setattr(files, "READ_AHEAD_BYTES", 0)
     make_project(codebook=CODEBOOK)
     path = write_file("a.jsonl", _jsonl([_doc(i) for i in range(3)]))
     codebook = load_codebook(CODEBOOK)
@@ -238,6 +245,19 @@ def test_no_processes_while_another_thread_runs_or_when_turned_off(app, make_pro
         reading = stream_documents([path], codebook)
         assert isinstance(reading, ahead.ReadAhead) and len(reading.children) == 2
         reading.close()
+        # files smaller together than READ_AHEAD_BYTES: parsed here
+        monkeypatch.setattr(files, "READ_AHEAD_BYTES", 2 * path.stat().st_size + 1)
+        assert not isinstance(stream_documents([path, path], codebook), ahead.ReadAhead)
+        monkeypatch.setattr(files, "READ_AHEAD_BYTES", 2 * path.stat().st_size)
+        folder = path.parent / "folder"
+        for name in ("b.ann", "b.txt"):  # a folder counts its files' bytes
+            (folder / "r1").mkdir(parents=True, exist_ok=True)
+            (folder / "r1" / name).write_bytes(path.read_bytes())
+        for paths in ([path, path], [folder]):
+            reading = stream_documents(paths, codebook)
+            assert isinstance(reading, ahead.ReadAhead)
+            reading.close()
+        monkeypatch.setattr(files, "READ_AHEAD_BYTES", 0)
         app.config["IMPORT_READ_AHEAD_PROCESSES"] = 0
         assert not isinstance(stream_documents([path], codebook), ahead.ReadAhead)
         assert import_paths(_project(), [path]).spans == 6
@@ -245,8 +265,8 @@ def test_no_processes_while_another_thread_runs_or_when_turned_off(app, make_pro
 
 def test_one_process_for_files_other_than_jsonl(app, write_file, monkeypatch):
     """Only JSONL files are read in shares: with a text file among them, one reader."""
-    monkeypatch.setattr(files, "copy_rows_ok", lambda: True)
     monkeypatch.setattr(files, "can_fork", lambda: True)
+    monkeypatch.setattr(files, "READ_AHEAD_BYTES", 0)
     a = write_file("a.jsonl", _jsonl([_doc(i) for i in range(3)]))
     b = write_file("b.txt", "A text file.\n\nIts second paragraph.")
     with app.app_context():
@@ -258,11 +278,22 @@ def test_one_process_for_files_other_than_jsonl(app, write_file, monkeypatch):
             reading.close()
 
 
-def test_no_processes_on_sqlite(app, write_file):
-    path = write_file("a.jsonl", _jsonl([_doc(0)]))
+@pytest.mark.both_engines
+def test_documents_read_ahead_come_as_rows_for_postgresql_only(app, write_file, forking):
+    """On PostgreSQL the readers make the documents into COPY rows; for SQLite, which takes
+    none, they only take the content hash, and the spans come as spans."""
+    path = write_file("a.jsonl", _jsonl([_doc(0, spans=2)]))
     with app.app_context():
-        assert not isinstance(stream_documents([path], load_codebook(CODEBOOK)),
-                              ahead.ReadAhead)
+        reading = stream_documents([path], load_codebook(CODEBOOK))
+        assert isinstance(reading, ahead.ReadAhead)
+        (doc,) = list(reading)
+        engine = db.engine.dialect.name
+    review = doc.reviews[0]
+    assert doc.hashed == content_hash(doc.paragraphs) and review.span_count == 2
+    if engine == "postgresql":
+        assert review.annotations == [] and review.span_rows.count == 2
+    else:
+        assert len(review.annotations) == 2 and review.span_rows is None
 
 
 # --- the COPY rows: the values stored are the values given ------------------------------------

@@ -1,25 +1,28 @@
-"""Files read, parsed and made into COPY rows in processes of their own while the import
-writes: ``read_ahead``.
+"""Files read, parsed (and on PostgreSQL made into COPY rows) in processes of their own while
+the import writes: ``read_ahead``.
 
-On PostgreSQL an import's time is the parsing (Python: JSON, offsets, the codebook's checks)
-plus the writing (the client making the rows, the server storing them). In one process the
-parsing and the writing share the GIL, and the writing thread and the server mostly take
-turns (benchmarks/README.md). Here child processes, forked from the importing one, parse the
-files and make each document's paragraphs, spans and marks into COPY rows (``copytext``); the
-parent receives them in batches through a pipe per child and only writes, while the children
-parse the next ones on the other cores. JSONL files are read by several children at once,
-each parsing its share of the documents (``jsonl.Share``: every n-th), and the documents are
-taken from them in turn, in the files' order. The transaction, the checks and the
-all-or-nothing rule are the writer's, unchanged: the children only read files, and a fault
-there (a bad line, say) comes to the parent as the same exception, after the documents before
-it, raised where it is in the files' order, which rolls the import back.
+An import's time is the parsing (Python: JSON, offsets, the codebook's checks) plus the
+writing (on PostgreSQL the client making the rows, the server storing them; on SQLite the
+library, in the importing process). In one process the parsing and the writing share the
+GIL, and on PostgreSQL the writing thread and the server mostly take turns
+(benchmarks/README.md). Here child processes, forked from the importing one, parse the files
+and, for PostgreSQL, make each document's paragraphs, spans and marks into COPY rows
+(``copytext``); the parent receives them in batches through a pipe per child and only writes,
+while the children parse the next ones on the other cores. JSONL files are read by several
+children at once, each parsing its share of the documents (``jsonl.Share``: every n-th),
+and the documents are taken from them in turn, in the files' order. The transaction, the
+checks and the all-or-nothing rule are the writer's, unchanged: the children only read
+files, and a fault there (a bad line, say) comes to the parent as the same exception, after
+the documents before it, raised where it is in the files' order, which rolls the import
+back.
 
 The children are forked (they inherit the codebook and the open app as they are, with nothing
 to pickle), and only when forking is safe: the importing process runs no other thread (a lock
 held by another thread at the fork would stay held in the child). They touch no database
 connection (``database.init_app`` makes a forked child's pool forget its parent's, and their
-collector never looks at what they inherited, so that none of it is finalised) and end
-with ``os._exit`` (multiprocessing's way), running no clean-up of their parent's.
+collector never looks at what they inherited, so that none of it is finalised; a SQLite
+file's locks are held per process, and a child holds none) and end with ``os._exit``
+(multiprocessing's way), running no clean-up of their parent's.
 """
 
 from __future__ import annotations
@@ -190,8 +193,7 @@ def _child(make: Callable, index: int, pack: Callable, sending) -> None:
                 continue
             pack(doc)
             batch.append(doc)
-            size += len(doc.paragraph_lines.data) + sum(
-                24 * r.span_count for r in doc.reviews)  # about, in bytes
+            size += sum(map(len, doc.paragraphs)) + 64 * doc.span_count  # about, in bytes
             if size >= BATCH_BYTES:
                 flush()
         flush()

@@ -6,6 +6,7 @@ import), and the documents they hold, one at a time (``iter_documents``) or all
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -116,13 +117,15 @@ def stream_documents(
     progress: Callable[[Path], None] | None = None,
     reviewer: str | None = None,
 ) -> Iterator[ParsedDocument]:
-    """``iter_documents`` for ``import_stream``: on PostgreSQL, where processes may be forked
-    (``ahead.can_fork``) and the app allows it (``IMPORT_READ_AHEAD_PROCESSES``, at most the
-    number of CPUs), the files are read, parsed and made into COPY rows in processes of their
-    own while the import writes (``ahead.read_ahead``): JSONL files by several, each parsing
-    its share of the documents, other files by one; elsewhere as they are read, here."""
+    """``iter_documents`` for ``import_stream``: where processes may be forked
+    (``ahead.can_fork``), the app allows it (``IMPORT_READ_AHEAD_PROCESSES``, at most the
+    number of CPUs) and the files are worth it (``READ_AHEAD_BYTES``), the files are read and
+    parsed in processes of their own while the import writes (``ahead.read_ahead``): JSONL
+    files by several, each parsing its share of the documents, other files by one; on
+    PostgreSQL they make the documents into COPY rows too. Elsewhere the files are parsed as
+    they are read, here."""
     wanted = current_app.config["IMPORT_READ_AHEAD_PROCESSES"]
-    if not (wanted and copy_rows_ok() and can_fork()):
+    if not (wanted and can_fork() and _size(paths) >= READ_AHEAD_BYTES):
         return iter_documents(paths, codebook, first_line_title, progress, reviewer)
     processes = 1
     if all(p.is_file() and p.suffix.lower() in JSONL_SUFFIXES for p in paths):
@@ -132,7 +135,32 @@ def stream_documents(
         share = Share(index, processes) if processes > 1 else None
         return iter_documents(paths, codebook, first_line_title, read, reviewer, share)
 
-    return read_ahead(make, pack, progress, processes)
+    return read_ahead(make, pack if copy_rows_ok() else hashed, progress, processes)
+
+
+# Files smaller than this together are parsed in the importing process: starting processes
+# takes about as long as parsing a megabyte.
+READ_AHEAD_BYTES = 1 << 20
+
+
+def _size(paths: Sequence[Path]) -> int:
+    """The bytes of the files (a folder's: its files'); what cannot be read counts as none
+    (reading it says why)."""
+    size = 0
+    for path in paths:
+        for file in ([path] if not path.is_dir() else path.rglob("*")):
+            with contextlib.suppress(OSError):
+                size += file.stat().st_size if file.is_file() else 0
+        if size >= READ_AHEAD_BYTES:
+            break
+    return size
+
+
+def hashed(doc: ParsedDocument) -> ParsedDocument:
+    """A document read ahead for a writer that takes no COPY rows (SQLite): only its content
+    hash taken ahead."""
+    doc.hashed = doc.content_hash
+    return doc
 
 
 # Read a file in large blocks: a JSONL document's line is often tens of kilobytes, and each
