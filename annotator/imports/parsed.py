@@ -42,8 +42,8 @@ GOLD = "gold"
 def _pickled(cls: type) -> type:
     """``cls``, a slotted dataclass, pickled as the class and its fields, not through the
     ``__getstate__`` that ``dataclass`` writes for it (Python, looking the fields up each
-    time: a third of the time of sending parsed documents from a reading process,
-    ``ahead.py``)."""
+    time: a fifth of the time of sending parsed documents from a reading process,
+    ``ahead.py``, and of receiving them)."""
     fields_of = attrgetter(*cls.__slots__)
 
     def __reduce__(self):  # noqa: N807 (the name pickle looks for)
