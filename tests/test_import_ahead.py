@@ -482,3 +482,33 @@ def test_copy_rows_sent_in_writes_of_any_size_store_every_row(app, make_project,
         assert rows == [(d, j % 3, 0, 9) for i, d in enumerate(result.documents)
                         for j in range(i + 1)]
         assert db.session.scalar(select(func.count()).select_from(ParagraphReview)) == 18
+
+
+@pytest.mark.postgresql_only
+def test_gold_places_in_new_documents_are_among_the_written_keys(app, make_project,
+                                                                 write_file, monkeypatch):
+    """Gold spans' places are noted (bulk_insert) and, in the chunk's new documents, found
+    among the paragraphs it wrote: none is looked up. Without gold the written paragraphs are
+    not gathered at all."""
+    from annotator.database import KeyChecks
+    from annotator.models import GoldSpan
+
+    looked_up, known = [], []
+    real = KeyChecks.check
+
+    def spy(self, connection):
+        for (table, constraint), keys in self.keys.items():
+            if table.name == GoldSpan.__tablename__ and len(constraint.columns) == 2:
+                looked_up.append(set(keys) - self._known(constraint))
+        known.append(sum(len(k) for (t, _), k in self.known.items() if t.name == "paragraphs"))
+        return real(self, connection)
+
+    monkeypatch.setattr(KeyChecks, "check", spy)
+    make_project(codebook=CODEBOOK)
+    gold = [{"paragraph": 2, "start": 0, "end": 9, "label": "quote"}]
+    with app.app_context():
+        import_paths(_project(), [write_file("a.jsonl", _jsonl([_doc(0)]))])
+        assert known == [0]
+        import_paths(_project(), [write_file("b.jsonl", _jsonl([_doc(1, gold=gold)]))])
+        assert known == [0, 3] and looked_up == [set()]
+        assert db.session.scalar(select(func.count()).select_from(GoldSpan)) == 1

@@ -41,9 +41,9 @@ from ..database import gc_paused
 from ..errors import DomainError, ImportFailed
 from .parsed import ParsedDocument
 
-# Documents are sent in batches of about this many bytes of COPY rows (a pickle per batch,
-# not per document); the pipe holds a batch or so, and the writer's read-ahead thread one
-# chunk: a child is never far ahead.
+# Documents are sent in batches of about this many bytes (their text and spans; a pickle per
+# batch, not per document); the pipe holds a batch or so, and the writer's read-ahead thread
+# one chunk: a child is never far ahead.
 BATCH_BYTES = 1 << 20
 
 

@@ -562,8 +562,9 @@ class _Import:
         if checks is not None:
             checks.add(Paragraph.__table__, ("document_id",), (d for d, _ in new))
             checks.written(Document.__table__, ("id",), ((d,) for d, _ in new))
-            checks.written(Paragraph.__table__, ("document_id", "position"),
-                           ((d, i) for d, doc in new for i in range(len(doc.paragraphs))))
+            if counts[GoldSpan]:  # the only rows noted that may refer to these paragraphs
+                checks.written(Paragraph.__table__, ("document_id", "position"),
+                               ((d, i) for d, doc in new for i in range(len(doc.paragraphs))))
         for model, columns, prefix, rows_of in (
             (ParagraphReview, MARK_ROW_COLUMNS, copytext.mark_prefix, copytext.mark_rows),
             (Annotation, SPAN_ROW_COLUMNS, copytext.span_prefix, _span_rows),
