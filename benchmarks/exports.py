@@ -196,8 +196,6 @@ def shared_fixture(ctx: Context) -> Fixture:
 
 # --- the benchmark ----------------------------------------------------------------------------
 
-
-
 def run(ctx: Context) -> list[Result]:
     fixture = shared_fixture(ctx)
     results: list[Result] = []

@@ -45,8 +45,6 @@ THROUGHPUT_TARGET = Target(">=", 30_000, "spans/s")  # the import's target
 RSS_TARGET = Target("<", 200, "MB")
 
 
-
-
 def _spread(values: list[float], fmt: str = "{:,.0f}") -> str:
     if len(values) == 1:
         return ""
