@@ -34,7 +34,6 @@ from .common import (
 RSS_TARGET = Target("<", 150, "MB")
 
 
-
 def run(ctx: Context) -> list[Result]:
     from annotator.projects import create_project
 
