@@ -829,7 +829,7 @@ def test_import_duplicates_refused_or_skipped(app, admin, make_project):
     response = _import(admin, [("b.txt", "Other text."), ("a2.txt", "Same text.")],
                        skip_existing=True)
     assert response.status_code == 200
-    assert "Imported 1 document, 1 paragraphs, 0 spans. Skipped 1 already imported: a2.txt" \
+    assert "Imported 1 document, 1 paragraph, 0 spans. Skipped 1 already imported: a2.txt" \
         in text(response)
     assert count(app, Document) == 2
 

@@ -16,6 +16,7 @@ from annotator.imports import (
     parse_text_file,
     split_paragraphs,
 )
+from annotator.imports.writer import ImportResult
 from annotator.inputs import MAX_DEPTH
 from annotator.models import (
     Annotation,
@@ -476,3 +477,19 @@ def test_a_paragraph_not_there_is_named_with_the_document_s_count_in_words():
     with pytest.raises(ImportFailed, match=r"paragraph 1 does not exist \(the document has 1 "
                                            r"paragraph, numbered 0\)\."):
         parse_document_object(doc, load_codebook(default_codebook()), "x")
+
+
+@pytest.mark.parametrize("result, said", [
+    (ImportResult(documents=[7], paragraphs=1, spans=1, gold=1),
+     "Imported 1 document, 1 paragraph, 1 span, 1 gold span."),
+    (ImportResult(documents=[7, 8], paragraphs=2, spans=0, gold=2),
+     "Imported 2 documents, 2 paragraphs, 0 spans, 2 gold spans."),
+    (ImportResult(updated_documents=[3], added_reviews=1),
+     "Imported 0 documents, 0 paragraphs, 0 spans. Added 1 review to 1 document already in "
+     "the project (id 3)."),
+    (ImportResult(updated_documents=[3, 4], added_reviews=2, added_gold=1),
+     "Imported 0 documents, 0 paragraphs, 0 spans. Added 2 reviews and gold spans to 2 "
+     "documents already in the project (id 3, 4)."),
+])
+def test_the_summary_counts_in_words(result, said):
+    assert result.summary() == said

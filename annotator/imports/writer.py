@@ -69,30 +69,31 @@ class ImportResult:
     added_gold: int = 0  # documents already in the project that received gold
 
     def summary(self) -> str:
-        parts = [
-            f"{len(self.documents)} document{'s' if len(self.documents) != 1 else ''}",
-            f"{self.paragraphs} paragraphs",
-            f"{self.spans} spans",
-        ]
+        parts = [_counted(len(self.documents), "document"),
+                 _counted(self.paragraphs, "paragraph"), _counted(self.spans, "span")]
         if self.gold:
-            parts.append(f"{self.gold} gold spans")
+            parts.append(_counted(self.gold, "gold span"))
         text = "Imported " + ", ".join(parts) + "."
         if self.updated_documents:
-            n = len(self.updated_documents)
             added = []
             if self.added_reviews:
-                added.append(f"{self.added_reviews} review"
-                             f"{'s' if self.added_reviews != 1 else ''}")
+                added.append(_counted(self.added_reviews, "review"))
             if self.added_gold:
                 added.append("gold spans")
-            text += (f" Added {' and '.join(added)} to {n} document{'s' if n != 1 else ''} "
-                     f"already in the project (id {', '.join(map(str, self.updated_documents))}).")
+            text += (f" Added {' and '.join(added)} to "
+                     f"{_counted(len(self.updated_documents), 'document')} already in the "
+                     f"project (id {', '.join(map(str, self.updated_documents))}).")
         if self.created_reviewers:
             text += (f" Created reviewer accounts (no password yet): "
                      f"{', '.join(self.created_reviewers)}.")
         if self.skipped:
             text += f" Skipped {len(self.skipped)} already imported: " + "; ".join(self.skipped)
         return text
+
+
+def _counted(count: int, noun: str) -> str:
+    """"1 span", "2 spans", "0 spans"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # An import is checked and written a chunk at a time (in one transaction): up to so many
